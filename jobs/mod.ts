@@ -1,0 +1,76 @@
+/**
+ * Registers every cron and the queue listener. Call once per process, at top level before
+ * `Deno.serve` (Deno Deploy requires crons to be registered at startup), under
+ * `import.meta.main` in `main.ts`.
+ *
+ * @module
+ */
+
+import type { Services } from "../lib/services.ts";
+import {
+  handleSchedulerPing,
+  runSchedulerHeartbeat,
+  SCHEDULER_HEARTBEAT_CRON,
+} from "./heartbeat.ts";
+import { createQueueDispatcher, type QueueHandlers } from "./queue.ts";
+
+/** What {@link registerJobs} started. */
+export interface RegisteredJobs {
+  /** Settles when every cron has stopped (after `signal` aborts). */
+  crons: Promise<void>;
+  /** Settles when the queue listener has stopped (after `services.kv.close()`). */
+  queue: Promise<void>;
+}
+
+/**
+ * The handler of every queue message type.
+ *
+ * @example
+ * ```ts
+ * const dispatch = createQueueDispatcher(createQueueHandlers(services), services);
+ * ```
+ */
+export function createQueueHandlers(services: Services): QueueHandlers {
+  return {
+    "scheduler.ping": handleSchedulerPing(services),
+  };
+}
+
+/**
+ * Registers the crons (stopped by `signal`) and the KV queue listener (stopped by closing KV).
+ * Cron handlers always get a `backoffSchedule`: without one Deno 2.9 still retries, on its own
+ * schedule.
+ *
+ * @example
+ * ```ts
+ * const shutdown = new AbortController();
+ * const jobs = registerJobs(services, shutdown.signal);
+ * // … on SIGTERM:
+ * shutdown.abort();
+ * await closeServices(services);
+ * await Promise.all([jobs.crons, jobs.queue]);
+ * ```
+ */
+export function registerJobs(services: Services, signal: AbortSignal): RegisteredJobs {
+  const crons = [
+    Deno.cron(
+      SCHEDULER_HEARTBEAT_CRON,
+      "* * * * *",
+      { backoffSchedule: [1000, 5000], signal },
+      () => logFailure(services, SCHEDULER_HEARTBEAT_CRON, () => runSchedulerHeartbeat(services)),
+    ),
+  ];
+  const queue = services.kv.listenQueue(
+    createQueueDispatcher(createQueueHandlers(services), services),
+  );
+  return { crons: Promise.all(crons).then(() => {}), queue };
+}
+
+async function logFailure(services: Services, cron: string, run: () => Promise<void>) {
+  try {
+    await run();
+  } catch (error) {
+    services.log.error("cron run failed; it will be retried", { cron, error });
+    throw error;
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The one place that reads environment variables. {@link loadConfig} validates them with a single
+ * zod schema and returns a typed, camelCased {@link AppConfig}; every variable has a default that
+ * runs on a bare machine (embedded KV and SQLite under `./data`, a generated secret), except
+ * `APP_SECRET`, which production must set.
+ *
+ * An empty value (`PORT=` in a `.env` file) counts as unset. `.env` files are read by Deno itself
+ * (`deno run --env-file=.env`), before this module sees `Deno.env`.
+ *
+ * @module
+ */
+
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { DatabaseUrlError, parseDatabaseUrl, redactUrl } from "./db/ledger/database_url.ts";
+import { LOG_LEVELS, type Logger } from "./log.ts";
+
+/** Every environment variable the app reads. */
+export const ENV_VARS = [
+  "APP_ENV",
+  "PORT",
+  "HOSTNAME",
+  "APP_URL",
+  "DATA_DIR",
+  "DENO_KV_PATH",
+  "DENO_KV_URL",
+  "DENO_KV_ACCESS_TOKEN",
+  "DATABASE_URL",
+  "APP_SECRET",
+  "LOG_LEVEL",
+  "BODY_LIMIT_BYTES",
+  "SERVER_TIMING",
+  "SHUTDOWN_TIMEOUT_MS",
+] as const;
+
+/** Name of one variable in {@link ENV_VARS}. */
+export type EnvVar = typeof ENV_VARS[number];
+
+/** Minimum length of `APP_SECRET` (and of a stored generated secret). */
+export const APP_SECRET_MIN_LENGTH = 32;
+
+/** File name of the generated secret inside `DATA_DIR`. */
+export const APP_SECRET_FILE = "app-secret";
+
+/** One bad variable. */
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+/** Thrown by {@link loadConfig}; `message` lists every bad variable, one per line. */
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(
+      `Invalid environment configuration (fix these variables, e.g. in .env):\n` +
+        issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/** Error text of a rejected value: `expected <what>, got "<value>"`. */
+const expected = (what: string) => ({
+  error: (issue: { input?: unknown }) => `expected ${what}, got ${JSON.stringify(issue.input)}`,
+});
+
+const integerString = (min: number, max: number) => (value: string) =>
+  /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max;
+
+const BOOLEAN_WORDS: Record<string, boolean> = {
+  true: true,
+  "1": true,
+  yes: true,
+  on: true,
+  false: false,
+  "0": false,
+  no: false,
+  off: false,
+};
+
+const httpUrl = (value: string) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+};
+
+const integer = (min: number, max: number, what: string) =>
+  z.string().refine(integerString(min, max), expected(what)).transform(Number).optional();
+
+/** The environment schema: raw variables in, {@link AppConfig} out. */
+export const envSchema = z.object({
+  APP_ENV: z.enum(["development", "production", "test"], expected("development|production|test"))
+    .default("development"),
+  PORT: integer(1, 65535, "an integer 1-65535"),
+  HOSTNAME: z.string().default("127.0.0.1"),
+  APP_URL: z.string().refine(httpUrl, expected("an http(s) URL such as https://sentry.example.com"))
+    .optional(),
+  DATA_DIR: z.string().default("./data"),
+  DENO_KV_PATH: z.string().optional(),
+  DENO_KV_URL: z.string().refine(
+    // http:// only for a local denokv server.
+    (v) =>
+      httpUrl(v) && (v.startsWith("https://") || /^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(v)),
+    {
+      error: (issue) =>
+        `expected a KV Connect https:// URL, got ${JSON.stringify(redactUrl(String(issue.input)))}`,
+    },
+  ).optional(),
+  DENO_KV_ACCESS_TOKEN: z.string().optional(),
+  DATABASE_URL: z.string().superRefine((value, ctx) => {
+    try {
+      parseDatabaseUrl(value);
+    } catch (error) {
+      if (!(error instanceof DatabaseUrlError)) throw error;
+      ctx.addIssue({ code: "custom", message: error.message });
+    }
+  }).optional(),
+  APP_SECRET: z.string().refine((v) => v.length >= APP_SECRET_MIN_LENGTH, {
+    // Never echo the secret itself.
+    error: (issue) =>
+      `expected at least ${APP_SECRET_MIN_LENGTH} characters, got ${
+        String(issue.input).length
+      } (generate one with: openssl rand -base64 48)`,
+  }).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, expected(LOG_LEVELS.join("|"))).default("info"),
+  BODY_LIMIT_BYTES: integer(1, Number.MAX_SAFE_INTEGER, "a positive integer number of bytes"),
+  SERVER_TIMING: z.string().refine(
+    (v) => v.toLowerCase() in BOOLEAN_WORDS,
+    expected("true|false (or 1|0, yes|no, on|off)"),
+  ).transform((v) => BOOLEAN_WORDS[v.toLowerCase()]).optional(),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 3_600_000, "an integer 0-3600000 (milliseconds)"),
+}).superRefine((env, ctx) => {
+  if (env.APP_ENV === "production" && env.APP_SECRET === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["APP_SECRET"],
+      message: `required when APP_ENV=production (at least ${APP_SECRET_MIN_LENGTH} characters; ` +
+        `generate one with: openssl rand -base64 48)`,
+    });
+  }
+}).transform((env) => {
+  const port = env.PORT ?? 8000;
+  const appUrl = new URL(env.APP_URL ?? `http://localhost:${port}`);
+  const databaseUrl = env.DATABASE_URL ?? `file:${join(env.DATA_DIR, "ledger.db")}`;
+  return {
+    appEnv: env.APP_ENV,
+    port,
+    hostname: env.HOSTNAME,
+    /** Normalized `APP_URL` (`href`). */
+    appUrl: appUrl.href,
+    /** Scheme, host and port of `APP_URL`: what `Origin` headers are compared with. */
+    publicOrigin: appUrl.origin,
+    dataDir: env.DATA_DIR,
+    denoKvPath: env.DENO_KV_PATH ?? join(env.DATA_DIR, "kv.sqlite3"),
+    denoKvUrl: env.DENO_KV_URL,
+    denoKvAccessToken: env.DENO_KV_ACCESS_TOKEN,
+    databaseUrl,
+    ledgerDialect: parseDatabaseUrl(databaseUrl).dialect,
+    /** Unset outside production: use {@link resolveAppSecret}. */
+    appSecret: env.APP_SECRET,
+    logLevel: env.LOG_LEVEL,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES ?? 1_048_576,
+    serverTiming: env.SERVER_TIMING ?? env.APP_ENV !== "production",
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+  };
+});
+
+/** The validated configuration. */
+export type AppConfig = z.output<typeof envSchema>;
+
+/**
+ * Reads and validates the environment, throwing {@link ConfigError} that names every bad
+ * variable at once.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(); // from Deno.env
+ * const test = loadConfig({ APP_ENV: "test", DATA_DIR: "/tmp/x" });
+ * test.port; // 8000
+ * loadConfig({ PORT: "abc" }); // throws ConfigError: … PORT: expected an integer 1-65535, got "abc"
+ * ```
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): AppConfig {
+  const known: Partial<Record<EnvVar, string>> = {};
+  for (const name of ENV_VARS) {
+    const value = env[name]?.trim();
+    if (value) known[name] = value;
+  }
+  const result = envSchema.safeParse(known);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: issue.path.map(String).join(".") || "environment",
+      message: issue.message,
+    })),
+  );
+}
+
+/**
+ * Returns `APP_SECRET`, or outside production a generated one: 48 random bytes (base64url),
+ * created once at `<DATA_DIR>/app-secret` with mode 0600 and reused on later starts, so sessions
+ * survive restarts on a bare machine. Logs one line with the file path, never the secret.
+ *
+ * @example
+ * ```ts
+ * const secret = await resolveAppSecret(config, log);
+ * // {"level":"info",…,"msg":"APP_SECRET not set: generated a new secret","path":"data/app-secret"}
+ * ```
+ */
+export async function resolveAppSecret(config: AppConfig, log: Logger): Promise<string> {
+  if (config.appSecret !== undefined) return config.appSecret;
+  if (config.appEnv === "production") {
+    throw new ConfigError([{
+      variable: "APP_SECRET",
+      message: "required when APP_ENV=production",
+    }]);
+  }
+  const path = join(config.dataDir, APP_SECRET_FILE);
+  await mkdir(config.dataDir, { recursive: true });
+  const secret = crypto.getRandomValues(new Uint8Array(48))
+    .toBase64({ alphabet: "base64url", omitPadding: true });
+  try {
+    // `wx` fails if the file exists, so two processes starting together keep one secret.
+    await writeFile(path, secret + "\n", { mode: 0o600, flag: "wx" });
+    await chmod(path, 0o600); // `mode` is subject to the umask
+    log.info("APP_SECRET not set: generated a new secret", { path, hint: "set APP_SECRET" });
+    return secret;
+  } catch (error) {
+    if (!(error instanceof Error && "code" in error && error.code === "EEXIST")) throw error;
+  }
+  const stored = (await readFile(path, "utf8")).trim();
+  if (stored.length < APP_SECRET_MIN_LENGTH) {
+    throw new ConfigError([{
+      variable: "APP_SECRET",
+      message: `unset, and ${path} holds fewer than ${APP_SECRET_MIN_LENGTH} characters; ` +
+        `delete that file to generate a new secret, or set APP_SECRET`,
+    }]);
+  }
+  if (((await stat(path)).mode & 0o077) !== 0) {
+    log.warn("secret file is readable by other users; run chmod 600 on it", { path });
+  }
+  log.info("APP_SECRET not set: loaded the generated secret", { path });
+  return stored;
+}
+
+/**
+ * A copy of the config that is safe to log: secrets become `"***"`, URL passwords too.
+ *
+ * @example
+ * ```ts
+ * log.info("config", describeConfig(config));
+ * // … "databaseUrl":"postgres://app:***@db/sentry", "appSecret":"***" …
+ * ```
+ */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  const secret = (value: string | undefined) => value === undefined ? undefined : "***";
+  return {
+    ...config,
+    appUrl: redactUrl(config.appUrl),
+    databaseUrl: redactUrl(config.databaseUrl),
+    denoKvUrl: config.denoKvUrl === undefined ? undefined : redactUrl(config.denoKvUrl),
+    denoKvAccessToken: secret(config.denoKvAccessToken),
+    appSecret: secret(config.appSecret),
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Opening Deno KV, and the key helpers: every KV key is a tuple, collection first, built only by
+ * a named function here (never a concatenated string), so `list({ prefix })` works per
+ * collection and ids cannot inject delimiters. Key types at one position never mix.
+ *
+ * @module
+ */
+
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { AppConfig } from "../config.ts";
+
+/** KV settings from {@link AppConfig}. */
+export type KvConfig = Pick<AppConfig, "denoKvUrl" | "denoKvPath" | "denoKvAccessToken">;
+
+/**
+ * Opens Deno KV: the KV Connect backend at `DENO_KV_URL` when set (several app instances share
+ * it; Deno reads the token from the `DENO_KV_ACCESS_TOKEN` environment variable itself), else the
+ * local SQLite-backed store at `DENO_KV_PATH` (its directory is created; `:memory:` for tests).
+ *
+ * A local KV file belongs to one process: a second process on the same file may fail with
+ * "database is locked".
+ *
+ * @example
+ * ```ts
+ * const kv = await openKv(config);
+ * try {
+ *   await kv.set(schedulerHeartbeatKey(), { at: new Date().toISOString() });
+ * } finally {
+ *   kv.close();
+ * }
+ * ```
+ */
+export async function openKv(config: KvConfig): Promise<Deno.Kv> {
+  if (config.denoKvUrl) {
+    if (
+      config.denoKvAccessToken !== undefined &&
+      Deno.env.get("DENO_KV_ACCESS_TOKEN") !== config.denoKvAccessToken
+    ) {
+      // The config may come from a passed env object; Deno only looks at the process env.
+      Deno.env.set("DENO_KV_ACCESS_TOKEN", config.denoKvAccessToken);
+    }
+    return await Deno.openKv(config.denoKvUrl);
+  }
+  if (config.denoKvPath !== ":memory:") {
+    await mkdir(dirname(config.denoKvPath), { recursive: true });
+  }
+  return await Deno.openKv(config.denoKvPath);
+}
+
+/** The value stored under {@link schedulerHeartbeatKey}. */
+export interface SchedulerHeartbeat {
+  /** When the scheduler last ran, ISO 8601. */
+  at: string;
+  /** Process id of the instance that ran it, when known. */
+  pid?: number;
+}
+
+/** The value stored under {@link schedulerQueuePingKey}. */
+export interface SchedulerQueuePing {
+  /** Id of the `scheduler.ping` queue message. */
+  id: string;
+  /** When it was enqueued, ISO 8601. */
+  sentAt: string;
+  /** When the consumer handled it, ISO 8601. */
+  receivedAt: string;
+}
+
+/**
+ * The key of the latest scheduler heartbeat ({@link SchedulerHeartbeat}).
+ *
+ * @example
+ * ```ts
+ * schedulerHeartbeatKey(); // ["scheduler", "heartbeat"]
+ * ```
+ */
+export function schedulerHeartbeatKey(): Deno.KvKey {
+  return ["scheduler", "heartbeat"];
+}
+
+/**
+ * The key of the latest `scheduler.ping` queue message handled ({@link SchedulerQueuePing}):
+ * proof that enqueue → listenQueue works end to end.
+ *
+ * @example
+ * ```ts
+ * schedulerQueuePingKey(); // ["scheduler", "queue_ping"]
+ * ```
+ */
+export function schedulerQueuePingKey(): Deno.KvKey {
+  return ["scheduler", "queue_ping"];
+}
+
+/**
+ * The marker saying a queue message was processed (set with `expireIn`, checked before a
+ * handler runs), so a second delivery of the same message does nothing.
+ *
+ * @example
+ * ```ts
+ * queueProcessedKey("01JDX3S7Q4M0C5V2YH7R8K9ZTA"); // ["queue_processed", "01JDX3S7Q4M0C5V2YH7R8K9ZTA"]
+ * ```
+ */
+export function queueProcessedKey(messageId: string): Deno.KvKey {
+  return ["queue_processed", messageId];
+}
+
+/**
+ * Where a queue message lands when every delivery attempt failed (`keysIfUndelivered`).
+ * List them with `kv.list({ prefix: deadLetterPrefix() })`.
+ *
+ * @example
+ * ```ts
+ * deadLetterKey("01JDX3S7Q4M0C5V2YH7R8K9ZTA"); // ["queue_dead_letters", "01JDX3S7Q4M0C5V2YH7R8K9ZTA"]
+ * ```
+ */
+export function deadLetterKey(messageId: string): Deno.KvKey {
+  return [...deadLetterPrefix(), messageId];
+}
+
+/**
+ * The prefix of every {@link deadLetterKey}.
+ *
+ * @example
+ * ```ts
+ * for await (const entry of kv.list({ prefix: deadLetterPrefix() })) console.log(entry.value);
+ * ```
+ */
+export function deadLetterPrefix(): Deno.KvKey {
+  return ["queue_dead_letters"];
+}

@@ -1,0 +1,15 @@
+/**
+ * Every ledger migration, by name. Names sort in the order they run
+ * (`YYYY_MM_DD_NNNN_what`); add new ones at the end. A static list (no file-system provider), so
+ * `deno check` sees every migration and bundles carry them.
+ *
+ * @module
+ */
+
+import type { LedgerMigration } from "../migration_kit.ts";
+import { migration as foundation } from "./2026_11_25_0001_foundation.ts";
+
+/** Migrations in the order they run. */
+export const ledgerMigrations: Record<string, LedgerMigration> = {
+  "2026_11_25_0001_foundation": foundation,
+};
