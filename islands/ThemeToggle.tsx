@@ -15,7 +15,7 @@ export default function ThemeToggle(props: { initial: Theme }) {
   };
   return (
     <button type="button" class="theme-toggle" onClick={choose} data-theme-value={theme.value}>
-      <span class="visually-hidden">Colour theme:</span> {LABELS[theme.value]}
+      Theme: {LABELS[theme.value]}
     </button>
   );
 }

@@ -95,7 +95,7 @@ Deno.test({
       "light",
       "server renders the chosen theme",
     );
-    equal(await page.textContent(".theme-toggle"), "Colour theme: Light");
+    equal(await page.textContent(".theme-toggle"), "Theme: Light");
 
     deepEqual(await cspViolations(page), []);
     deepEqual(errors, []);
