@@ -32,6 +32,13 @@ export const ENV_VARS = [
   "BODY_LIMIT_BYTES",
   "SERVER_TIMING",
   "SHUTDOWN_TIMEOUT_MS",
+  "SMTP_URL",
+  "SMTP_FROM",
+  "SESSION_IDLE_MINUTES",
+  "SESSION_MAX_HOURS",
+  "PASSWORD_HASH_COST",
+  "AUDIT_HEAD_SINK",
+  "AUDIT_RETENTION_DAYS",
 ] as const;
 
 /** Name of one variable in {@link ENV_VARS}. */
@@ -135,6 +142,27 @@ export const envSchema = z.object({
     expected("true|false (or 1|0, yes|no, on|off)"),
   ).transform((v) => BOOLEAN_WORDS[v.toLowerCase()]).optional(),
   SHUTDOWN_TIMEOUT_MS: integer(0, 3_600_000, "an integer 0-3600000 (milliseconds)"),
+  SMTP_URL: z.string().refine(
+    (v) => /^smtps?:\/\/[^/]+/.test(v),
+    {
+      error: (issue) =>
+        `expected smtp://user:pass@host:587 or smtps://…:465, got ${
+          JSON.stringify(redactUrl(String(issue.input)))
+        }`,
+    },
+  ).optional(),
+  SMTP_FROM: z.string().refine(
+    (v) => /^[^<>]*<[^@\s<>]+@[^@\s<>]+>$|^[^@\s<>]+@[^@\s<>]+$/.test(v),
+    expected('an address like "VPS Sentry <sentry@example.com>"'),
+  ).default("VPS Sentry <sentry@localhost>"),
+  SESSION_IDLE_MINUTES: integer(1, 10_080, "an integer 1-10080 (minutes)"),
+  SESSION_MAX_HOURS: integer(1, 8_760, "an integer 1-8760 (hours)"),
+  PASSWORD_HASH_COST: integer(10, 20, "an integer 10-20 (scrypt log2 N; 15 is 32 MiB)"),
+  AUDIT_HEAD_SINK: z.string().refine(
+    (v) => v.startsWith("file:") || httpUrl(v),
+    expected("file:<path> or an http(s) URL"),
+  ).optional(),
+  AUDIT_RETENTION_DAYS: integer(1, 36_500, "an integer 1-36500 (days)"),
 }).superRefine((env, ctx) => {
   if (env.APP_ENV === "production" && env.APP_SECRET === undefined) {
     ctx.addIssue({
@@ -168,6 +196,15 @@ export const envSchema = z.object({
     bodyLimitBytes: env.BODY_LIMIT_BYTES ?? 1_048_576,
     serverTiming: env.SERVER_TIMING ?? env.APP_ENV !== "production",
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    /** Unset: e-mail features say "not configured" instead of failing silently. */
+    smtpUrl: env.SMTP_URL,
+    smtpFrom: env.SMTP_FROM,
+    sessionIdleMinutes: env.SESSION_IDLE_MINUTES ?? 60,
+    sessionMaxHours: env.SESSION_MAX_HOURS ?? 12,
+    /** scrypt cost as log2(N); each +1 doubles time and memory. */
+    passwordHashCost: env.PASSWORD_HASH_COST ?? 15,
+    auditHeadSink: env.AUDIT_HEAD_SINK ?? `file:${join(env.DATA_DIR, "audit-heads.jsonl")}`,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 400,
   };
 });
 
@@ -269,5 +306,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     denoKvUrl: config.denoKvUrl === undefined ? undefined : redactUrl(config.denoKvUrl),
     denoKvAccessToken: secret(config.denoKvAccessToken),
     appSecret: secret(config.appSecret),
+    smtpUrl: config.smtpUrl === undefined ? undefined : redactUrl(config.smtpUrl),
+    auditHeadSink: redactUrl(config.auditHeadSink),
   };
 }

@@ -49,6 +49,8 @@ export async function openTestServices(
     DENO_KV_PATH: ":memory:",
     DATABASE_URL: "file::memory:",
     APP_SECRET: "test-secret-test-secret-test-secret-0123",
+    // The real KDF at a cost that keeps tests fast; production defaults to 15.
+    PASSWORD_HASH_COST: "10",
     ...options.env,
   });
   const logLines: Record<string, unknown>[] = [];
