@@ -51,6 +51,13 @@ Deno.test("[config] defaults on an empty environment run on a bare machine", () 
     bodyLimitBytes: 1_048_576,
     serverTiming: true,
     shutdownTimeoutMs: 10_000,
+    smtpUrl: undefined,
+    smtpFrom: "VPS Sentry <sentry@localhost>",
+    sessionIdleMinutes: 60,
+    sessionMaxHours: 12,
+    passwordHashCost: 15,
+    auditHeadSink: "file:data/audit-heads.jsonl",
+    auditRetentionDays: 400,
   });
 });
 
@@ -61,6 +68,28 @@ Deno.test("[config] derived defaults follow PORT and DATA_DIR; empty values coun
   assert.equal(config.denoKvPath, "/srv/sentry/kv.sqlite3");
   assert.equal(config.databaseUrl, "file:/srv/sentry/ledger.db");
   assert.equal(config.logLevel, "info");
+});
+
+Deno.test("[config] operator settings: SMTP, sessions, password cost, audit sink", () => {
+  const config = loadConfig({
+    SMTP_URL: "smtp://mailer:pw@127.0.0.1:2525",
+    SMTP_FROM: "Sentry <alerts@example.com>",
+    SESSION_IDLE_MINUTES: "30",
+    PASSWORD_HASH_COST: "16",
+    AUDIT_HEAD_SINK: "https://witness.example.com/heads",
+  });
+  assert.equal(config.smtpUrl, "smtp://mailer:pw@127.0.0.1:2525");
+  assert.equal(config.sessionIdleMinutes, 30);
+  assert.equal(config.passwordHashCost, 16);
+  assert.equal(describeConfig(config).smtpUrl, "smtp://mailer:***@127.0.0.1:2525");
+  for (
+    const [name, value] of [["SMTP_URL", "http://x"], ["SMTP_FROM", "nobody"], [
+      "PASSWORD_HASH_COST",
+      "4",
+    ], ["AUDIT_HEAD_SINK", "ftp://x"]]
+  ) {
+    assert.throws(() => loadConfig({ [name]: value }), new RegExp(`${name}: expected`), name);
+  }
 });
 
 Deno.test("[config] explicit values are parsed and typed", () => {
