@@ -6,10 +6,47 @@ import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_layout.tsx";
 import * as $4 from "./routes/_middleware.ts";
-import * as $5 from "./routes/dev/islands.tsx";
-import * as $6 from "./routes/healthz.ts";
-import * as $7 from "./routes/index.tsx";
-import * as $8 from "./routes/readyz.ts";
+import * as $5 from "./routes/account.tsx";
+import * as $6 from "./routes/api/audit/export.ts";
+import * as $7 from "./routes/api/audit/index.ts";
+import * as $8 from "./routes/api/auth/magic-link/index.ts";
+import * as $9 from "./routes/api/auth/magic-link/verify.ts";
+import * as $10 from "./routes/api/auth/me.ts";
+import * as $11 from "./routes/api/auth/mfa.ts";
+import * as $12 from "./routes/api/auth/password.ts";
+import * as $13 from "./routes/api/auth/reset/confirm.ts";
+import * as $14 from "./routes/api/auth/reset/index.ts";
+import * as $15 from "./routes/api/auth/sessions/[sessionId].ts";
+import * as $16 from "./routes/api/auth/sessions/index.ts";
+import * as $17 from "./routes/api/auth/sign-in.ts";
+import * as $18 from "./routes/api/auth/sign-out-everywhere.ts";
+import * as $19 from "./routes/api/auth/sign-out.ts";
+import * as $20 from "./routes/api/auth/totp/disable.ts";
+import * as $21 from "./routes/api/auth/totp/enrol.ts";
+import * as $22 from "./routes/api/auth/totp/recovery-codes.ts";
+import * as $23 from "./routes/api/auth/totp/verify.ts";
+import * as $24 from "./routes/api/orgs/index.ts";
+import * as $25 from "./routes/api/orgs/invitations/[invitationId].ts";
+import * as $26 from "./routes/api/orgs/invitations/accept.ts";
+import * as $27 from "./routes/api/orgs/invitations/index.ts";
+import * as $28 from "./routes/api/orgs/members/[userId].ts";
+import * as $29 from "./routes/api/orgs/members/index.ts";
+import * as $30 from "./routes/api/orgs/switch.ts";
+import * as $31 from "./routes/audit.tsx";
+import * as $32 from "./routes/dev/islands.tsx";
+import * as $33 from "./routes/healthz.ts";
+import * as $34 from "./routes/index.tsx";
+import * as $35 from "./routes/invite.tsx";
+import * as $36 from "./routes/org/leave.ts";
+import * as $37 from "./routes/org/members.tsx";
+import * as $38 from "./routes/org/switch.ts";
+import * as $39 from "./routes/readyz.ts";
+import * as $40 from "./routes/reset/confirm.tsx";
+import * as $41 from "./routes/reset/index.tsx";
+import * as $42 from "./routes/setup.tsx";
+import * as $43 from "./routes/sign-in/index.tsx";
+import * as $44 from "./routes/sign-in/link.tsx";
+import * as $45 from "./routes/sign-out.ts";
 import * as $$0 from "./islands/RelativeTime.tsx";
 import * as $$1 from "./islands/ThemeToggle.tsx";
 import * as $$2 from "./islands/dev/Counter.tsx";
@@ -23,10 +60,47 @@ const manifest = {
     "./routes/_app.tsx": $2,
     "./routes/_layout.tsx": $3,
     "./routes/_middleware.ts": $4,
-    "./routes/dev/islands.tsx": $5,
-    "./routes/healthz.ts": $6,
-    "./routes/index.tsx": $7,
-    "./routes/readyz.ts": $8,
+    "./routes/account.tsx": $5,
+    "./routes/api/audit/export.ts": $6,
+    "./routes/api/audit/index.ts": $7,
+    "./routes/api/auth/magic-link/index.ts": $8,
+    "./routes/api/auth/magic-link/verify.ts": $9,
+    "./routes/api/auth/me.ts": $10,
+    "./routes/api/auth/mfa.ts": $11,
+    "./routes/api/auth/password.ts": $12,
+    "./routes/api/auth/reset/confirm.ts": $13,
+    "./routes/api/auth/reset/index.ts": $14,
+    "./routes/api/auth/sessions/[sessionId].ts": $15,
+    "./routes/api/auth/sessions/index.ts": $16,
+    "./routes/api/auth/sign-in.ts": $17,
+    "./routes/api/auth/sign-out-everywhere.ts": $18,
+    "./routes/api/auth/sign-out.ts": $19,
+    "./routes/api/auth/totp/disable.ts": $20,
+    "./routes/api/auth/totp/enrol.ts": $21,
+    "./routes/api/auth/totp/recovery-codes.ts": $22,
+    "./routes/api/auth/totp/verify.ts": $23,
+    "./routes/api/orgs/index.ts": $24,
+    "./routes/api/orgs/invitations/[invitationId].ts": $25,
+    "./routes/api/orgs/invitations/accept.ts": $26,
+    "./routes/api/orgs/invitations/index.ts": $27,
+    "./routes/api/orgs/members/[userId].ts": $28,
+    "./routes/api/orgs/members/index.ts": $29,
+    "./routes/api/orgs/switch.ts": $30,
+    "./routes/audit.tsx": $31,
+    "./routes/dev/islands.tsx": $32,
+    "./routes/healthz.ts": $33,
+    "./routes/index.tsx": $34,
+    "./routes/invite.tsx": $35,
+    "./routes/org/leave.ts": $36,
+    "./routes/org/members.tsx": $37,
+    "./routes/org/switch.ts": $38,
+    "./routes/readyz.ts": $39,
+    "./routes/reset/confirm.tsx": $40,
+    "./routes/reset/index.tsx": $41,
+    "./routes/setup.tsx": $42,
+    "./routes/sign-in/index.tsx": $43,
+    "./routes/sign-in/link.tsx": $44,
+    "./routes/sign-out.ts": $45,
   },
   islands: {
     "./islands/RelativeTime.tsx": $$0,

@@ -8,6 +8,14 @@
 
 import type { Services } from "../lib/services.ts";
 import {
+  AUDIT_HEAD_EXPORT_CRON,
+  AUDIT_HEAD_EXPORT_SCHEDULE,
+  AUDIT_RETENTION_CRON,
+  AUDIT_RETENTION_SCHEDULE,
+  runAuditHeadExport,
+  runAuditRetention,
+} from "./audit.ts";
+import {
   handleSchedulerPing,
   runSchedulerHeartbeat,
   SCHEDULER_HEARTBEAT_CRON,
@@ -59,6 +67,18 @@ export function registerJobs(services: Services, signal: AbortSignal): Registere
       { backoffSchedule: [1000, 5000], signal },
       () => logFailure(services, SCHEDULER_HEARTBEAT_CRON, () => runSchedulerHeartbeat(services)),
     ),
+    Deno.cron(
+      AUDIT_HEAD_EXPORT_CRON,
+      AUDIT_HEAD_EXPORT_SCHEDULE,
+      { backoffSchedule: [60_000, 300_000, 900_000], signal },
+      () => logFailure(services, AUDIT_HEAD_EXPORT_CRON, () => runAuditHeadExport(services)),
+    ),
+    Deno.cron(
+      AUDIT_RETENTION_CRON,
+      AUDIT_RETENTION_SCHEDULE,
+      { backoffSchedule: [60_000, 600_000, 3_600_000], signal },
+      () => logFailure(services, AUDIT_RETENTION_CRON, () => runAuditRetention(services)),
+    ),
   ];
   const queue = services.kv.listenQueue(
     createQueueDispatcher(createQueueHandlers(services), services),
@@ -66,7 +86,7 @@ export function registerJobs(services: Services, signal: AbortSignal): Registere
   return { crons: Promise.all(crons).then(() => {}), queue };
 }
 
-async function logFailure(services: Services, cron: string, run: () => Promise<void>) {
+async function logFailure(services: Services, cron: string, run: () => Promise<unknown>) {
   try {
     await run();
   } catch (error) {

@@ -9,6 +9,7 @@ import type { AppConfig } from "./config.ts";
 import { openKv } from "./db/kv.ts";
 import { type Ledger, migrateToLatest, openLedger } from "./db/ledger/mod.ts";
 import type { Logger } from "./log.ts";
+import { createMailer, type Mailer } from "./mail/mailer.ts";
 
 /** The source of "now"; tests pass a clock they can move. */
 export interface Clock {
@@ -18,13 +19,15 @@ export interface Clock {
 /** The real clock. */
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Stores, config, logger and clock. */
+/** Stores, config, logger, clock and the outgoing mailer. */
 export interface Services {
   config: AppConfig;
   kv: Deno.Kv;
   ledger: Ledger;
   log: Logger;
   clock: Clock;
+  /** SMTP from `SMTP_URL`; `configured` is false (and `send` answers 503) when it is unset. */
+  mailer: Mailer;
 }
 
 /** Options of {@link openServices}. */
@@ -73,7 +76,7 @@ export async function openServices(
       kv: config.denoKvUrl ? "kv-connect" : config.denoKvPath,
       ledger: ledger.dialect,
     });
-    return { config, kv, ledger, log, clock };
+    return { config, kv, ledger, log, clock, mailer: createMailer(config, { log }) };
   } catch (error) {
     await ledger?.close();
     kv.close();

@@ -1,5 +1,6 @@
 /** The per-request state shared by middleware, handlers, layouts and `_app`. */
 import type { Services } from "./services.ts";
+import type { AuthState } from "./auth/state.ts";
 
 export type Theme = "light" | "dark" | "system";
 
@@ -14,4 +15,8 @@ export interface State {
   buildId: string;
   /** Whether the app runs in development (shows the island demo link). */
   dev: boolean;
+  /** The signed-in operator, or null. */
+  auth: AuthState | null;
+  /** Client address (from the connection; proxies are not trusted). */
+  ip: string;
 }

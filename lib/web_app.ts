@@ -3,7 +3,16 @@
  * and the opened services. Used by `main.ts` and by tests.
  */
 import type { Hono, MiddlewareHandler } from "hono";
-import { createApp, type FreshBuild, type FreshMode, resolveBuild } from "./fresh/mod.ts";
+import {
+  createApp,
+  describeRoutes,
+  type FreshBuild,
+  type FreshMode,
+  resolveBuild,
+} from "./fresh/mod.ts";
+import { assertEveryRouteHasPolicy } from "./auth/policy.ts";
+import { ROUTE_POLICIES } from "./auth/route_policies.ts";
+import { routeGuard } from "./auth/guard.ts";
 import manifest from "../fresh.gen.ts";
 import freshConfig from "../fresh.config.ts";
 import type { Services } from "./services.ts";
@@ -47,6 +56,7 @@ export function buildFor(mode: FreshMode): Promise<FreshBuild> {
  */
 export function createWebApp(services: Services, build: FreshBuild): Hono {
   const { config } = services;
+  assertEveryRouteHasPolicy(describeRoutes(manifest), ROUTE_POLICIES);
   return createApp<State>(manifest, {
     basePath: freshConfig.basePath,
     middleware: [accessLog(services), ...(freshConfig.middleware ?? [])],
@@ -63,7 +73,10 @@ export function createWebApp(services: Services, build: FreshBuild): Hono {
       theme: "system",
       buildId: build.buildId,
       dev: config.appEnv !== "production",
+      auth: null,
+      ip: "unknown",
     }),
+    authorize: routeGuard(ROUTE_POLICIES),
     onError: (error, info) => services.log.error("unhandled error", { ...info, error }),
   });
 }

@@ -9,7 +9,6 @@ export default define.app(({ Component, state }) => {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-
         <title>{title}</title>
         <link rel="stylesheet" href={asset("/styles.css", state.buildId)} />
         <link rel="icon" href={asset("/favicon.svg", state.buildId)} type="image/svg+xml" />

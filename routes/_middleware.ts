@@ -1,8 +1,11 @@
 import { define } from "@/lib/define.ts";
 import { themeFromCookie } from "@/lib/ui/theme.ts";
+import { loadAuth } from "@/lib/auth/load_auth.ts";
 
-/** Reads per-operator display preferences before any page renders. */
-export default define.middleware((ctx) => {
+/** Resolves who is asking (session cookie) and their display preferences, before any route. */
+export default define.middleware(async (ctx) => {
   ctx.state.theme = themeFromCookie(ctx.req.headers.get("cookie"));
-  return ctx.next();
+  ctx.state.ip = ctx.remoteAddr?.hostname ?? "unknown";
+  ctx.state.auth = await loadAuth(ctx.state.services, ctx.hono);
+  return await ctx.next();
 });

@@ -128,3 +128,84 @@ export function deadLetterKey(messageId: string): Deno.KvKey {
 export function deadLetterPrefix(): Deno.KvKey {
   return ["queue_dead_letters"];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Authentication (lib/auth/sessions.ts, throttle.ts, tokens.ts)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The record of one sign-in session (`Session` in `lib/auth/sessions.ts`). Session ids are
+ * ULIDs, so a listing is chronological.
+ *
+ * @example
+ * ```ts
+ * sessionKey("01JDX3S7Q4M0C5V2YH7R8K9ZTA"); // ["sessions", "01JDX3S7Q4M0C5V2YH7R8K9ZTA"]
+ * ```
+ */
+export function sessionKey(sessionId: string): Deno.KvKey {
+  return ["sessions", sessionId];
+}
+
+/**
+ * Index of a user's sessions: the value is the session id (a pointer to {@link sessionKey}).
+ *
+ * @example
+ * ```ts
+ * sessionsByUserKey("u1", "01JDX3S7Q4M0C5V2YH7R8K9ZTA"); // ["sessions_by_user", "u1", "01JDX…"]
+ * ```
+ */
+export function sessionsByUserKey(userId: string, sessionId: string): Deno.KvKey {
+  return [...sessionsByUserPrefix(userId), sessionId];
+}
+
+/**
+ * The prefix of every {@link sessionsByUserKey} of one user.
+ *
+ * @example
+ * ```ts
+ * kv.list<string>({ prefix: sessionsByUserPrefix("u1") }, { reverse: true }); // newest first
+ * ```
+ */
+export function sessionsByUserPrefix(userId: string): Deno.KvKey {
+  return ["sessions_by_user", userId];
+}
+
+/**
+ * Sign-in failure counter of one account (by SHA-256 hex of the normalized e-mail, so unknown
+ * e-mails are counted like known ones) or one client address.
+ *
+ * @example
+ * ```ts
+ * signInThrottleKey("account", "9f86d0…"); // ["signin_throttle", "account", "9f86d0…"]
+ * signInThrottleKey("ip", "203.0.113.7");  // ["signin_throttle", "ip", "203.0.113.7"]
+ * ```
+ */
+export function signInThrottleKey(scope: "account" | "ip", id: string): Deno.KvKey {
+  return ["signin_throttle", scope, id];
+}
+
+/**
+ * A single-use token (magic link, password reset) by purpose and SHA-256 hex of the token;
+ * the token itself is never stored.
+ *
+ * @example
+ * ```ts
+ * authTokenKey("magic_link", "2c26b4…"); // ["auth_tokens", "magic_link", "2c26b4…"]
+ * ```
+ */
+export function authTokenKey(purpose: string, tokenHash: string): Deno.KvKey {
+  return ["auth_tokens", purpose, tokenHash];
+}
+
+/**
+ * The short-lived tombstone of a consumed {@link authTokenKey}, so a second use answers "used"
+ * rather than "unknown".
+ *
+ * @example
+ * ```ts
+ * usedAuthTokenKey("magic_link", "2c26b4…"); // ["auth_tokens_used", "magic_link", "2c26b4…"]
+ * ```
+ */
+export function usedAuthTokenKey(purpose: string, tokenHash: string): Deno.KvKey {
+  return ["auth_tokens_used", purpose, tokenHash];
+}

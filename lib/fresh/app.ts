@@ -31,8 +31,25 @@ export interface CreateAppOptions<State> {
   staticDir?: string;
   /** A fresh `state` object per request. */
   initState: (req: Request) => State;
+  /**
+   * Runs before a route's group middleware and handler: throw `HttpError` to deny, or return a
+   * `Response` (a redirect) to answer instead. Root and folder middleware have run already.
+   */
+  authorize?: (
+    ctx: FreshContext<State>,
+    route: RouteInfo,
+  ) => void | Response | Promise<void | Response>;
   /** Called for every unexpected error (never shown to the client). */
   onError?: (error: unknown, info: { requestId: string; method: string; path: string }) => void;
+}
+
+/** What `authorize` learns about the matched route. */
+export interface RouteInfo {
+  /** Manifest key, e.g. `./routes/api/hosts/[hostId].ts`. */
+  file: string;
+  /** Hono pattern, e.g. `/api/hosts/:hostId`. */
+  pattern: string;
+  method: string;
 }
 
 type Renderer = (
@@ -111,7 +128,7 @@ export function createApp<State>(manifest: Manifest, opts: CreateAppOptions<Stat
   for (const { path, handler } of tree.prefixMiddleware(deps)) app.use(path, handler);
   // (6) routes in precedence order
   for (const entry of tree.routes) {
-    const dispatch = routeDispatcher(entry, deps, rendererFor(entry));
+    const dispatch = routeDispatcher(entry, deps, rendererFor(entry), opts.authorize);
     for (const pattern of entry.patterns) app.all(pattern, dispatch);
   }
   // (7) not found and errors
@@ -177,13 +194,24 @@ function trailingSlashRedirect(basePath: string): MiddlewareHandler {
 }
 
 /** The per-route Hono handler: group middleware, method dispatch, page rendering. */
-function routeDispatcher<State>(entry: RouteEntry, deps: ContextDeps<State>, render: Renderer) {
+function routeDispatcher<State>(
+  entry: RouteEntry,
+  deps: ContextDeps<State>,
+  render: Renderer,
+  authorize: CreateAppOptions<State>["authorize"],
+) {
   return async (c: HonoContext): Promise<Response> => {
     const ctx = contextFor(c, deps);
     const raw = c.req.param() as Record<string, string | undefined>;
     ctx.internals.params = Object.fromEntries(entry.paramNames.map((n) => [n, raw[n] ?? ""]));
     ctx.internals.route = entry.patterns[0];
     ctx.internals.renderer = render;
+    const denied = await authorize?.(ctx, {
+      file: entry.file,
+      pattern: entry.patterns[0],
+      method: c.req.method,
+    });
+    if (denied) return toHonoResponse(c, denied);
     const res = await runComposed(ctx, entry.groupMiddleware as never[], async () => {
       const fn = pickHandler(entry, c.req.method);
       const result = await fn(ctx as FreshContext<unknown>);

@@ -42,7 +42,8 @@ export type DataOf<H> = H extends HandlerFn<infer D, infer _S> ? D
   : H extends HandlerByMethod<infer D, infer _S> ? D
   : never;
 
-type PageData<R> = R extends HandlerResult<infer D> ? D : never;
+// A handler may answer some requests with a Response (a redirect): only page() results carry data.
+type PageData<R> = R extends Response ? never : R extends HandlerResult<infer D> ? D : never;
 type HandlerData<H> = H extends (...args: never[]) => infer R ? PageData<Awaited<R>>
   : H extends Record<string, unknown> ? { [K in keyof H]: HandlerData<H[K]> }[keyof H]
   : never;

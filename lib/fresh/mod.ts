@@ -2,7 +2,8 @@
  * The Fresh-compatible web layer: what the app imports.
  * See `docs/` and the design note `fresh-layer.md`.
  */
-export { allowedMethods, createApp, type CreateAppOptions } from "./app.ts";
+export { allowedMethods, createApp, type CreateAppOptions, type RouteInfo } from "./app.ts";
+export { describeRoutes, type RouteDescription } from "./route_tree.ts";
 export { createDefine, type DataOf, type Define, isPageResponse, page } from "./define.ts";
 export { type ErrorBody, errorBody, HttpError, type HttpErrorOptions } from "./errors.ts";
 export { defineConfig, type FreshConfig, type FreshMode, resolveBuild } from "./config.ts";

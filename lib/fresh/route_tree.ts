@@ -22,6 +22,7 @@ import {
   type HandlerByMethod,
   type HandlerFn,
   type Manifest,
+  type Method,
   type Middleware,
   type RouteConfig,
   type RouteModule,
@@ -177,4 +178,32 @@ export function loadRouteTree(manifest: Manifest): RouteTree {
         handler: adaptMiddleware(middlewareOf(file.file, mod(file)), deps as ContextDeps<unknown>),
       })),
   };
+}
+
+/** A route file and the methods it answers (`"ALL"` for a handler function). */
+export interface RouteDescription {
+  file: string;
+  pattern: string;
+  methods: Method[] | "ALL";
+}
+
+/**
+ * Lists every route of a manifest with its methods, for checks such as "every route has an
+ * authorization policy".
+ *
+ * @example
+ * ```ts
+ * describeRoutes(manifest).find((r) => r.pattern === "/healthz")?.methods; // ["GET"]
+ * ```
+ */
+export function describeRoutes(manifest: Manifest): RouteDescription[] {
+  return loadRouteTree(manifest).routes.map((r) => ({
+    file: r.file,
+    pattern: r.patterns[0],
+    methods: typeof r.handler === "function"
+      ? "ALL"
+      : HANDLER_METHODS.filter((m) =>
+        typeof (r.handler as HandlerByMethod<unknown, unknown>)[m] === "function"
+      ),
+  }));
 }

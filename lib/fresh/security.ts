@@ -81,7 +81,9 @@ export function securityPreset(cfg: SecurityConfig): MiddlewareHandler[] {
       xFrameOptions: "DENY",
       crossOriginOpenerPolicy: true,
       crossOriginResourcePolicy: true,
-      referrerPolicy: "no-referrer",
+      // Not "no-referrer": with it, browsers send `Origin: null` on same-origin form posts, which
+      // the CSRF guard must refuse. "same-origin" still sends nothing to other sites.
+      referrerPolicy: "same-origin",
       permissionsPolicy: PERMISSIONS_POLICY,
     }),
     strictTransport(cfg.publicOrigin),

@@ -1,5 +1,6 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { createTestApp } from "../support/test_app.ts";
+import { operatorWorld } from "../support/operator_world.ts";
 
 Deno.test("[routes] /healthz answers without touching the stores", async () => {
   await using t = await createTestApp();
@@ -46,17 +47,23 @@ Deno.test("[routes] /readyz is 503 naming KV when it is unreachable", async () =
 });
 
 Deno.test("[routes] / shows the control plane status in the console shell", async () => {
-  await using t = await createTestApp();
-  const res = await t.app.request("/");
+  await using w = await operatorWorld();
+  const res = await w.app.request("/", { headers: w.headers(w.a.viewer) });
   equal(res.status, 200);
   const html = await res.text();
   match(html, /<title>Overview · VPS Sentry<\/title>/);
   match(html, /<p class="badge badge-ok" role="status">Ready<\/p>/);
   match(html, /SQLite \(embedded\)/);
-  match(html, /1 of 1 migrations applied/);
+  match(html, /(\d+) of \1 migrations applied/);
   match(html, /<a href="\/" aria-current="page">Overview<\/a>/);
   ok(html.includes("frsh:island:ThemeToggle:0"), "the layout's theme island is marked");
   match(html, /No scheduled job has run yet/);
+  // Signed out, the overview sends the browser to sign in (or to setup on a fresh install).
+  const anonymous = await w.app.request("/");
+  equal(anonymous.status, 303);
+  equal(anonymous.headers.get("location"), "/sign-in?next=%2F");
+  await using fresh = await createTestApp();
+  equal((await fresh.app.request("/")).headers.get("location"), "/setup");
 });
 
 Deno.test("[routes] the island check page exists only outside production", async () => {
@@ -69,9 +76,10 @@ Deno.test("[routes] the island check page exists only outside production", async
 });
 
 Deno.test("[routes] theme cookie is honoured and unknown values fall back to system", async () => {
-  await using t = await createTestApp();
-  const themed = await (await t.app.request("/", { headers: { cookie: "theme=dark" } })).text();
+  await using w = await operatorWorld();
+  const cookie = (theme: string) => ({ cookie: `${w.a.viewer.cookie}; theme=${theme}` });
+  const themed = await (await w.app.request("/", { headers: cookie("dark") })).text();
   match(themed, /<html lang="en" data-theme="dark">/);
-  const bogus = await (await t.app.request("/", { headers: { cookie: "theme=<x>" } })).text();
+  const bogus = await (await w.app.request("/", { headers: cookie("<x>") })).text();
   match(bogus, /<html lang="en" data-theme="system">/);
 });

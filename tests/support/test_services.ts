@@ -4,6 +4,7 @@
  */
 import { loadConfig } from "@/lib/config.ts";
 import { createLogger, type LogLevel } from "@/lib/log.ts";
+import type { Mailer } from "@/lib/mail/mailer.ts";
 import { type Clock, openServices, type Services } from "@/lib/services.ts";
 
 /** A clock that only moves when told. */
@@ -34,15 +35,24 @@ export interface TestServices extends Services, AsyncDisposable {
 }
 
 /**
- * Opens test services. `migrate: false` leaves the ledger unmigrated.
+ * Opens test services. `migrate: false` leaves the ledger unmigrated. The mailer is the real one
+ * from config: unconfigured unless `env.SMTP_URL` is set (point it at `startSmtpServer()` from
+ * `tests/support/smtp.ts`); `mailer` replaces it.
  *
  * @example
  * ```ts
  * await using services = await openTestServices();
+ * await using smtp = await startSmtpServer();
+ * await using mailing = await openTestServices({ env: { SMTP_URL: smtp.url } });
  * ```
  */
 export async function openTestServices(
-  options: { migrate?: boolean; logLevel?: LogLevel; env?: Record<string, string> } = {},
+  options: {
+    migrate?: boolean;
+    logLevel?: LogLevel;
+    env?: Record<string, string>;
+    mailer?: Mailer;
+  } = {},
 ): Promise<TestServices> {
   const config = loadConfig({
     APP_ENV: "test",
@@ -60,6 +70,7 @@ export async function openTestServices(
   let closed = false;
   return {
     ...services,
+    mailer: options.mailer ?? services.mailer,
     clock,
     logLines,
     async [Symbol.asyncDispose]() {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Kysely, sql } from "kysely";
+import { type DatabaseIntrospector, type Kysely, sql, type TableMetadata } from "kysely";
 import {
   type Migration,
   type MigrationProvider,
@@ -97,14 +97,56 @@ async function createMigrator(
   ledger: Ledger,
   migrations: Record<string, LedgerMigration>,
 ): Promise<Migrator> {
+  if (ledger.dialect !== "postgres") {
+    return new Migrator({ db: ledger.db, provider: staticProvider(migrations, ledger.dialect) });
+  }
+  // Kysely looks for its bookkeeping tables in every schema unless told which one, so a
+  // Postgres database holding several ledgers (one schema each) needs the schema named.
+  const schema = ledger.schema ?? await currentSchema(ledger.db);
   return new Migrator({
-    db: ledger.db,
+    db: withSchemaIntrospection(ledger.db, schema),
     provider: staticProvider(migrations, ledger.dialect),
-    // Kysely looks for its bookkeeping tables in every schema unless told which one, so a
-    // Postgres database holding several ledgers (one schema each) needs the schema named.
-    ...(ledger.dialect === "postgres"
-      ? { migrationTableSchema: ledger.schema ?? await currentSchema(ledger.db) }
-      : {}),
+    migrationTableSchema: schema,
+  });
+}
+
+/**
+ * `db`, but introspecting only `schema`. Kysely's Postgres introspector lists the tables of
+ * every schema through name-based catalog functions (`has_schema_privilege(nspname, …)`,
+ * `pg_get_serial_sequence('schema.table', …)`), which fail with "schema … does not exist" when
+ * another schema of the database is dropped at that moment (parallel test runs, another app's
+ * migrations). The migrator only asks whether its own schema and tables exist, so those
+ * questions are answered from `pg_namespace`/`pg_class` for this schema alone.
+ */
+function withSchemaIntrospection(db: Kysely<LedgerSchema>, schema: string): Kysely<LedgerSchema> {
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`
+        select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+      return rows;
+    },
+    async getTables(): Promise<TableMetadata[]> {
+      const { rows } = await sql<{ name: string; kind: string }>`
+        select c.relname as name, c.relkind as kind
+          from pg_catalog.pg_class c
+          join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v', 'f')`.execute(db);
+      return rows.map((row) => ({
+        name: row.name,
+        schema,
+        isView: row.kind === "v",
+        isForeign: row.kind === "f",
+        columns: [],
+      }));
+    },
+  };
+  // Everything else is the real instance (methods bound to it: Kysely uses private fields).
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "introspection") return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
   });
 }
 

@@ -18,7 +18,7 @@ Deno.test("[fresh] security: headers on pages, API answers and 404s, with the ri
     match(csp, /base-uri 'none'/);
     equal(h.get("x-content-type-options"), "nosniff");
     equal(h.get("x-frame-options"), "DENY");
-    equal(h.get("referrer-policy"), "no-referrer");
+    equal(h.get("referrer-policy"), "same-origin");
     equal(h.get("cross-origin-opener-policy"), "same-origin");
     equal(h.get("cross-origin-resource-policy"), "same-origin");
     match(h.get("permissions-policy") ?? "", /camera=\(\), microphone=\(\), geolocation=\(\)/);

@@ -1,0 +1,63 @@
+/**
+ * THE authorization table: every route of the manifest and the minimum it
+ * requires. The app refuses to start when a route or one of its methods is
+ * missing here (see `assertEveryRouteHasPolicy`), and a test walks every entry
+ * with every role. Keys are manifest keys (`./routes/…`).
+ */
+import { PUBLIC, role, type RoutePolicy, SIGNED_IN } from "./policy.ts";
+
+export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
+  // Probes and the development-only island check (404 in production; no data).
+  "./routes/healthz.ts": PUBLIC,
+  "./routes/readyz.ts": PUBLIC,
+  "./routes/dev/islands.tsx": PUBLIC,
+
+  // Console pages
+  "./routes/index.tsx": role("viewer"),
+  "./routes/account.tsx": SIGNED_IN,
+  "./routes/org/members.tsx": { GET: role("viewer"), POST: role("admin") },
+  // Every member may leave (the last owner is refused by the repository).
+  "./routes/org/leave.ts": { POST: role("viewer") },
+  "./routes/org/switch.ts": SIGNED_IN,
+  "./routes/audit.tsx": role("admin"),
+
+  // Signed-out pages: setup is 404 once any operator exists; sign-in throttles and audits.
+  "./routes/setup.tsx": PUBLIC,
+  "./routes/sign-in/index.tsx": PUBLIC,
+  "./routes/sign-in/link.tsx": PUBLIC,
+  "./routes/sign-out.ts": SIGNED_IN,
+  "./routes/reset/index.tsx": PUBLIC,
+  "./routes/reset/confirm.tsx": PUBLIC,
+  "./routes/invite.tsx": PUBLIC,
+
+  // Auth API: sign-in flows are public by nature; their handlers throttle and audit.
+  "./routes/api/auth/sign-in.ts": PUBLIC,
+  "./routes/api/auth/mfa.ts": PUBLIC,
+  "./routes/api/auth/magic-link/index.ts": PUBLIC,
+  "./routes/api/auth/magic-link/verify.ts": PUBLIC,
+  "./routes/api/auth/reset/index.ts": PUBLIC,
+  "./routes/api/auth/reset/confirm.ts": PUBLIC,
+  "./routes/api/auth/sign-out.ts": SIGNED_IN,
+  "./routes/api/auth/sign-out-everywhere.ts": SIGNED_IN,
+  "./routes/api/auth/password.ts": SIGNED_IN,
+  "./routes/api/auth/me.ts": SIGNED_IN,
+  "./routes/api/auth/totp/enrol.ts": SIGNED_IN,
+  "./routes/api/auth/totp/verify.ts": SIGNED_IN,
+  "./routes/api/auth/totp/disable.ts": SIGNED_IN,
+  "./routes/api/auth/totp/recovery-codes.ts": SIGNED_IN,
+  "./routes/api/auth/sessions/index.ts": SIGNED_IN,
+  "./routes/api/auth/sessions/[sessionId].ts": SIGNED_IN,
+
+  // Organizations: reading members is for every member; changing them is for admins.
+  "./routes/api/orgs/index.ts": SIGNED_IN,
+  "./routes/api/orgs/switch.ts": SIGNED_IN,
+  "./routes/api/orgs/members/index.ts": role("viewer"),
+  "./routes/api/orgs/members/[userId].ts": { PATCH: role("admin"), DELETE: role("viewer") },
+  "./routes/api/orgs/invitations/index.ts": { GET: role("admin"), POST: role("admin") },
+  "./routes/api/orgs/invitations/[invitationId].ts": role("admin"),
+  "./routes/api/orgs/invitations/accept.ts": SIGNED_IN,
+
+  // Audit trail: admins and owners.
+  "./routes/api/audit/index.ts": role("admin"),
+  "./routes/api/audit/export.ts": role("admin"),
+};

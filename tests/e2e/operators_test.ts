@@ -1,0 +1,156 @@
+/**
+ * Real browser, real SMTP: first-run setup → sign out → sign in → enrol TOTP → sign in with
+ * TOTP → invite a viewer by e-mail → the invitee signs up from the mailed link in a second
+ * browser → the viewer's UI offers no admin controls and the API refuses them — with no console
+ * errors and no CSP violations anywhere.
+ */
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { launchChromium } from "@/lib/fresh/testing.ts";
+import { currentTotp, TOTP_PERIOD_S } from "@/lib/auth/totp.ts";
+import { createTestApp } from "../support/test_app.ts";
+import { linksIn, startSmtpServer } from "../support/smtp.ts";
+
+/** Console errors and warnings, page errors, failed requests and CSP violations of a page. */
+async function watch(page: Page): Promise<{ errors: string[]; csp: () => Promise<string[]> }> {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") {
+      errors.push(`console.${m.type()}: ${m.text()}`);
+    }
+  });
+  page.on("requestfailed", (r) => errors.push(`requestfailed: ${r.url()}`));
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (globalThis as unknown as { __csp: string[] }).__csp = seen;
+    document.addEventListener(
+      "securitypolicyviolation",
+      (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  return {
+    errors,
+    csp: () => page.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp),
+  };
+}
+
+/** Clicks a submit button and waits for the page it leads to. */
+async function submit(page: Page, button: string, url: RegExp) {
+  try {
+    await Promise.all([page.waitForURL(url), page.click(button)]);
+  } catch (error) {
+    // Say where the browser ended up instead of only that the expected page never came.
+    const main = (await page.textContent("main"))?.replace(/\s+/g, " ").trim();
+    throw new Error(`after clicking ${button}: at ${page.url()}: ${main}`, { cause: error });
+  }
+}
+
+const OWNER = { email: "olga@example.test", password: "owner passphrase 123" };
+const INVITEE = { email: "vera@example.test", password: "viewer passphrase 456" };
+
+Deno.test({
+  name:
+    "[e2e] operators: setup, TOTP sign-in, invitation by e-mail, and a viewer's limited UI and API",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using smtp = await startSmtpServer();
+    await using t = await createTestApp({ mode: "development", env: { SMTP_URL: smtp.url } });
+    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const at = (path: string) => new RegExp(`^${base.replaceAll(".", "\\.")}${path}`);
+    await using owner = await launchChromium();
+    const page = await owner.context.newPage();
+    const ownerWatch = await watch(page);
+
+    // First run: the console sends a fresh install to setup.
+    await page.goto(`${base}/`);
+    equal(new URL(page.url()).pathname, "/setup");
+    await page.fill('input[name="name"]', "Olga Owner");
+    await page.fill('input[name="email"]', OWNER.email);
+    await page.fill('input[name="password"]', OWNER.password);
+    await page.fill('input[name="orgName"]', "Night Watch");
+    await submit(page, "button.button-primary", at("/$"));
+    equal(await page.textContent(".org-name"), "Night Watch");
+
+    // Sign out, then in with the password (no second factor yet).
+    await submit(page, 'form[action="/sign-out"] button', at("/sign-in"));
+    await page.fill('input[name="email"]', OWNER.email);
+    await page.fill('input[name="password"]', OWNER.password);
+    await submit(page, 'form[action="/sign-in"] button.button-primary', at("/$"));
+
+    // Enrol TOTP on the account page, reading the key as a person would type it.
+    await page.goto(`${base}/account`);
+    await page.click('input[value="totp_start"] + button');
+    const secret = (await page.textContent("#totp-secret"))?.trim() ?? "";
+    match(secret, /^[A-Z2-7]+$/);
+    ok(await page.isVisible("img.qr"), "the QR code renders as an image");
+    await page.fill('input[name="code"]', currentTotp(secret, t.services.clock.now()));
+    await page.click('input[value="totp_confirm"] ~ button');
+    await page.waitForSelector(".codes code");
+    equal(await page.locator(".codes code").count(), 10);
+
+    // Sign out; sign in with password + TOTP. Each 30-s step is accepted once, so use the next one.
+    await submit(page, 'form[action="/sign-out"] button', at("/sign-in"));
+    await page.fill('input[name="email"]', OWNER.email);
+    await page.fill('input[name="password"]', OWNER.password);
+    await page.click('form[action="/sign-in"] button.button-primary');
+    await page.waitForSelector('input[name="code"]');
+    t.services.clock.advance(TOTP_PERIOD_S * 1000);
+    await page.fill('input[name="code"]', currentTotp(secret, t.services.clock.now()));
+    await submit(page, 'input[value="mfa"] ~ button', at("/$"));
+    ok(await page.isVisible('a[href="/audit"]'), "the owner sees the Audit link");
+
+    // Invite a viewer; the mail arrives at the local SMTP server.
+    await page.goto(`${base}/org/members`);
+    await page.fill('input[name="email"]', INVITEE.email);
+    await page.selectOption('select[name="role"]#f-role', "viewer");
+    await submit(page, 'input[value="invite"] ~ button', at("/org/members\\?done=invited"));
+    match((await page.textContent('main [role="status"]')) ?? "", /Invitation sent/);
+    const mail = await smtp.waitForMessage((m) => m.to.includes(INVITEE.email));
+    const link = linksIn(mail.text).find((l) => l.includes("/invite?token="));
+    ok(link, `an invitation link in: ${mail.text}`);
+    const invitePath = new URL(link).pathname + new URL(link).search;
+
+    // The invitee, in another browser, creates their account from the link.
+    await using invitee = await launchChromium();
+    const viewer = await invitee.context.newPage();
+    const viewerWatch = await watch(viewer);
+    await viewer.goto(`${base}${invitePath}`);
+    match((await viewer.textContent(".invitation-summary")) ?? "", /Night Watch as viewer/);
+    equal(await viewer.inputValue('input[name="email"]'), INVITEE.email);
+    await viewer.fill('input[name="name"]', "Vera Viewer");
+    await viewer.fill('input[name="password"]', INVITEE.password);
+    await submit(viewer, "button.button-primary", at("/$"));
+    equal(await viewer.textContent(".org-name"), "Night Watch");
+
+    // The viewer's UI offers no admin controls, and the API refuses them anyway.
+    equal(await viewer.locator('a[href="/audit"]').count(), 0, "no Audit link");
+    await viewer.goto(`${base}/org/members`);
+    equal(await viewer.locator("tr[data-member]").count(), 2);
+    equal(await viewer.locator('select[name="role"]').count(), 0, "no role selects");
+    equal(await viewer.locator('input[value="remove"]').count(), 0, "no Remove buttons");
+    equal(await viewer.locator('input[value="invite"]').count(), 0, "no invite form");
+    deepEqual(await cspAndErrors(viewerWatch), { csp: [], errors: [] });
+    const status = await viewer.evaluate(async () => {
+      const res = await fetch("/api/orgs/invitations", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "mallory@example.test", role: "admin" }),
+      });
+      return res.status;
+    });
+    equal(status, 403);
+    // Chromium logs the refused fetch itself; that one line is expected, nothing else.
+    deepEqual(
+      viewerWatch.errors.filter((e) => !/status of 403/.test(e)),
+      [],
+    );
+    deepEqual(await cspAndErrors(ownerWatch), { csp: [], errors: [] });
+  },
+});
+
+async function cspAndErrors(w: { errors: string[]; csp: () => Promise<string[]> }) {
+  return { csp: await w.csp(), errors: [...w.errors] };
+}
