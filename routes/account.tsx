@@ -7,24 +7,19 @@ import {
   type PageProps,
   type PageResponse,
 } from "@/lib/fresh/mod.ts";
-import { formObject } from "@/lib/http/input.ts";
 import { CodeField, PasswordField } from "@/lib/auth/inputs.ts";
 import {
   changePassword,
   confirmTotpEnrolment,
   disableTotp,
+  endSession,
   regenerateRecoveryCodes,
+  signOut,
   startTotpEnrolment,
 } from "@/lib/auth/account.ts";
-import {
-  listSessions,
-  revokeAllSessions,
-  revokeSession,
-  rotateSession,
-} from "@/lib/auth/sessions.ts";
+import { listSessions, rotateSession } from "@/lib/auth/sessions.ts";
 import { appSecretOf } from "@/lib/auth/secret.ts";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password.ts";
-import { auditRequest } from "@/lib/auth/request_audit.ts";
 import { authOf, clientOf, setSessionCookie } from "@/lib/auth/http.ts";
 import { getUser } from "@/lib/orgs/users.ts";
 import {
@@ -33,6 +28,7 @@ import {
   type FormProblem,
   formProblem,
   parseValues,
+  runIntent,
 } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import { type EnrolmentView, pendingEnrolment, svgDataUri } from "@/lib/ui/totp.ts";
@@ -196,34 +192,16 @@ const INTENTS: Record<
     return render(ctx, { recoveryCodes });
   },
   async end_session(ctx, values) {
-    const auth = authOf(ctx);
-    const { kv } = ctx.state.services;
-    const id = values.sessionId ?? "";
-    const mine = (await listSessions(kv, auth.user.id)).some((s) => s.id === id);
-    if (!mine || id === auth.session.id) {
-      return render(ctx, {}, {
-        status: 404,
-        errors: {},
-        message: "No such session: it may have ended already.",
-      });
+    try {
+      await endSession(ctx.state.services, authOf(ctx), values.sessionId ?? "", clientOf(ctx));
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.status !== 404) throw e;
+      return render(ctx, {}, { status: 404, errors: {}, message: e.message });
     }
-    await revokeSession(kv, auth.user.id, id);
-    await auditRequest(ctx, {
-      action: "auth.session.revoke",
-      summary: `${auth.user.email} ended a session`,
-      target: { type: "session", id },
-      orgId: null,
-    });
     return seeOther(ctx, "/account?done=session_ended");
   },
   async sign_out_everywhere(ctx) {
-    const auth = authOf(ctx);
-    await revokeAllSessions(ctx.state.services.kv, auth.user.id);
-    await auditRequest(ctx, {
-      action: "auth.sign_out_everywhere",
-      summary: `${auth.user.email} signed out everywhere`,
-      orgId: null,
-    });
+    await signOut(ctx.state.services, authOf(ctx), clientOf(ctx), "everywhere");
     return seeOther(ctx, "/sign-in?done=signed_out_everywhere", { clear: true });
   },
 };
@@ -232,12 +210,7 @@ export const handler = define.handlers({
   GET(ctx) {
     return render(ctx, { flash: flashOf(ctx.url, FLASH) });
   },
-  async POST(ctx) {
-    const values = await formObject(ctx.req);
-    const run = Object.hasOwn(INTENTS, values.intent ?? "") ? INTENTS[values.intent] : undefined;
-    if (!run) throw new HttpError(400, "intent: unknown form", { details: { field: "intent" } });
-    return await run(ctx, values);
-  },
+  POST: (ctx) => runIntent(ctx, ctx.req, INTENTS),
 });
 
 export default define.page(({ data }: PageProps<Data, State>) => (

@@ -4,7 +4,7 @@
  */
 import { HttpError } from "../fresh/mod.ts";
 import type { Services } from "../services.ts";
-import { appendAudit } from "../audit/append.ts";
+import { auditForClient } from "./request_audit.ts";
 import {
   countUsers,
   createUser,
@@ -21,7 +21,7 @@ import { consumeToken, issueToken } from "./tokens.ts";
 import { magicLinkMail, passwordResetMail } from "../mail/templates.ts";
 import { createTotpEnrolment, generateRecoveryCodes, verifyTotp } from "./totp.ts";
 import { openString, sealString } from "./keys.ts";
-import { revokeAllSessions } from "./sessions.ts";
+import { listSessions, revokeAllSessions, revokeSession } from "./sessions.ts";
 import {
   afterFirstFactor,
   type ClientInfo,
@@ -47,28 +47,6 @@ function weakPassword(password: string): void {
       details: { field: "password" },
     });
   }
-}
-
-function auditAccount(services: Services, client: ClientInfo, input: {
-  action: string;
-  summary: string;
-  actor: ActorRef;
-  orgId?: string | null;
-  target?: { type: string; id: string };
-  details?: Record<string, unknown>;
-}) {
-  return appendAudit(services.ledger, {
-    orgId: input.orgId ?? null,
-    actor: input.actor,
-    action: input.action,
-    target: input.target,
-    requestId: client.requestId,
-    ip: client.ip,
-    userAgent: client.userAgent,
-    summary: input.summary,
-    details: input.details,
-    ts: services.clock.now(),
-  });
 }
 
 /** E-mail flows answer 503 with the fix when SMTP is not configured, never fail silently. */
@@ -107,7 +85,7 @@ export async function runFirstSetup(
   });
   await addMember(services.ledger, { orgId: org.id, userId: user.id, role: "owner" });
   const actor = userActor(user);
-  await auditAccount(services, client, {
+  await auditForClient(services, client, {
     action: "org.setup",
     summary: `first-run setup: ${user.email} created ${org.name} (${org.slug}) as owner`,
     actor,
@@ -143,7 +121,8 @@ export async function requestMagicLink(
     to: user.email,
     ...magicLinkMail({ link, expiresMinutes: MAGIC_LINK_TTL_MIN }),
   });
-  await auditAccount(services, client, {
+  await auditForClient(services, client, {
+    orgId: null,
     action: "auth.magic_link.send",
     summary: `sign-in link sent to ${user.email}`,
     actor: { type: "anonymous", id: "" },
@@ -164,7 +143,8 @@ async function tokenRefused(
   action: string,
   reason: keyof typeof TOKEN_ERRORS,
 ): Promise<HttpError> {
-  await auditAccount(services, client, {
+  await auditForClient(services, client, {
+    orgId: null,
     action,
     summary: `refused a ${reason} ${action.includes("magic") ? "sign-in" : "password-reset"} link`,
     actor: { type: "anonymous", id: "" },
@@ -221,7 +201,8 @@ export async function requestPasswordReset(
     to: user.email,
     ...passwordResetMail({ link, expiresMinutes: RESET_TTL_MIN }),
   });
-  await auditAccount(services, client, {
+  await auditForClient(services, client, {
+    orgId: null,
     action: "auth.password_reset.request",
     summary: `password reset link sent to ${user.email}`,
     actor: { type: "anonymous", id: "" },
@@ -251,7 +232,8 @@ export async function confirmPasswordReset(
     await hashPassword(input.password, services.config.passwordHashCost),
   );
   await revokeAllSessions(services.kv, result.userId);
-  await auditAccount(services, client, {
+  await auditForClient(services, client, {
+    orgId: null,
     action: "auth.password.reset",
     summary: `${result.email} set a new password with a reset link; all sessions ended`,
     actor: { type: "user", id: result.userId, label: result.email },
@@ -270,7 +252,8 @@ export async function changePassword(
   if (
     !stored?.passwordHash || !(await verifyPassword(input.currentPassword, stored.passwordHash))
   ) {
-    await auditAccount(services, client, {
+    await auditForClient(services, client, {
+      orgId: null,
       action: "auth.password.change.denied",
       summary: `${user.email} gave a wrong current password`,
       actor: userActor(user),
@@ -293,7 +276,8 @@ export async function changePassword(
     await hashPassword(input.newPassword, services.config.passwordHashCost),
   );
   await revokeAllSessions(services.kv, user.id, { except: client.sessionId });
-  await auditAccount(services, client, {
+  await auditForClient(services, client, {
+    orgId: null,
     action: "auth.password.change",
     summary: `${user.email} changed their password; other sessions ended`,
     actor: userActor(user),
@@ -353,7 +337,8 @@ export async function confirmTotpEnrolment(
   });
   await setRecoveryCodes(services.ledger, user.id, recovery.hashes);
   await services.kv.delete(totpEnrolmentKey(user.id));
-  await auditAccount(services, client, {
+  await auditForClient(services, client, {
+    orgId: null,
     action: "auth.totp.enable",
     summary: `${user.email} turned on two-factor sign-in`,
     actor: userActor(user),
@@ -378,7 +363,8 @@ export async function disableTotp(
   }
   await setTotp(services.ledger, user.id, null);
   await setRecoveryCodes(services.ledger, user.id, []);
-  await auditAccount(services, client, {
+  await auditForClient(services, client, {
+    orgId: null,
     action: "auth.totp.disable",
     summary: `${user.email} turned off two-factor sign-in`,
     actor: userActor(user),
@@ -394,11 +380,52 @@ export async function regenerateRecoveryCodes(
 ): Promise<string[]> {
   const recovery = await generateRecoveryCodes(10);
   await setRecoveryCodes(services.ledger, user.id, recovery.hashes);
-  await auditAccount(services, client, {
+  await auditForClient(services, client, {
+    orgId: null,
     action: "auth.recovery_codes.regenerate",
     summary: `${user.email} generated new recovery codes`,
     actor: userActor(user),
     target: { type: "user", id: user.id },
   });
   return recovery.codes;
+}
+
+/** Ends this session, or every session of the operator; audited in the global chain. */
+export async function signOut(
+  services: Services,
+  auth: { user: { id: string; email: string }; session: { id: string } },
+  client: ClientInfo,
+  scope: "this" | "everywhere",
+): Promise<void> {
+  if (scope === "this") await revokeSession(services.kv, auth.user.id, auth.session.id);
+  else await revokeAllSessions(services.kv, auth.user.id);
+  await auditForClient(services, client, {
+    orgId: null,
+    actor: userActor(auth.user),
+    action: scope === "this" ? "auth.sign_out" : "auth.sign_out_everywhere",
+    summary: `${auth.user.email} signed out${scope === "this" ? "" : " everywhere"}`,
+  });
+}
+
+/** Ends one of the operator's other sessions; an id that is not theirs (or is this one) is a 404. */
+export async function endSession(
+  services: Services,
+  auth: { user: { id: string; email: string }; session: { id: string } },
+  sessionId: string,
+  client: ClientInfo,
+): Promise<void> {
+  const mine = (await listSessions(services.kv, auth.user.id)).some((s) => s.id === sessionId);
+  if (!mine || sessionId === auth.session.id) {
+    throw new HttpError(404, "No such session: it may have ended already.", {
+      details: { field: "sessionId" },
+    });
+  }
+  await revokeSession(services.kv, auth.user.id, sessionId);
+  await auditForClient(services, client, {
+    orgId: null,
+    actor: userActor(auth.user),
+    action: "auth.session.revoke",
+    summary: `${auth.user.email} ended a session`,
+    target: { type: "session", id: sessionId },
+  });
 }

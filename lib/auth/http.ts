@@ -3,18 +3,9 @@ import type { FreshContext } from "../fresh/mod.ts";
 import { HttpError } from "../fresh/mod.ts";
 import type { State } from "../state.ts";
 import type { AuthState } from "./state.ts";
-import type { ClientInfo } from "./signin.ts";
+export { clientOf } from "./request_audit.ts";
 import { clearSessionCookieHeader, sessionCookieHeader } from "./sessions.ts";
 import { servedOverHttps } from "./load_auth.ts";
-
-/** Address, user agent and request id of the request. */
-export function clientOf(ctx: FreshContext<State>): ClientInfo {
-  return {
-    ip: ctx.state.ip,
-    userAgent: ctx.req.headers.get("user-agent")?.slice(0, 400) ?? undefined,
-    requestId: ctx.requestId,
-  };
-}
 
 /** The signed-in operator; the guard has already refused anonymous requests. */
 export function authOf(ctx: FreshContext<State>): AuthState {

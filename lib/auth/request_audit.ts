@@ -1,22 +1,52 @@
 /**
- * Audit entries for requests: actor, organization, request id, client address
- * and user agent come from the request context, so routes only say what happened.
+ * Audit entries for requests: request id, client address and user agent come
+ * from the request, so callers only say who did what to which target.
  */
 import type { FreshContext } from "../fresh/mod.ts";
+import type { Services } from "../services.ts";
 import type { State } from "../state.ts";
 import { appendAudit, type AuditEntry } from "../audit/append.ts";
 import type { ActorRef } from "./roles.ts";
 
-export interface RequestAuditInput {
+/** Where a request comes from, for throttles and the audit trail. */
+export interface ClientInfo {
+  ip: string;
+  userAgent?: string;
+  requestId?: string;
+}
+
+/** What happened, for {@link auditForClient}. */
+export interface ClientAuditInput {
   /** `<area>.<verb>[.denied|.failed]`, e.g. `org.member.remove`. */
   action: string;
   summary: string;
+  actor: ActorRef;
+  /** The organization's chain, or `null` for the global chain (sign-ins, lockouts). */
+  orgId: string | null;
   target?: { type: string; id: string };
   details?: Record<string, unknown>;
-  /** Defaults to the active organization; `null` for the global chain. */
-  orgId?: string | null;
-  /** Defaults to the signed-in user, else anonymous. */
-  actor?: ActorRef;
+}
+
+/**
+ * Appends an audit entry stamped with the client's request id, address and user agent.
+ *
+ * @example
+ * ```ts
+ * await auditForClient(services, client, { action: "auth.sign_in", summary, actor, orgId: null });
+ * ```
+ */
+export function auditForClient(
+  services: Services,
+  client: ClientInfo,
+  input: ClientAuditInput,
+): Promise<AuditEntry> {
+  return appendAudit(services.ledger, {
+    ...input,
+    requestId: client.requestId,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    ts: services.clock.now(),
+  });
 }
 
 /** The actor of a request: the signed-in user, else anonymous. */
@@ -25,8 +55,18 @@ export function requestActor(state: State): ActorRef {
   return user ? { type: "user", id: user.id, label: user.email } : { type: "anonymous", id: "" };
 }
 
+/** Address, user agent and request id of the request. */
+export function clientOf(ctx: FreshContext<State>): ClientInfo {
+  return {
+    ip: ctx.state.ip,
+    userAgent: ctx.req.headers.get("user-agent")?.slice(0, 400) ?? undefined,
+    requestId: ctx.requestId,
+  };
+}
+
 /**
- * Appends an audit entry for the current request.
+ * Appends an audit entry for the current request: the signed-in user (else anonymous) in the
+ * active organization's chain unless told otherwise.
  *
  * @example
  * ```ts
@@ -35,19 +75,14 @@ export function requestActor(state: State): ActorRef {
  */
 export function auditRequest(
   ctx: FreshContext<State>,
-  input: RequestAuditInput,
+  input:
+    & Omit<ClientAuditInput, "actor" | "orgId">
+    & Partial<Pick<ClientAuditInput, "actor" | "orgId">>,
 ): Promise<AuditEntry> {
   const { state } = ctx;
-  return appendAudit(state.services.ledger, {
+  return auditForClient(state.services, clientOf(ctx), {
+    ...input,
     orgId: input.orgId !== undefined ? input.orgId : state.auth?.org?.id ?? null,
     actor: input.actor ?? requestActor(state),
-    action: input.action,
-    target: input.target,
-    requestId: ctx.requestId,
-    ip: state.ip,
-    userAgent: ctx.req.headers.get("user-agent")?.slice(0, 400) ?? undefined,
-    summary: input.summary,
-    details: input.details,
-    ts: state.services.clock.now(),
   });
 }

@@ -5,7 +5,7 @@
  */
 import { HttpError } from "../fresh/mod.ts";
 import type { Services } from "../services.ts";
-import { appendAudit } from "../audit/append.ts";
+import { auditForClient, type ClientInfo } from "./request_audit.ts";
 import {
   consumeRecoveryCode,
   getUser,
@@ -22,12 +22,7 @@ import { openString } from "./keys.ts";
 import { failMfa, finishMfa, readMfa, startMfa } from "./mfa_pending.ts";
 import { appSecretOf } from "./secret.ts";
 
-/** Where a sign-in request comes from, for throttles and the audit trail. */
-export interface ClientInfo {
-  ip: string;
-  userAgent?: string;
-  requestId?: string;
-}
+export type { ClientInfo } from "./request_audit.ts";
 
 export type SignInResult =
   | { kind: "signed_in"; session: Session; token: string }
@@ -39,6 +34,7 @@ const INVALID = () =>
 /** The purpose string binding sealed TOTP secrets. */
 export const TOTP_SEAL_PURPOSE = "totp-secret";
 
+/** Sign-in events go to the global chain: they belong to a person, not one organization. */
 function audit(services: Services, client: ClientInfo, input: {
   action: string;
   summary: string;
@@ -46,19 +42,15 @@ function audit(services: Services, client: ClientInfo, input: {
   email?: string;
   details?: Record<string, unknown>;
 }) {
-  return appendAudit(services.ledger, {
+  return auditForClient(services, client, {
     orgId: null,
     actor: input.userId
       ? { type: "user", id: input.userId, label: input.email }
       : { type: "anonymous", id: "" },
     action: input.action,
     target: input.userId ? { type: "user", id: input.userId } : undefined,
-    requestId: client.requestId,
-    ip: client.ip,
-    userAgent: client.userAgent,
     summary: input.summary,
     details: input.details,
-    ts: services.clock.now(),
   });
 }
 

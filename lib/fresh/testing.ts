@@ -3,7 +3,7 @@
  * drive Debian's Chromium with playwright-core.
  */
 import { DOMParser } from "linkedom";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** Something with Hono's in-process `request`. */
 export interface RequestableApp {
@@ -83,5 +83,49 @@ export async function launchChromium(): Promise<{ context: BrowserContext } & As
       await context.close();
       await Deno.remove(profile, { recursive: true });
     },
+  };
+}
+
+/** What a browser test asserts is empty at the end: problems a page reported. */
+export interface PageWatch {
+  /** Console errors and warnings, uncaught page errors, failed requests. */
+  errors: string[];
+  /** CSP violations the page saw (they also show as console errors). */
+  cspViolations(): Promise<string[]>;
+}
+
+/**
+ * Starts recording a page's errors and CSP violations; call before the first `goto`.
+ *
+ * @example
+ * ```ts
+ * const watch = await watchPage(page);
+ * // … drive the page …
+ * deepEqual(watch.errors, []);
+ * deepEqual(await watch.cspViolations(), []);
+ * ```
+ */
+export async function watchPage(page: Page): Promise<PageWatch> {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") {
+      errors.push(`console.${m.type()}: ${m.text()}`);
+    }
+  });
+  page.on("requestfailed", (r) => errors.push(`requestfailed: ${r.url()}`));
+  // Init scripts run through the DevTools protocol, outside the page's CSP.
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (globalThis as unknown as { __csp: string[] }).__csp = seen;
+    document.addEventListener(
+      "securitypolicyviolation",
+      (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  return {
+    errors,
+    cspViolations: () =>
+      page.evaluate(() => (globalThis as unknown as { __csp?: string[] }).__csp ?? []),
   };
 }

@@ -1,17 +1,10 @@
 /** Audit-log filters from a query string (`?actor=&action=&targetType=&targetId=&from=&to=&limit=&before=`). */
 import { HttpError } from "../fresh/mod.ts";
 import { MAX_PAGE } from "./paging.ts";
+import type { AuditQuery } from "../audit/query.ts";
 
-export interface AuditFilters {
-  actorId?: string;
-  action?: string;
-  targetType?: string;
-  targetId?: string;
-  from?: Date;
-  to?: Date;
-  limit: number;
-  before?: number;
-}
+/** The audit query a URL asks for; `limit` always set. */
+export type AuditFilters = AuditQuery & { limit: number };
 
 const bad = (field: string, expected: string) =>
   new HttpError(400, `${field}: expected ${expected}`, { details: { field } });

@@ -43,6 +43,11 @@ function plural(n: number, unit: string): string {
 }
 
 /** A small HTML document: paragraphs (already escaped) and one button-like link. */
+/** The plain-text body: what to do, the link on its own line (easy to copy), then the fine print. */
+function textBody(intro: string[], link: string, notes: string[]): string {
+  return [...intro, "", link, "", ...notes, "", "VPS Sentry"].join("\n");
+}
+
 function htmlDocument(
   input: { paragraphs: string[]; link: string; action: string; after: string },
 ) {
@@ -73,16 +78,7 @@ export function magicLinkMail(input: { link: string; expiresMinutes: number }): 
   const after = "If you did not ask to sign in, ignore this e-mail; nothing changes.";
   return {
     subject: "Your VPS Sentry sign-in link",
-    text: [
-      "Open this link to sign in to VPS Sentry:",
-      "",
-      input.link,
-      "",
-      validity,
-      after,
-      "",
-      "VPS Sentry",
-    ].join("\n"),
+    text: textBody(["Open this link to sign in to VPS Sentry:"], input.link, [validity, after]),
     html: htmlDocument({
       paragraphs: ["Use this link to sign in to VPS Sentry.", escapeHtml(validity)],
       link: input.link,
@@ -105,17 +101,11 @@ export function passwordResetMail(input: { link: string; expiresMinutes: number 
   const after = "If you did not ask for a reset, ignore this e-mail; your password stays as it is.";
   return {
     subject: "Reset your VPS Sentry password",
-    text: [
-      "Open this link to choose a new password for VPS Sentry:",
-      "",
-      input.link,
-      "",
+    text: textBody(["Open this link to choose a new password for VPS Sentry:"], input.link, [
       validity,
       "Setting a new password signs you out on every device.",
       after,
-      "",
-      "VPS Sentry",
-    ].join("\n"),
+    ]),
     html: htmlDocument({
       paragraphs: [
         "Use this link to choose a new password for VPS Sentry.",
@@ -154,18 +144,7 @@ export function invitationMail(input: {
   const after = "If you did not expect this invitation, ignore this e-mail.";
   return {
     subject: oneLine(`Invitation to ${input.orgName} on VPS Sentry`),
-    text: [
-      invite,
-      "",
-      "Open this link to accept:",
-      "",
-      input.link,
-      "",
-      validity,
-      after,
-      "",
-      "VPS Sentry",
-    ].join("\n"),
+    text: textBody([invite, "", "Open this link to accept:"], input.link, [validity, after]),
     html: htmlDocument({
       paragraphs: [
         `${escapeHtml(input.invitedBy)} invited you to join <strong>${

@@ -6,7 +6,7 @@
  */
 import { HttpError } from "../fresh/mod.ts";
 import type { Services } from "../services.ts";
-import { appendAudit } from "../audit/append.ts";
+import { auditForClient } from "../auth/request_audit.ts";
 import { type Role, roleAtLeast } from "../auth/roles.ts";
 import type { AuthState } from "../auth/state.ts";
 import type { ClientInfo } from "../auth/signin.ts";
@@ -33,25 +33,18 @@ function acting(auth: AuthState) {
   return { user: auth.user, org: auth.org };
 }
 
+/** An administrative change, by the acting operator, in the active organization's chain. */
 function audit(services: Services, client: ClientInfo, auth: AuthState, input: {
   action: string;
   summary: string;
   target: { type: string; id: string };
   details?: Record<string, unknown>;
-  orgId?: string;
 }) {
   const { user, org } = acting(auth);
-  return appendAudit(services.ledger, {
-    orgId: input.orgId ?? org.id,
+  return auditForClient(services, client, {
+    ...input,
+    orgId: org.id,
     actor: { type: "user", id: user.id, label: user.email },
-    action: input.action,
-    target: input.target,
-    requestId: client.requestId,
-    ip: client.ip,
-    userAgent: client.userAgent,
-    summary: input.summary,
-    details: input.details,
-    ts: services.clock.now(),
   });
 }
 
@@ -220,17 +213,13 @@ export async function acceptMemberInvitation(
   }
   const accepted = await acceptInvitation(services.ledger, { token, userId: user.id, now });
   const org = await getOrg(services.ledger, accepted.orgId);
-  await appendAudit(services.ledger, {
+  await auditForClient(services, client, {
     orgId: accepted.orgId,
     actor: { type: "user", id: user.id, label: user.email },
     action: "org.invitation.accept",
     target: { type: "user", id: user.id },
-    requestId: client.requestId,
-    ip: client.ip,
-    userAgent: client.userAgent,
     summary: `${user.email} joined ${org?.name ?? accepted.orgId} as ${accepted.role}`,
     details: { role: accepted.role, invitationId: found.invitation.id },
-    ts: now,
   });
   return accepted;
 }

@@ -6,7 +6,7 @@
  */
 import { HttpError } from "../fresh/mod.ts";
 import type { z } from "zod";
-import { type FieldIssue, fieldIssues } from "../http/input.ts";
+import { type FieldIssue, fieldIssues, formObject } from "../http/input.ts";
 
 /** One error text per form field name. */
 export type FieldErrors = Record<string, string>;
@@ -106,4 +106,29 @@ export function parseValues<S extends z.ZodType>(
   return result.success
     ? { ok: true, data: result.data }
     : { ok: false, problem: invalidForm(fieldIssues(result.error)) };
+}
+
+/** One handler per form of a page, keyed by the form's hidden `intent` field. */
+export type IntentHandlers<C, R> = Record<
+  string,
+  (ctx: C, values: Record<string, string>) => Promise<R>
+>;
+
+/**
+ * Reads a posted form and runs the handler its `intent` names; an unknown intent is a 400.
+ *
+ * @example
+ * ```ts
+ * POST: (ctx) => runIntent(ctx, ctx.req, INTENTS),
+ * ```
+ */
+export async function runIntent<C, R>(
+  ctx: C,
+  req: Request,
+  intents: IntentHandlers<C, R>,
+): Promise<R> {
+  const values = await formObject(req);
+  const run = Object.hasOwn(intents, values.intent ?? "") ? intents[values.intent] : undefined;
+  if (!run) throw new HttpError(400, "intent: unknown form", { details: { field: "intent" } });
+  return await run(ctx, values);
 }

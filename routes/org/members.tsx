@@ -1,13 +1,6 @@
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
-import {
-  type FreshContext,
-  HttpError,
-  page,
-  type PageProps,
-  type PageResponse,
-} from "@/lib/fresh/mod.ts";
-import { formObject } from "@/lib/http/input.ts";
+import { type FreshContext, page, type PageProps, type PageResponse } from "@/lib/fresh/mod.ts";
 import { Email, RoleField } from "@/lib/auth/inputs.ts";
 import { type Role, roleAtLeast } from "@/lib/auth/roles.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
@@ -25,6 +18,7 @@ import {
   type FormProblem,
   formProblem,
   parseValues,
+  runIntent,
 } from "@/lib/ui/forms.ts";
 import { grantableRoles, leaveProblem, memberControls, ownerCount } from "@/lib/ui/members.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
@@ -210,12 +204,7 @@ export const handler = define.handlers({
   GET(ctx) {
     return render(ctx, { flash: flashOf(ctx.url, FLASH) });
   },
-  async POST(ctx) {
-    const values = await formObject(ctx.req);
-    const run = Object.hasOwn(INTENTS, values.intent ?? "") ? INTENTS[values.intent] : undefined;
-    if (!run) throw new HttpError(400, "intent: unknown form", { details: { field: "intent" } });
-    return await run(ctx, values);
-  },
+  POST: (ctx) => runIntent(ctx, ctx.req, INTENTS),
 });
 
 export default define.page(({ data }: PageProps<Data, State>) => (

@@ -4,26 +4,8 @@
  * the theme island, CSP and asset caching end to end.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import type { Page } from "playwright-core";
-import { launchChromium } from "@/lib/fresh/testing.ts";
+import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
 import { createTestApp } from "../support/test_app.ts";
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") {
-      errors.push(`console.${m.type()}: ${m.text()}`);
-    }
-  });
-  page.on("requestfailed", (r) => errors.push(`requestfailed: ${r.url()}`));
-  return errors;
-}
-
-/** Records CSP violations from inside the page (they also show as console errors). */
-async function cspViolations(page: Page): Promise<string[]> {
-  return await page.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp);
-}
 
 Deno.test({
   name: "[e2e] islands hydrate, share a signal, keep rich props, with no errors or CSP violations",
@@ -35,15 +17,7 @@ Deno.test({
     const base = `http://127.0.0.1:${server.addr.port}`;
     await using browser = await launchChromium();
     const page = await browser.context.newPage();
-    const errors = watchErrors(page);
-    await page.addInitScript(() => {
-      const seen: string[] = [];
-      (globalThis as unknown as { __csp: string[] }).__csp = seen;
-      document.addEventListener(
-        "securitypolicyviolation",
-        (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`),
-      );
-    });
+    const watch = await watchPage(page);
 
     const res = await page.goto(`${base}/dev/islands`);
     equal(res?.status(), 200);
@@ -97,8 +71,8 @@ Deno.test({
     );
     equal(await page.textContent(".theme-toggle"), "Theme: Light");
 
-    deepEqual(await cspViolations(page), []);
-    deepEqual(errors, []);
+    deepEqual(await watch.cspViolations(), []);
+    deepEqual(watch.errors, []);
   },
 });
 

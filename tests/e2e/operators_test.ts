@@ -6,34 +6,10 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { launchChromium } from "@/lib/fresh/testing.ts";
+import { launchChromium, type PageWatch, watchPage } from "@/lib/fresh/testing.ts";
 import { currentTotp, TOTP_PERIOD_S } from "@/lib/auth/totp.ts";
 import { createTestApp } from "../support/test_app.ts";
 import { linksIn, startSmtpServer } from "../support/smtp.ts";
-
-/** Console errors and warnings, page errors, failed requests and CSP violations of a page. */
-async function watch(page: Page): Promise<{ errors: string[]; csp: () => Promise<string[]> }> {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") {
-      errors.push(`console.${m.type()}: ${m.text()}`);
-    }
-  });
-  page.on("requestfailed", (r) => errors.push(`requestfailed: ${r.url()}`));
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (globalThis as unknown as { __csp: string[] }).__csp = seen;
-    document.addEventListener(
-      "securitypolicyviolation",
-      (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`),
-    );
-  });
-  return {
-    errors,
-    csp: () => page.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp),
-  };
-}
 
 /** Clicks a submit button and waits for the page it leads to. */
 async function submit(page: Page, button: string, url: RegExp) {
@@ -62,7 +38,7 @@ Deno.test({
     const at = (path: string) => new RegExp(`^${base.replaceAll(".", "\\.")}${path}`);
     await using owner = await launchChromium();
     const page = await owner.context.newPage();
-    const ownerWatch = await watch(page);
+    const ownerWatch = await watchPage(page);
 
     // First run: the console sends a fresh install to setup.
     await page.goto(`${base}/`);
@@ -116,7 +92,7 @@ Deno.test({
     // The invitee, in another browser, creates their account from the link.
     await using invitee = await launchChromium();
     const viewer = await invitee.context.newPage();
-    const viewerWatch = await watch(viewer);
+    const viewerWatch = await watchPage(viewer);
     await viewer.goto(`${base}${invitePath}`);
     match((await viewer.textContent(".invitation-summary")) ?? "", /Night Watch as viewer/);
     equal(await viewer.inputValue('input[name="email"]'), INVITEE.email);
@@ -151,6 +127,6 @@ Deno.test({
   },
 });
 
-async function cspAndErrors(w: { errors: string[]; csp: () => Promise<string[]> }) {
-  return { csp: await w.csp(), errors: [...w.errors] };
+async function cspAndErrors(w: PageWatch) {
+  return { csp: await w.cspViolations(), errors: [...w.errors] };
 }

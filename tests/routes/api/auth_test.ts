@@ -172,3 +172,57 @@ Deno.test("[api] auth: without SMTP the e-mail flows say so (503), not fail sile
   equal(body.error.code, "mail_not_configured");
   match(body.error.message, /SMTP_URL/);
 });
+
+Deno.test("[api] auth: over https the session cookie is __Host- and Secure", async () => {
+  await using w = await operatorWorld({ env: { APP_URL: "https://sentry.example.com" } });
+  const res = await w.app.request("https://sentry.example.com/api/auth/sign-in", {
+    method: "POST",
+    headers: { origin: "https://sentry.example.com", ...JSON_TYPE },
+    body: JSON.stringify({ email: "viewer@acme.test", password: TEST_PASSWORD }),
+  });
+  equal(res.status, 200);
+  const cookie = res.headers.get("set-cookie") ?? "";
+  match(cookie, /^__Host-sentry_session=/);
+  match(cookie, /; Secure/);
+  ok(!/Domain=/i.test(cookie));
+  equal(res.headers.get("strict-transport-security"), "max-age=63072000; includeSubDomains");
+});
+
+Deno.test("[api] orgs: switching organizations rotates the session; a foreign org is 404", async () => {
+  await using w = await operatorWorld();
+  // the owner of B joins A as viewer, so they have two organizations
+  const { addMember } = await import("@/lib/orgs/members.ts");
+  await addMember(w.services.ledger, { orgId: w.orgA.id, userId: w.ownerB.userId, role: "viewer" });
+  const orgs = await (await w.app.request("/api/orgs", { headers: w.headers(w.ownerB) })).json();
+  equal(orgs.orgs.length, 2);
+  equal(orgs.activeOrgId, w.orgB.id);
+  const switched = await w.app.request("/api/orgs/switch", {
+    method: "POST",
+    headers: w.headers(w.ownerB, JSON_TYPE),
+    body: JSON.stringify({ orgId: w.orgA.id }),
+  });
+  equal(switched.status, 200);
+  const cookie = cookieFrom(switched);
+  const me = await (await w.app.request("/api/auth/me", { headers: { cookie } })).json();
+  equal(me.org.id, w.orgA.id);
+  equal(me.org.role, "viewer");
+  ok(me.session.id !== w.ownerB.sessionId, "a new session id");
+  equal(
+    (await w.app.request("/api/auth/me", { headers: w.headers(w.ownerB) })).status,
+    401,
+    "the old id is gone",
+  );
+  // as a viewer in A, inviting is refused; in B (owner) it would be allowed
+  const invite = await w.app.request("/api/orgs/invitations", {
+    method: "POST",
+    headers: { ...w.headers(), cookie, ...JSON_TYPE },
+    body: '{"email":"x@acme.test","role":"ops"}',
+  });
+  equal(invite.status, 403);
+  const foreign = await w.app.request("/api/orgs/switch", {
+    method: "POST",
+    headers: { ...w.headers(), cookie, ...JSON_TYPE },
+    body: JSON.stringify({ orgId: "01JZZZZZZZZZZZZZZZZZZZZZZZ" }),
+  });
+  equal(foreign.status, 404);
+});
