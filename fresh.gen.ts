@@ -31,22 +31,23 @@ import * as $26 from "./routes/api/orgs/invitations/accept.ts";
 import * as $27 from "./routes/api/orgs/invitations/index.ts";
 import * as $28 from "./routes/api/orgs/members/[userId].ts";
 import * as $29 from "./routes/api/orgs/members/index.ts";
-import * as $30 from "./routes/api/orgs/switch.ts";
-import * as $31 from "./routes/audit.tsx";
-import * as $32 from "./routes/dev/islands.tsx";
-import * as $33 from "./routes/healthz.ts";
-import * as $34 from "./routes/index.tsx";
-import * as $35 from "./routes/invite.tsx";
-import * as $36 from "./routes/org/leave.ts";
-import * as $37 from "./routes/org/members.tsx";
-import * as $38 from "./routes/org/switch.ts";
-import * as $39 from "./routes/readyz.ts";
-import * as $40 from "./routes/reset/confirm.tsx";
-import * as $41 from "./routes/reset/index.tsx";
-import * as $42 from "./routes/setup.tsx";
-import * as $43 from "./routes/sign-in/index.tsx";
-import * as $44 from "./routes/sign-in/link.tsx";
-import * as $45 from "./routes/sign-out.ts";
+import * as $30 from "./routes/api/orgs/settings.ts";
+import * as $31 from "./routes/api/orgs/switch.ts";
+import * as $32 from "./routes/audit.tsx";
+import * as $33 from "./routes/dev/islands.tsx";
+import * as $34 from "./routes/healthz.ts";
+import * as $35 from "./routes/index.tsx";
+import * as $36 from "./routes/invite.tsx";
+import * as $37 from "./routes/org/leave.ts";
+import * as $38 from "./routes/org/members.tsx";
+import * as $39 from "./routes/org/switch.ts";
+import * as $40 from "./routes/readyz.ts";
+import * as $41 from "./routes/reset/confirm.tsx";
+import * as $42 from "./routes/reset/index.tsx";
+import * as $43 from "./routes/setup.tsx";
+import * as $44 from "./routes/sign-in/index.tsx";
+import * as $45 from "./routes/sign-in/link.tsx";
+import * as $46 from "./routes/sign-out.ts";
 import * as $$0 from "./islands/RelativeTime.tsx";
 import * as $$1 from "./islands/ThemeToggle.tsx";
 import * as $$2 from "./islands/dev/Counter.tsx";
@@ -85,22 +86,23 @@ const manifest = {
     "./routes/api/orgs/invitations/index.ts": $27,
     "./routes/api/orgs/members/[userId].ts": $28,
     "./routes/api/orgs/members/index.ts": $29,
-    "./routes/api/orgs/switch.ts": $30,
-    "./routes/audit.tsx": $31,
-    "./routes/dev/islands.tsx": $32,
-    "./routes/healthz.ts": $33,
-    "./routes/index.tsx": $34,
-    "./routes/invite.tsx": $35,
-    "./routes/org/leave.ts": $36,
-    "./routes/org/members.tsx": $37,
-    "./routes/org/switch.ts": $38,
-    "./routes/readyz.ts": $39,
-    "./routes/reset/confirm.tsx": $40,
-    "./routes/reset/index.tsx": $41,
-    "./routes/setup.tsx": $42,
-    "./routes/sign-in/index.tsx": $43,
-    "./routes/sign-in/link.tsx": $44,
-    "./routes/sign-out.ts": $45,
+    "./routes/api/orgs/settings.ts": $30,
+    "./routes/api/orgs/switch.ts": $31,
+    "./routes/audit.tsx": $32,
+    "./routes/dev/islands.tsx": $33,
+    "./routes/healthz.ts": $34,
+    "./routes/index.tsx": $35,
+    "./routes/invite.tsx": $36,
+    "./routes/org/leave.ts": $37,
+    "./routes/org/members.tsx": $38,
+    "./routes/org/switch.ts": $39,
+    "./routes/readyz.ts": $40,
+    "./routes/reset/confirm.tsx": $41,
+    "./routes/reset/index.tsx": $42,
+    "./routes/setup.tsx": $43,
+    "./routes/sign-in/index.tsx": $44,
+    "./routes/sign-in/link.tsx": $45,
+    "./routes/sign-out.ts": $46,
   },
   islands: {
     "./islands/RelativeTime.tsx": $$0,

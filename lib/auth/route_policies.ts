@@ -51,6 +51,8 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   // Organizations: reading members is for every member; changing them is for admins.
   "./routes/api/orgs/index.ts": SIGNED_IN,
   "./routes/api/orgs/switch.ts": SIGNED_IN,
+  // Retention decides how long evidence exists: owners only.
+  "./routes/api/orgs/settings.ts": { GET: role("admin"), PATCH: role("owner") },
   "./routes/api/orgs/members/index.ts": role("viewer"),
   "./routes/api/orgs/members/[userId].ts": { PATCH: role("admin"), DELETE: role("viewer") },
   "./routes/api/orgs/invitations/index.ts": { GET: role("admin"), POST: role("admin") },

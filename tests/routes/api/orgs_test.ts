@@ -160,3 +160,30 @@ Deno.test("[api] orgs: a viewer can leave, but not remove others", async () => {
   });
   equal(left.entries.length, 1);
 });
+
+Deno.test("[api] orgs: owners set audit retention; bad values name the field; it is audited", async () => {
+  await using w = await operatorWorld();
+  const patch = (who: typeof w.a.owner, body: string) =>
+    w.app.request("/api/orgs/settings", {
+      method: "PATCH",
+      headers: w.headers(who, JSON_TYPE),
+      body,
+    });
+  equal((await patch(w.a.admin, '{"auditRetentionDays":90}')).status, 403);
+  const bad = await patch(w.a.owner, '{"auditRetentionDays":5}');
+  equal(bad.status, 400);
+  match((await bad.json()).error.message, /^auditRetentionDays:/);
+  equal((await patch(w.a.owner, '{"auditRetentionDays":90}')).status, 200);
+  const read = await (await w.app.request("/api/orgs/settings", { headers: w.headers(w.a.admin) }))
+    .json();
+  equal(read.auditRetentionDays, 90);
+  equal(read.defaultAuditRetentionDays, 400);
+  const b = await (await w.app.request("/api/orgs/settings", { headers: w.headers(w.ownerB) }))
+    .json();
+  equal(b.auditRetentionDays, null, "org B is untouched");
+  const entries = await queryAudit(w.services.ledger, w.orgA.id, {
+    action: "org.settings.update",
+    limit: 5,
+  });
+  equal(entries.entries.length, 1);
+});
