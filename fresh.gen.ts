@@ -25,29 +25,36 @@ import * as $20 from "./routes/api/auth/totp/disable.ts";
 import * as $21 from "./routes/api/auth/totp/enrol.ts";
 import * as $22 from "./routes/api/auth/totp/recovery-codes.ts";
 import * as $23 from "./routes/api/auth/totp/verify.ts";
-import * as $24 from "./routes/api/orgs/index.ts";
-import * as $25 from "./routes/api/orgs/invitations/[invitationId].ts";
-import * as $26 from "./routes/api/orgs/invitations/accept.ts";
-import * as $27 from "./routes/api/orgs/invitations/index.ts";
-import * as $28 from "./routes/api/orgs/members/[userId].ts";
-import * as $29 from "./routes/api/orgs/members/index.ts";
-import * as $30 from "./routes/api/orgs/settings.ts";
-import * as $31 from "./routes/api/orgs/switch.ts";
-import * as $32 from "./routes/audit.tsx";
-import * as $33 from "./routes/dev/islands.tsx";
-import * as $34 from "./routes/healthz.ts";
-import * as $35 from "./routes/index.tsx";
-import * as $36 from "./routes/invite.tsx";
-import * as $37 from "./routes/org/leave.ts";
-import * as $38 from "./routes/org/members.tsx";
-import * as $39 from "./routes/org/switch.ts";
-import * as $40 from "./routes/readyz.ts";
-import * as $41 from "./routes/reset/confirm.tsx";
-import * as $42 from "./routes/reset/index.tsx";
-import * as $43 from "./routes/setup.tsx";
-import * as $44 from "./routes/sign-in/index.tsx";
-import * as $45 from "./routes/sign-in/link.tsx";
-import * as $46 from "./routes/sign-out.ts";
+import * as $24 from "./routes/api/hosts/[hostId]/history.ts";
+import * as $25 from "./routes/api/hosts/[hostId]/index.ts";
+import * as $26 from "./routes/api/hosts/[hostId]/keys/index.ts";
+import * as $27 from "./routes/api/hosts/[hostId]/keys/verify.ts";
+import * as $28 from "./routes/api/hosts/[hostId]/status.ts";
+import * as $29 from "./routes/api/hosts/index.ts";
+import * as $30 from "./routes/api/orgs/index.ts";
+import * as $31 from "./routes/api/orgs/invitations/[invitationId].ts";
+import * as $32 from "./routes/api/orgs/invitations/accept.ts";
+import * as $33 from "./routes/api/orgs/invitations/index.ts";
+import * as $34 from "./routes/api/orgs/members/[userId].ts";
+import * as $35 from "./routes/api/orgs/members/index.ts";
+import * as $36 from "./routes/api/orgs/settings.ts";
+import * as $37 from "./routes/api/orgs/switch.ts";
+import * as $38 from "./routes/api/status.ts";
+import * as $39 from "./routes/audit.tsx";
+import * as $40 from "./routes/dev/islands.tsx";
+import * as $41 from "./routes/healthz.ts";
+import * as $42 from "./routes/index.tsx";
+import * as $43 from "./routes/invite.tsx";
+import * as $44 from "./routes/org/leave.ts";
+import * as $45 from "./routes/org/members.tsx";
+import * as $46 from "./routes/org/switch.ts";
+import * as $47 from "./routes/readyz.ts";
+import * as $48 from "./routes/reset/confirm.tsx";
+import * as $49 from "./routes/reset/index.tsx";
+import * as $50 from "./routes/setup.tsx";
+import * as $51 from "./routes/sign-in/index.tsx";
+import * as $52 from "./routes/sign-in/link.tsx";
+import * as $53 from "./routes/sign-out.ts";
 import * as $$0 from "./islands/RelativeTime.tsx";
 import * as $$1 from "./islands/ThemeToggle.tsx";
 import * as $$2 from "./islands/dev/Counter.tsx";
@@ -80,29 +87,36 @@ const manifest = {
     "./routes/api/auth/totp/enrol.ts": $21,
     "./routes/api/auth/totp/recovery-codes.ts": $22,
     "./routes/api/auth/totp/verify.ts": $23,
-    "./routes/api/orgs/index.ts": $24,
-    "./routes/api/orgs/invitations/[invitationId].ts": $25,
-    "./routes/api/orgs/invitations/accept.ts": $26,
-    "./routes/api/orgs/invitations/index.ts": $27,
-    "./routes/api/orgs/members/[userId].ts": $28,
-    "./routes/api/orgs/members/index.ts": $29,
-    "./routes/api/orgs/settings.ts": $30,
-    "./routes/api/orgs/switch.ts": $31,
-    "./routes/audit.tsx": $32,
-    "./routes/dev/islands.tsx": $33,
-    "./routes/healthz.ts": $34,
-    "./routes/index.tsx": $35,
-    "./routes/invite.tsx": $36,
-    "./routes/org/leave.ts": $37,
-    "./routes/org/members.tsx": $38,
-    "./routes/org/switch.ts": $39,
-    "./routes/readyz.ts": $40,
-    "./routes/reset/confirm.tsx": $41,
-    "./routes/reset/index.tsx": $42,
-    "./routes/setup.tsx": $43,
-    "./routes/sign-in/index.tsx": $44,
-    "./routes/sign-in/link.tsx": $45,
-    "./routes/sign-out.ts": $46,
+    "./routes/api/hosts/[hostId]/history.ts": $24,
+    "./routes/api/hosts/[hostId]/index.ts": $25,
+    "./routes/api/hosts/[hostId]/keys/index.ts": $26,
+    "./routes/api/hosts/[hostId]/keys/verify.ts": $27,
+    "./routes/api/hosts/[hostId]/status.ts": $28,
+    "./routes/api/hosts/index.ts": $29,
+    "./routes/api/orgs/index.ts": $30,
+    "./routes/api/orgs/invitations/[invitationId].ts": $31,
+    "./routes/api/orgs/invitations/accept.ts": $32,
+    "./routes/api/orgs/invitations/index.ts": $33,
+    "./routes/api/orgs/members/[userId].ts": $34,
+    "./routes/api/orgs/members/index.ts": $35,
+    "./routes/api/orgs/settings.ts": $36,
+    "./routes/api/orgs/switch.ts": $37,
+    "./routes/api/status.ts": $38,
+    "./routes/audit.tsx": $39,
+    "./routes/dev/islands.tsx": $40,
+    "./routes/healthz.ts": $41,
+    "./routes/index.tsx": $42,
+    "./routes/invite.tsx": $43,
+    "./routes/org/leave.ts": $44,
+    "./routes/org/members.tsx": $45,
+    "./routes/org/switch.ts": $46,
+    "./routes/readyz.ts": $47,
+    "./routes/reset/confirm.tsx": $48,
+    "./routes/reset/index.tsx": $49,
+    "./routes/setup.tsx": $50,
+    "./routes/sign-in/index.tsx": $51,
+    "./routes/sign-in/link.tsx": $52,
+    "./routes/sign-out.ts": $53,
   },
   islands: {
     "./islands/RelativeTime.tsx": $$0,

@@ -21,6 +21,11 @@ import {
   SCHEDULER_HEARTBEAT_CRON,
 } from "./heartbeat.ts";
 import { createQueueDispatcher, type QueueHandlers } from "./queue.ts";
+import {
+  runSnapshotRetention,
+  SNAPSHOT_RETENTION_CRON,
+  SNAPSHOT_RETENTION_SCHEDULE,
+} from "./retention.ts";
 
 /** What {@link registerJobs} started. */
 export interface RegisteredJobs {
@@ -78,6 +83,12 @@ export function registerJobs(services: Services, signal: AbortSignal): Registere
       AUDIT_RETENTION_SCHEDULE,
       { backoffSchedule: [60_000, 600_000, 3_600_000], signal },
       () => logFailure(services, AUDIT_RETENTION_CRON, () => runAuditRetention(services)),
+    ),
+    Deno.cron(
+      SNAPSHOT_RETENTION_CRON,
+      SNAPSHOT_RETENTION_SCHEDULE,
+      { backoffSchedule: [60_000, 600_000, 3_600_000], signal },
+      () => logFailure(services, SNAPSHOT_RETENTION_CRON, () => runSnapshotRetention(services)),
     ),
   ];
   const queue = services.kv.listenQueue(

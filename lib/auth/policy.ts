@@ -24,6 +24,8 @@ export type RoutePolicy = Policy | { [M in Method]?: Policy };
 
 export const PUBLIC: Policy = { auth: "public" };
 export const SIGNED_IN: Policy = { auth: "session" };
+/** Authenticated by a host key holding `scope` ("any": whatever the request names). */
+export const HOST_KEY = (scope: string): Policy => ({ auth: "host-key", scope });
 /** A role policy, e.g. `role("ops")`. */
 export const role = (min: Role): Policy => ({ auth: "role", min });
 

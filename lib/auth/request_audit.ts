@@ -7,6 +7,8 @@ import type { Services } from "../services.ts";
 import type { State } from "../state.ts";
 import { appendAudit, type AuditEntry } from "../audit/append.ts";
 import type { ActorRef } from "./roles.ts";
+import type { AuthState, OrgChoice } from "./state.ts";
+import { HttpError } from "../fresh/mod.ts";
 
 /** Where a request comes from, for throttles and the audit trail. */
 export interface ClientInfo {
@@ -84,5 +86,37 @@ export function auditRequest(
     ...input,
     orgId: input.orgId !== undefined ? input.orgId : state.auth?.org?.id ?? null,
     actor: input.actor ?? requestActor(state),
+  });
+}
+
+/** The operator acting in their active organization; 403 when they belong to none. */
+export function actingOperator(auth: AuthState): { user: AuthState["user"]; org: OrgChoice } {
+  if (!auth.org) {
+    throw new HttpError(403, "You are not a member of any organization.", {
+      code: "no_organization",
+    });
+  }
+  return { user: auth.user, org: auth.org };
+}
+
+/**
+ * An administrative change by the acting operator, in their active organization's chain.
+ *
+ * @example
+ * ```ts
+ * await auditOperatorChange(services, client, auth, { action: "host.update", summary, target: { type: "host", id } });
+ * ```
+ */
+export function auditOperatorChange(
+  services: Services,
+  client: ClientInfo,
+  auth: AuthState,
+  input: Pick<ClientAuditInput, "action" | "summary" | "target" | "details">,
+): Promise<AuditEntry> {
+  const { user, org } = actingOperator(auth);
+  return auditForClient(services, client, {
+    ...input,
+    orgId: org.id,
+    actor: { type: "user", id: user.id, label: user.email },
   });
 }

@@ -4,7 +4,7 @@
  * missing here (see `assertEveryRouteHasPolicy`), and a test walks every entry
  * with every role. Keys are manifest keys (`./routes/…`).
  */
-import { PUBLIC, role, type RoutePolicy, SIGNED_IN } from "./policy.ts";
+import { HOST_KEY, PUBLIC, role, type RoutePolicy, SIGNED_IN } from "./policy.ts";
 
 export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   // Probes and the development-only island check (404 in production; no data).
@@ -58,6 +58,23 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "./routes/api/orgs/invitations/index.ts": { GET: role("admin"), POST: role("admin") },
   "./routes/api/orgs/invitations/[invitationId].ts": role("admin"),
   "./routes/api/orgs/invitations/accept.ts": SIGNED_IN,
+
+  // Hosts: the registry is for members; changes and keys are for admins. Host endpoints are
+  // authenticated by the host's own key (agent-protocol Part 4), checked in the handler.
+  "./routes/api/status.ts": role("viewer"),
+  "./routes/api/hosts/index.ts": { GET: role("viewer"), POST: role("admin") },
+  "./routes/api/hosts/[hostId]/index.ts": {
+    GET: role("viewer"),
+    PUT: role("admin"),
+    DELETE: role("admin"),
+  },
+  "./routes/api/hosts/[hostId]/keys/index.ts": role("admin"),
+  "./routes/api/hosts/[hostId]/status.ts": {
+    POST: HOST_KEY("host.status.write"),
+    GET: HOST_KEY("host.status.read"),
+  },
+  "./routes/api/hosts/[hostId]/history.ts": HOST_KEY("host.history.read"),
+  "./routes/api/hosts/[hostId]/keys/verify.ts": HOST_KEY("any"),
 
   // Audit trail: admins and owners.
   "./routes/api/audit/index.ts": role("admin"),

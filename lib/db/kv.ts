@@ -209,3 +209,45 @@ export function authTokenKey(purpose: string, tokenHash: string): Deno.KvKey {
 export function usedAuthTokenKey(purpose: string, tokenHash: string): Deno.KvKey {
   return ["auth_tokens_used", purpose, tokenHash];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hosts and ingest (lib/ingest/store.ts, rate_limit.ts)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The latest normalized state of one host (`HostState` in `lib/ingest/store.ts`): the snapshot
+ * with the highest collection time, written after the ledger commit.
+ *
+ * @example
+ * ```ts
+ * hostStateKey("01JDX…", "h_01JDX…"); // ["host_state", "01JDX…", "h_01JDX…"]
+ * ```
+ */
+export function hostStateKey(orgId: string, hostId: string): Deno.KvKey {
+  return [...hostStatePrefix(orgId), hostId];
+}
+
+/**
+ * The prefix of every {@link hostStateKey} of one organization (the fleet's latest states).
+ *
+ * @example
+ * ```ts
+ * for await (const e of kv.list({ prefix: hostStatePrefix(orgId) })) console.log(e.key[2]);
+ * ```
+ */
+export function hostStatePrefix(orgId: string): Deno.KvKey {
+  return ["host_state", orgId];
+}
+
+/**
+ * The request counter of one rate-limit bucket (e.g. `status:<keyId>`) in the fixed window that
+ * starts at `windowStartMs` (a `Deno.KvU64`, expiring after the window).
+ *
+ * @example
+ * ```ts
+ * rateLimitKey("status:01JDX…", 1795600800000); // ["rate_limit", "status:01JDX…", 1795600800000]
+ * ```
+ */
+export function rateLimitKey(bucket: string, windowStartMs: number): Deno.KvKey {
+  return ["rate_limit", bucket, windowStartMs];
+}

@@ -2,7 +2,7 @@
  * Request bodies in, typed values out: malformed JSON, a non-object body or a
  * field failing its schema answers 400 naming the field, before anything changes.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { HttpError } from "../fresh/mod.ts";
 
 /** One field problem, as clients receive it in `error.details.issues`. */
@@ -70,6 +70,9 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   }
   return validate(schema, body);
 }
+
+/** Any JSON object, for handlers whose domain layer validates the fields itself. */
+export const JsonObject = z.record(z.string(), z.unknown());
 
 /** Form fields as a plain object (last value wins; files are refused). */
 export async function formObject(req: Request): Promise<Record<string, string>> {

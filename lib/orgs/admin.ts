@@ -6,7 +6,7 @@
  */
 import { HttpError } from "../fresh/mod.ts";
 import type { Services } from "../services.ts";
-import { auditForClient } from "../auth/request_audit.ts";
+import { actingOperator, auditForClient, auditOperatorChange } from "../auth/request_audit.ts";
 import { type Role, roleAtLeast } from "../auth/roles.ts";
 import type { AuthState } from "../auth/state.ts";
 import type { ClientInfo } from "../auth/signin.ts";
@@ -22,31 +22,6 @@ import { getUser } from "./users.ts";
 import { getOrg } from "./orgs.ts";
 
 export const INVITATION_TTL_HOURS = 72;
-
-/** The acting operator in their active organization; the guard guarantees both exist. */
-function acting(auth: AuthState) {
-  if (!auth.org) {
-    throw new HttpError(403, "You are not a member of any organization.", {
-      code: "no_organization",
-    });
-  }
-  return { user: auth.user, org: auth.org };
-}
-
-/** An administrative change, by the acting operator, in the active organization's chain. */
-function audit(services: Services, client: ClientInfo, auth: AuthState, input: {
-  action: string;
-  summary: string;
-  target: { type: string; id: string };
-  details?: Record<string, unknown>;
-}) {
-  const { user, org } = acting(auth);
-  return auditForClient(services, client, {
-    ...input,
-    orgId: org.id,
-    actor: { type: "user", id: user.id, label: user.email },
-  });
-}
 
 /** No one grants a role above their own; only owners grant or take away ownership. */
 function assertMayGrant(actorRole: Role, role: Role, what: string): void {
@@ -68,7 +43,7 @@ export async function inviteMember(
   input: { email: string; role: Role },
   client: ClientInfo,
 ): Promise<{ invitationId: string; link: string; mailed: boolean; expiresAt: Date }> {
-  const { user, org } = acting(auth);
+  const { user, org } = actingOperator(auth);
   assertMayGrant(org.role, input.role, "role");
   const now = services.clock.now();
   const { invitation, token } = await createInvitation(services.ledger, {
@@ -94,7 +69,7 @@ export async function inviteMember(
     });
     mailed = true;
   }
-  await audit(services, client, auth, {
+  await auditOperatorChange(services, client, auth, {
     action: "org.invitation.create",
     summary: `${user.email} invited ${input.email} as ${input.role}${
       mailed ? "" : " (link shown, e-mail not configured)"
@@ -112,9 +87,9 @@ export async function revokeMemberInvitation(
   invitationId: string,
   client: ClientInfo,
 ): Promise<void> {
-  const { org } = acting(auth);
+  const { org } = actingOperator(auth);
   await revokeInvitation(services.ledger, org.id, invitationId);
-  await audit(services, client, auth, {
+  await auditOperatorChange(services, client, auth, {
     action: "org.invitation.revoke",
     summary: `invitation ${invitationId} revoked`,
     target: { type: "invitation", id: invitationId },
@@ -137,13 +112,13 @@ export async function changeMemberRole(
   input: { userId: string; role: Role },
   client: ClientInfo,
 ): Promise<{ from: Role; to: Role }> {
-  const { org } = acting(auth);
+  const { org } = actingOperator(auth);
   const from = await memberRoleOr404(services, org.id, input.userId);
   assertMayGrant(org.role, from, "member");
   assertMayGrant(org.role, input.role, "role");
   await changeRole(services.ledger, { orgId: org.id, userId: input.userId, role: input.role });
   const target = await getUser(services.ledger, input.userId);
-  await audit(services, client, auth, {
+  await auditOperatorChange(services, client, auth, {
     action: "org.member.role_change",
     summary: `${target?.email ?? input.userId}: ${from} → ${input.role}`,
     target: { type: "user", id: input.userId },
@@ -159,7 +134,7 @@ export async function removeOrgMember(
   userId: string,
   client: ClientInfo,
 ): Promise<void> {
-  const { user, org } = acting(auth);
+  const { user, org } = actingOperator(auth);
   const role = await memberRoleOr404(services, org.id, userId);
   if (userId !== user.id) {
     if (!roleAtLeast(org.role, "admin")) {
@@ -169,7 +144,7 @@ export async function removeOrgMember(
   }
   await removeMember(services.ledger, { orgId: org.id, userId });
   const target = await getUser(services.ledger, userId);
-  await audit(services, client, auth, {
+  await auditOperatorChange(services, client, auth, {
     action: userId === user.id ? "org.member.leave" : "org.member.remove",
     summary: `${target?.email ?? userId} (${role}) ${userId === user.id ? "left" : "removed"}`,
     target: { type: "user", id: userId },

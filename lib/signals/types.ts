@@ -7,7 +7,14 @@ export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const
 export type Severity = typeof SEVERITIES[number];
 
 /** Where a signal came from. */
-export type SignalSource = "alert" | "auth" | "ports" | "threat" | "vitals" | "ingest" | "heartbeat";
+export type SignalSource =
+  | "alert"
+  | "auth"
+  | "ports"
+  | "threat"
+  | "vitals"
+  | "ingest"
+  | "heartbeat";
 
 /** One normalized finding about a host at one time. */
 export interface Signal {

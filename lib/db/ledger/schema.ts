@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ColumnType } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 /** A point in time: written as a `Date`, read as a `Date` (Postgres) or ISO text (SQLite). */
 export type Timestamp = ColumnType<Date | string, Date, Date>;
@@ -41,6 +41,8 @@ export interface OrgsTable {
   name: string;
   /** Null: the configured default (`AUDIT_RETENTION_DAYS`). */
   audit_retention_days: number | null;
+  /** Days raw snapshots are kept; null: the default (30). Added by the hosts migration. */
+  snapshot_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
 }
 
@@ -122,6 +124,100 @@ export interface AuditPrunesTable {
   count: number;
 }
 
+/** `hosts`: one monitored server of an organization; `slug` is unique per organization. */
+export interface HostsTable {
+  /** Opaque, `[A-Za-z0-9_-]{1,64}` (agent-protocol §0); not the hostname. */
+  id: string;
+  org_id: string;
+  name: string;
+  slug: string;
+  group_name: string | null;
+  /** JSON array of tag strings. */
+  tags: Generated<string>;
+  /** JSON array of free-form fleet-targeting labels (not key scopes). */
+  scopes: Generated<string>;
+  /** −100..100; higher rolls out first. */
+  rollout_priority: Generated<number>;
+  /** 0/1. */
+  paused: Generated<number>;
+  disabled_at: NullableTimestamp;
+  ingest_mode: Generated<"bearer" | "signed">;
+  agent_version: string | null;
+  /** Receive time of the newest accepted status POST (heartbeat). */
+  last_seen_at: NullableTimestamp;
+  /** Collection time (`ts`) of the newest stored snapshot. */
+  last_snapshot_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+/** `host_keys`: host API keys, enrollment tokens and runner keys; only token hashes stored. */
+export interface HostKeysTable {
+  id: string;
+  org_id: string;
+  host_id: string;
+  kind: "api" | "enroll" | "runner";
+  /** First 14 characters of the token plus `...`. */
+  prefix: string;
+  /** Lowercase hex SHA-256 of the token; null for runner keys. */
+  token_hash: string | null;
+  version: number;
+  label: string | null;
+  /** JSON array of key scopes; empty or unparseable means none. */
+  scopes: Generated<string>;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  grace_until: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  revoked_reason: string | null;
+  rotated_from_key_id: string | null;
+  last_used_at: NullableTimestamp;
+  last_used_ip: string | null;
+}
+
+/** `snapshots`: raw status pushes (history); pruned by retention. */
+export interface SnapshotsTable {
+  id: string;
+  org_id: string;
+  host_id: string;
+  /** Collection time reported by the agent (or the receive time when missing). */
+  ts: Timestamp;
+  received_at: Timestamp;
+  /** sha256 hex of the raw request bytes. */
+  payload_hash: string;
+  payload_bytes: number;
+  /** 0/1. */
+  ok: number;
+  /** JSON array of ingest warnings. */
+  warnings: Generated<string>;
+  /** JSON object: the status.json as received (minus `_` members). */
+  base: string;
+  last: string | null;
+  diff: string | null;
+  alerts_count: number;
+  public_ports_count: number;
+}
+
+/** `signals`: normalized findings; kept after their snapshot is pruned. */
+export interface SignalsTable {
+  id: string;
+  org_id: string;
+  host_id: string;
+  /** Null for signals not carried by a snapshot (heartbeat sweeps). */
+  snapshot_id: string | null;
+  code: string;
+  severity: "info" | "low" | "medium" | "high" | "critical";
+  title: string;
+  detail: string;
+  ts: Timestamp;
+  source: string;
+  fingerprint: string;
+  /** JSON object or null. */
+  evidence: string | null;
+  /** JSON array of MITRE ATT&CK technique ids or null. */
+  mitre: string | null;
+  created_at: Timestamp;
+}
+
 /** Every ledger table, by name. */
 export interface LedgerSchema {
   cron_runs: CronRunsTable;
@@ -132,4 +228,8 @@ export interface LedgerSchema {
   audit_entries: AuditEntriesTable;
   audit_heads: AuditHeadsTable;
   audit_prunes: AuditPrunesTable;
+  hosts: HostsTable;
+  host_keys: HostKeysTable;
+  snapshots: SnapshotsTable;
+  signals: SignalsTable;
 }

@@ -95,13 +95,18 @@ forEachLedger("[db] operators migration: constraints hold on both dialects", asy
 forEachLedger(
   "[db] operators migration: down() drops its tables, up() recreates them",
   async (ledger) => {
-    const migration = ledgerMigrations["2026_11_25_0002_operators"];
+    const name = "2026_11_25_0002_operators";
+    const migration = ledgerMigrations[name];
     assert.ok(migration.down);
     // Migrations see an untyped database (the schema as it was when they were written).
     const untyped = ledger.db as unknown as Kysely<unknown>;
+    // Later migrations build on these tables (foreign keys): roll them back first, newest first.
+    const later = Object.keys(ledgerMigrations).filter((n) => n > name);
+    for (const n of later.toReversed()) await ledgerMigrations[n].down?.(untyped, ledger.dialect);
     await migration.down(untyped, ledger.dialect);
     await assert.rejects(sql`select 1 from audit_entries`.execute(ledger.db));
     await migration.up(untyped, ledger.dialect);
+    for (const n of later) await ledgerMigrations[n].up(untyped, ledger.dialect);
     await sql`select 1 from audit_entries`.execute(ledger.db);
     assert.deepEqual(await migrationStatus(ledger), { current: true, pending: [] });
     assert.deepEqual(await migrateToLatest(ledger), []);

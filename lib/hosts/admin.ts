@@ -1,0 +1,230 @@
+/**
+ * Host administration as operators do it: create (with its first key and the
+ * onboarding material, shown once), edit, delete after a typed confirmation,
+ * and key actions. Every change is audited in the organization's chain.
+ */
+import { z } from "zod";
+import { HttpError } from "../fresh/mod.ts";
+import type { Services } from "../services.ts";
+import type { AuthState } from "../auth/state.ts";
+import { actingOperator, auditOperatorChange, type ClientInfo } from "../auth/request_audit.ts";
+import { validate } from "../http/input.ts";
+import { writeTransaction } from "../db/ledger/transaction.ts";
+import { createHost, deleteHost, getHost, updateHost } from "./registry.ts";
+import { createHostKey, revokeHostKey, rotateHostKey } from "./keys.ts";
+import type { Host } from "./host.ts";
+import type { HostKey } from "./host_key.ts";
+import { type Onboarding, onboardingFor } from "./onboarding.ts";
+import { deleteHostState, latestHostState } from "../ingest/store.ts";
+import { heartbeatState } from "../signals/heartbeat.ts";
+import { computePosture } from "../signals/posture.ts";
+import type { Signal } from "../signals/types.ts";
+
+/** A host of the active organization, or 404 (another organization's id reveals nothing). */
+export async function hostOr404(services: Services, orgId: string, hostId: string): Promise<Host> {
+  const host = await getHost(services.ledger, orgId, hostId);
+  if (!host) throw new HttpError(404, "No such host.", { code: "not_found" });
+  return host;
+}
+
+/** Creates a host and its first API key; the token appears only in this answer. */
+export async function createHostWithKey(
+  services: Services,
+  auth: AuthState,
+  input: unknown,
+  client: ClientInfo,
+): Promise<{ host: Host; key: HostKey; onboarding: Onboarding }> {
+  const { org } = actingOperator(auth);
+  const now = services.clock.now();
+  const { host, key, token } = await writeTransaction(services.ledger, async (tx) => {
+    const host = await createHost(tx, org.id, input, { now });
+    const { key, token } = await createHostKey(tx, {
+      orgId: org.id,
+      hostId: host.id,
+      label: "agent",
+      now,
+    });
+    return { host, key, token };
+  });
+  await auditOperatorChange(services, client, auth, {
+    action: "host.create",
+    summary: `host ${host.name} (${host.slug}) created with key ${key.prefix}`,
+    target: { type: "host", id: host.id },
+    details: { slug: host.slug, group: host.group, tags: host.tags, keyId: key.id },
+  });
+  return {
+    host,
+    key,
+    onboarding: onboardingFor({ appUrl: services.config.appUrl, hostId: host.id, token }),
+  };
+}
+
+/** Edits a host's name, group, tags, scopes, rollout priority or paused flag. */
+export async function editHost(
+  services: Services,
+  auth: AuthState,
+  hostId: string,
+  patch: unknown,
+  client: ClientInfo,
+): Promise<Host> {
+  const { org } = actingOperator(auth);
+  const host = await updateHost(services.ledger, org.id, hostId, patch);
+  await auditOperatorChange(services, client, auth, {
+    action: "host.update",
+    summary: `host ${host.slug} updated`,
+    target: { type: "host", id: hostId },
+    details: { patch: typeof patch === "object" ? patch as Record<string, unknown> : {} },
+  });
+  return host;
+}
+
+const DeleteInput = z.strictObject({ confirm: z.string().max(80) });
+
+/** Deletes a host with its keys, snapshots and signals, after the operator typed its slug. */
+export async function deleteHostConfirmed(
+  services: Services,
+  auth: AuthState,
+  hostId: string,
+  body: unknown,
+  client: ClientInfo,
+) {
+  const { org } = actingOperator(auth);
+  const host = await hostOr404(services, org.id, hostId);
+  const { confirm } = validate(DeleteInput, body);
+  if (confirm !== host.slug) {
+    throw new HttpError(
+      400,
+      `confirm: type the host's slug (${host.slug}) to delete it and all its data`,
+      {
+        code: "confirmation_mismatch",
+        details: { field: "confirm" },
+      },
+    );
+  }
+  const deleted = await deleteHost(services.ledger, org.id, hostId);
+  await deleteHostState(services.kv, org.id, hostId);
+  await auditOperatorChange(services, client, auth, {
+    action: "host.delete",
+    summary:
+      `host ${host.slug} deleted with ${deleted.snapshots} snapshots and ${deleted.signals} signals`,
+    target: { type: "host", id: hostId },
+    details: { keys: deleted.keys, snapshots: deleted.snapshots, signals: deleted.signals },
+  });
+  return deleted;
+}
+
+const KeyAction = z.discriminatedUnion("action", [
+  z.strictObject({
+    action: z.literal("create"),
+    scopes: z.array(z.string().max(40)).max(10).optional(),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    label: z.string().max(80).optional(),
+  }),
+  z.strictObject({
+    action: z.literal("rotate"),
+    sourceKeyId: z.string().max(64).optional(),
+    scopes: z.array(z.string().max(40)).max(10).optional(),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    label: z.string().max(80).optional(),
+    reason: z.string().max(200).optional(),
+    graceSeconds: z.int().min(0).max(604_800).optional(),
+  }),
+  z.strictObject({
+    action: z.literal("revoke"),
+    keyId: z.string().min(1).max(64),
+    reason: z.string().max(200).optional(),
+  }),
+], "action: expected create, rotate or revoke");
+
+/** Runs a key action (create / rotate / revoke) on a host of the active organization. */
+export async function hostKeyAction(
+  services: Services,
+  auth: AuthState,
+  hostId: string,
+  body: unknown,
+  client: ClientInfo,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { org } = actingOperator(auth);
+  const host = await hostOr404(services, org.id, hostId);
+  const input = validate(KeyAction, body);
+  const now = services.clock.now();
+  const expiresAt = "expiresAt" in input && input.expiresAt ? new Date(input.expiresAt) : undefined;
+  if (input.action === "create") {
+    const { key, token } = await createHostKey(services.ledger, {
+      orgId: org.id,
+      hostId,
+      scopes: input.scopes,
+      expiresAt,
+      label: input.label,
+      now,
+    });
+    await auditOperatorChange(services, client, auth, {
+      action: "host.key.create",
+      summary: `key ${key.prefix} for ${host.slug}`,
+      target: { type: "host", id: hostId },
+      details: { keyId: key.id, scopes: key.scopes },
+    });
+    return { status: 201, body: { key, secret: { token } } };
+  }
+  if (input.action === "rotate") {
+    const rotated = await rotateHostKey(services.ledger, {
+      orgId: org.id,
+      hostId,
+      ...input,
+      expiresAt,
+      now,
+    });
+    await auditOperatorChange(services, client, auth, {
+      action: "host.key.rotate",
+      summary: `key of ${host.slug} rotated to ${rotated.key.prefix} (grace ${
+        input.graceSeconds ?? 0
+      } s)`,
+      target: { type: "host", id: hostId },
+      details: { keyId: rotated.key.id, graceSeconds: input.graceSeconds ?? 0 },
+    });
+    return {
+      status: 201,
+      body: { ...rotated, secret: { token: rotated.token }, token: undefined },
+    };
+  }
+  const revoked = await revokeHostKey(services.ledger, {
+    orgId: org.id,
+    hostId,
+    keyId: input.keyId,
+    reason: input.reason,
+    now,
+  });
+  if (!revoked.alreadyRevoked) {
+    await auditOperatorChange(services, client, auth, {
+      action: "host.key.revoke",
+      summary: `key ${revoked.key.prefix} of ${host.slug} revoked`,
+      target: { type: "host", id: hostId },
+      details: { keyId: input.keyId },
+    });
+  }
+  return { status: 200, body: { key: revoked.key, alreadyRevoked: revoked.alreadyRevoked } };
+}
+
+/**
+ * What the console shows about a host: registry fields, heartbeat (computed now), the latest
+ * snapshot's counts and signals, and the posture they give.
+ */
+export async function hostView(services: Services, host: Host) {
+  const now = services.clock.now();
+  const state = await latestHostState(services.kv, host.orgId, host.id);
+  const heartbeat = heartbeatState(host.lastSeenAt, now);
+  const signals: Signal[] = (state?.signals.items ?? []).flatMap((item) =>
+    Array.from({ length: Math.min(item.count, 20) }, () => ({
+      code: item.code,
+      severity: item.severity,
+      title: item.code,
+      detail: "",
+      ts: state!.ts,
+      source: "ingest" as const,
+      fingerprint: item.code,
+    }))
+  );
+  const ageMinutes = state ? (now.getTime() - Date.parse(state.ts)) / 60_000 : undefined;
+  const posture = computePosture(signals.map((s) => ({ ...s, ageMinutes })), heartbeat);
+  return { host, heartbeat, latest: state, posture };
+}

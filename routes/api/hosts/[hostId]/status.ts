@@ -1,0 +1,40 @@
+import { define } from "@/lib/define.ts";
+import { ingestStatus } from "@/lib/ingest/ingest.ts";
+import { readBodyCapped } from "@/lib/http/body.ts";
+import { authenticateHostBearer } from "@/lib/hosts/keys.ts";
+import { latestHostState } from "@/lib/ingest/store.ts";
+import { heartbeatState } from "@/lib/signals/heartbeat.ts";
+
+/**
+ * POST: the agent's status push (bearer host key, `host.status.write`; agent-protocol §1.10).
+ * GET: the latest stored state for a key with `host.status.read`.
+ */
+export const handler = define.handlers({
+  async POST(ctx) {
+    const { services } = ctx.state;
+    const result = await ingestStatus(services, {
+      hostId: ctx.params.hostId,
+      authorization: ctx.req.headers.get("authorization"),
+      ip: ctx.state.ip,
+      readBody: (max) => readBodyCapped(ctx.req, max),
+    });
+    const headers = new Headers({ "cache-control": "no-store" });
+    if (result.deprecatedUntil) headers.set("x-sentry-key-deprecated", result.deprecatedUntil);
+    return Response.json(result.body, { headers });
+  },
+  async GET(ctx) {
+    const { services } = ctx.state;
+    const { host } = await authenticateHostBearer(services.ledger, {
+      hostId: ctx.params.hostId,
+      authorization: ctx.req.headers.get("authorization"),
+      requiredScope: "host.status.read",
+      now: services.clock.now(),
+      ip: ctx.state.ip,
+    });
+    const latest = await latestHostState(services.kv, host.orgId, host.id);
+    const heartbeat = heartbeatState(host.lastSeenAt, services.clock.now());
+    return Response.json({ ok: true, hostId: host.id, heartbeat, latest }, {
+      headers: { "cache-control": "no-store" },
+    });
+  },
+});

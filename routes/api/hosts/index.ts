@@ -1,0 +1,32 @@
+import { define } from "@/lib/define.ts";
+import { listHosts } from "@/lib/hosts/registry.ts";
+import { createHostWithKey, hostView } from "@/lib/hosts/admin.ts";
+import { pageQuery } from "@/lib/http/paging.ts";
+import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+
+/** The active organization's hosts with heartbeat and posture; POST creates one (token shown once). */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const auth = authOf(ctx);
+    const { limit, after } = pageQuery(ctx.url);
+    const q = ctx.url.searchParams;
+    const hosts = await listHosts(ctx.state.services.ledger, auth.org!.id, {
+      limit,
+      after,
+      search: q.get("q")?.slice(0, 80) || undefined,
+      group: q.get("group")?.slice(0, 40) || undefined,
+      tag: q.get("tag")?.slice(0, 32) || undefined,
+      includeDisabled: q.get("disabled") === "1",
+    });
+    const views = await Promise.all(hosts.map((h) => hostView(ctx.state.services, h)));
+    return ok({ hosts: views, nextCursor: hosts.length === limit ? hosts.at(-1)!.slug : null });
+  },
+  async POST(ctx) {
+    const body = await readJson(ctx.req, JsonObject);
+    const created = await createHostWithKey(ctx.state.services, authOf(ctx), body, clientOf(ctx));
+    return ok({ host: created.host, key: created.key, onboarding: created.onboarding }, {
+      status: 201,
+    });
+  },
+});
