@@ -16,7 +16,7 @@
 import { sql } from "kysely";
 import { monotonicFactory } from "ulid";
 import { hostStateKey } from "../db/kv.ts";
-import { writeTransaction } from "../db/ledger/transaction.ts";
+import { groupWrite } from "../db/ledger/group_commit.ts";
 import { toDate } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
 import type { Host } from "../hosts/host.ts";
@@ -131,7 +131,8 @@ export async function storeSnapshot(
 
   const version = parsed.agentVersion === null ? null : pgSafe(parsed.agentVersion.slice(0, 64));
 
-  const written = await writeTransaction(services.ledger, async (tx) => {
+  // Group commit: under load, concurrent pushes share one transaction (see group_commit.ts).
+  const written = await groupWrite(services.ledger, async (tx) => {
     // First, so it also locks the host row (Postgres; SQLite write transactions are exclusive)
     // and proves the host still exists. Every value only moves forward. On a dedupe the same
     // payload and ts were stored already, so the ts-guarded columns cannot change either.

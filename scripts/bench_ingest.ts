@@ -1,0 +1,207 @@
+/**
+ * `deno task bench:ingest [--requests N] [--concurrency C] [--hosts H]`
+ *
+ * In one run: the real app (its own process, fresh embedded stores, SQLite ledger) and a
+ * baseline server that authenticates nothing, reads the body and does one KV write of the
+ * bytes. Both get the same real fixture payloads (each with a unique `ts`, so nothing is
+ * deduplicated) at the same concurrency from this process. Prints snapshots/s, p50/p99 latency
+ * and the server's peak RSS for both, and the ratio. Bounded: N requests per server, loopback
+ * only, 60 s start-up limit.
+ */
+import { parseArgs } from "node:util";
+
+const root = new URL("..", import.meta.url).pathname;
+const fixtures = new URL("../../shared/fixtures/agent/", import.meta.url);
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    requests: { type: "string", default: "6000" },
+    concurrency: { type: "string", default: "32" },
+    hosts: { type: "string", default: "48" },
+  },
+});
+const REQUESTS = Number(values.requests),
+  CONCURRENCY = Number(values.concurrency),
+  HOSTS = Number(values.hosts);
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitReady(url: string) {
+  for (let i = 0; i < 6000; i++) {
+    try {
+      const r = await fetch(url);
+      await r.body?.cancel();
+      if (r.status < 500) return;
+    } catch { /* starting */ }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`not ready: ${url}`);
+}
+
+/** Peak resident memory of a process (VmHWM), in MiB. */
+async function peakRssMiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function run(cmd: string[], env: Record<string, string>) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: cmd,
+    cwd: root,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`${cmd.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/** Real fixture bodies with unique collection times. */
+async function bodies(n: number): Promise<Uint8Array[]> {
+  const names = [
+    "status-real-debian.json",
+    "status-drift.json",
+    "status-ioc-outbound.json",
+    "status-minimal.json",
+    "status-rich.json",
+    "envelope-real.json",
+  ];
+  const docs = await Promise.all(
+    names.map(async (f) => JSON.parse(await Deno.readTextFile(new URL(f, fixtures)))),
+  );
+  const start = Date.now() - 10 * 60_000;
+  return Array.from({ length: n }, (_, i) => {
+    const doc = structuredClone(docs[i % docs.length]);
+    const ts = new Date(start + i).toISOString();
+    if (doc.status && typeof doc.status === "object") doc.status.ts = ts;
+    else doc.ts = ts;
+    return new TextEncoder().encode(JSON.stringify(doc));
+  });
+}
+
+async function load(targets: Array<{ url: string; token: string }>, payloads: Uint8Array[]) {
+  const latencies: number[] = [];
+  let next = 0, failures = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < payloads.length) {
+      const i = next++;
+      const t = targets[i % targets.length];
+      const t0 = performance.now();
+      const res = await fetch(t.url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
+        body: payloads[i],
+      });
+      await res.arrayBuffer();
+      latencies.push(performance.now() - t0);
+      if (res.status !== 200) failures++;
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
+  return { perSecond: payloads.length / seconds, p50: pct(0.5), p99: pct(0.99), failures };
+}
+
+const BASELINE = `
+const kv = await Deno.openKv(Deno.env.get("KV_FILE"));
+let n = 0;
+Deno.serve({ hostname: "127.0.0.1", port: Number(Deno.env.get("PORT")), onListen() {} }, async (req) => {
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  await kv.set(["bench", n++ % 1000], bytes);
+  return Response.json({ ok: true });
+});`;
+
+const payloads = await bodies(REQUESTS);
+const dir = await Deno.makeTempDir({ prefix: "bench-ingest-" });
+const env = {
+  DATA_DIR: dir,
+  LOG_LEVEL: "error",
+  PASSWORD_HASH_COST: "10",
+  NO_COLOR: "1",
+  DENO_KV_PATH: "",
+  DATABASE_URL: "",
+};
+try {
+  // Org and hosts first (ledger only), then the server.
+  await run([
+    "run",
+    "-A",
+    "scripts/user_create.ts",
+    "--email",
+    "bench@example.com",
+    "--org",
+    "bench",
+    "--role",
+    "owner",
+    "--password",
+    "benchmark passphrase",
+  ], env);
+  const hosts: Array<{ hostId: string; token: string }> = [];
+  for (let i = 0; i < HOSTS; i++) {
+    hosts.push(
+      JSON.parse(
+        await run(
+          ["run", "-A", "scripts/host_create.ts", "--org", "bench", "--name", `bench-${i}`],
+          env,
+        ),
+      ),
+    );
+  }
+  const appPort = freePort();
+  const app = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    cwd: root,
+    env: { ...env, PORT: String(appPort) },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const basePort = freePort();
+  const base = new Deno.Command(Deno.execPath(), {
+    args: ["eval", BASELINE],
+    env: { PORT: String(basePort), KV_FILE: `${dir}/baseline.kv` },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    await waitReady(`http://127.0.0.1:${appPort}/healthz`);
+    await waitReady(`http://127.0.0.1:${basePort}/`);
+    const appTargets = hosts.map((h) => ({
+      url: `http://127.0.0.1:${appPort}/api/hosts/${h.hostId}/status`,
+      token: h.token,
+    }));
+    const baseTargets = [{ url: `http://127.0.0.1:${basePort}/`, token: "" }];
+    await load(baseTargets, payloads.slice(0, 300)); // warm-up, not counted
+    const baseline = await load(baseTargets, payloads);
+    const ingest = await load(appTargets, payloads);
+    const appRss = await peakRssMiB(app.pid), baseRss = await peakRssMiB(base.pid);
+    const row = (label: string, r: typeof ingest, rss: number) =>
+      console.log(
+        `| ${label} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${
+          rss.toFixed(0)
+        } | ${r.failures} |`,
+      );
+    console.log(
+      `${REQUESTS} requests per server, concurrency ${CONCURRENCY}, ${HOSTS} hosts, SQLite ledger`,
+    );
+    console.log("| server | snapshots/s | p50 ms | p99 ms | peak RSS MiB | non-200 |");
+    console.log("|---|---|---|---|---|---|");
+    row("baseline (read body + one KV write)", baseline, baseRss);
+    row("ingest (auth, parse, signals, ledger + KV)", ingest, appRss);
+    console.log(`ratio ingest / baseline: ${(ingest.perSecond / baseline.perSecond).toFixed(2)}`);
+  } finally {
+    app.kill("SIGTERM");
+    base.kill("SIGTERM");
+    await app.status;
+    await base.status;
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
