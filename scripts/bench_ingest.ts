@@ -62,7 +62,7 @@ async function run(cmd: string[], env: Record<string, string>) {
 }
 
 /** Real fixture bodies with unique collection times. */
-async function bodies(n: number): Promise<Uint8Array[]> {
+async function bodies(n: number): Promise<string[]> {
   const names = [
     "status-real-debian.json",
     "status-drift.json",
@@ -80,11 +80,11 @@ async function bodies(n: number): Promise<Uint8Array[]> {
     const ts = new Date(start + i).toISOString();
     if (doc.status && typeof doc.status === "object") doc.status.ts = ts;
     else doc.ts = ts;
-    return new TextEncoder().encode(JSON.stringify(doc));
+    return JSON.stringify(doc);
   });
 }
 
-async function load(targets: Array<{ url: string; token: string }>, payloads: Uint8Array[]) {
+async function load(targets: Array<{ url: string; token: string }>, payloads: string[]) {
   const latencies: number[] = [];
   let next = 0, failures = 0;
   const started = performance.now();
