@@ -7,54 +7,63 @@ import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_layout.tsx";
 import * as $4 from "./routes/_middleware.ts";
 import * as $5 from "./routes/account.tsx";
-import * as $6 from "./routes/api/audit/export.ts";
-import * as $7 from "./routes/api/audit/index.ts";
-import * as $8 from "./routes/api/auth/magic-link/index.ts";
-import * as $9 from "./routes/api/auth/magic-link/verify.ts";
-import * as $10 from "./routes/api/auth/me.ts";
-import * as $11 from "./routes/api/auth/mfa.ts";
-import * as $12 from "./routes/api/auth/password.ts";
-import * as $13 from "./routes/api/auth/reset/confirm.ts";
-import * as $14 from "./routes/api/auth/reset/index.ts";
-import * as $15 from "./routes/api/auth/sessions/[sessionId].ts";
-import * as $16 from "./routes/api/auth/sessions/index.ts";
-import * as $17 from "./routes/api/auth/sign-in.ts";
-import * as $18 from "./routes/api/auth/sign-out-everywhere.ts";
-import * as $19 from "./routes/api/auth/sign-out.ts";
-import * as $20 from "./routes/api/auth/totp/disable.ts";
-import * as $21 from "./routes/api/auth/totp/enrol.ts";
-import * as $22 from "./routes/api/auth/totp/recovery-codes.ts";
-import * as $23 from "./routes/api/auth/totp/verify.ts";
-import * as $24 from "./routes/api/hosts/[hostId]/history.ts";
-import * as $25 from "./routes/api/hosts/[hostId]/index.ts";
-import * as $26 from "./routes/api/hosts/[hostId]/keys/index.ts";
-import * as $27 from "./routes/api/hosts/[hostId]/keys/verify.ts";
-import * as $28 from "./routes/api/hosts/[hostId]/status.ts";
-import * as $29 from "./routes/api/hosts/index.ts";
-import * as $30 from "./routes/api/orgs/index.ts";
-import * as $31 from "./routes/api/orgs/invitations/[invitationId].ts";
-import * as $32 from "./routes/api/orgs/invitations/accept.ts";
-import * as $33 from "./routes/api/orgs/invitations/index.ts";
-import * as $34 from "./routes/api/orgs/members/[userId].ts";
-import * as $35 from "./routes/api/orgs/members/index.ts";
-import * as $36 from "./routes/api/orgs/settings.ts";
-import * as $37 from "./routes/api/orgs/switch.ts";
-import * as $38 from "./routes/api/status.ts";
-import * as $39 from "./routes/audit.tsx";
-import * as $40 from "./routes/dev/islands.tsx";
-import * as $41 from "./routes/healthz.ts";
-import * as $42 from "./routes/index.tsx";
-import * as $43 from "./routes/invite.tsx";
-import * as $44 from "./routes/org/leave.ts";
-import * as $45 from "./routes/org/members.tsx";
-import * as $46 from "./routes/org/switch.ts";
-import * as $47 from "./routes/readyz.ts";
-import * as $48 from "./routes/reset/confirm.tsx";
-import * as $49 from "./routes/reset/index.tsx";
-import * as $50 from "./routes/setup.tsx";
-import * as $51 from "./routes/sign-in/index.tsx";
-import * as $52 from "./routes/sign-in/link.tsx";
-import * as $53 from "./routes/sign-out.ts";
+import * as $6 from "./routes/api/agent/enroll.ts";
+import * as $7 from "./routes/api/audit/export.ts";
+import * as $8 from "./routes/api/audit/index.ts";
+import * as $9 from "./routes/api/auth/magic-link/index.ts";
+import * as $10 from "./routes/api/auth/magic-link/verify.ts";
+import * as $11 from "./routes/api/auth/me.ts";
+import * as $12 from "./routes/api/auth/mfa.ts";
+import * as $13 from "./routes/api/auth/password.ts";
+import * as $14 from "./routes/api/auth/reset/confirm.ts";
+import * as $15 from "./routes/api/auth/reset/index.ts";
+import * as $16 from "./routes/api/auth/sessions/[sessionId].ts";
+import * as $17 from "./routes/api/auth/sessions/index.ts";
+import * as $18 from "./routes/api/auth/sign-in.ts";
+import * as $19 from "./routes/api/auth/sign-out-everywhere.ts";
+import * as $20 from "./routes/api/auth/sign-out.ts";
+import * as $21 from "./routes/api/auth/totp/disable.ts";
+import * as $22 from "./routes/api/auth/totp/enrol.ts";
+import * as $23 from "./routes/api/auth/totp/recovery-codes.ts";
+import * as $24 from "./routes/api/auth/totp/verify.ts";
+import * as $25 from "./routes/api/breaches/[breachId].ts";
+import * as $26 from "./routes/api/breaches/index.ts";
+import * as $27 from "./routes/api/hosts/[hostId]/breaches.ts";
+import * as $28 from "./routes/api/hosts/[hostId]/history.ts";
+import * as $29 from "./routes/api/hosts/[hostId]/index.ts";
+import * as $30 from "./routes/api/hosts/[hostId]/keys/index.ts";
+import * as $31 from "./routes/api/hosts/[hostId]/keys/verify.ts";
+import * as $32 from "./routes/api/hosts/[hostId]/status.ts";
+import * as $33 from "./routes/api/hosts/[hostId]/timeline.ts";
+import * as $34 from "./routes/api/hosts/index.ts";
+import * as $35 from "./routes/api/orgs/index.ts";
+import * as $36 from "./routes/api/orgs/invitations/[invitationId].ts";
+import * as $37 from "./routes/api/orgs/invitations/accept.ts";
+import * as $38 from "./routes/api/orgs/invitations/index.ts";
+import * as $39 from "./routes/api/orgs/members/[userId].ts";
+import * as $40 from "./routes/api/orgs/members/index.ts";
+import * as $41 from "./routes/api/orgs/settings.ts";
+import * as $42 from "./routes/api/orgs/switch.ts";
+import * as $43 from "./routes/api/status.ts";
+import * as $44 from "./routes/api/timeline.ts";
+import * as $45 from "./routes/audit.tsx";
+import * as $46 from "./routes/dev/islands.tsx";
+import * as $47 from "./routes/healthz.ts";
+import * as $48 from "./routes/hosts/[hostId].tsx";
+import * as $49 from "./routes/hosts/index.tsx";
+import * as $50 from "./routes/hosts/new.tsx";
+import * as $51 from "./routes/index.tsx";
+import * as $52 from "./routes/invite.tsx";
+import * as $53 from "./routes/org/leave.ts";
+import * as $54 from "./routes/org/members.tsx";
+import * as $55 from "./routes/org/switch.ts";
+import * as $56 from "./routes/readyz.ts";
+import * as $57 from "./routes/reset/confirm.tsx";
+import * as $58 from "./routes/reset/index.tsx";
+import * as $59 from "./routes/setup.tsx";
+import * as $60 from "./routes/sign-in/index.tsx";
+import * as $61 from "./routes/sign-in/link.tsx";
+import * as $62 from "./routes/sign-out.ts";
 import * as $$0 from "./islands/RelativeTime.tsx";
 import * as $$1 from "./islands/ThemeToggle.tsx";
 import * as $$2 from "./islands/dev/Counter.tsx";
@@ -69,54 +78,63 @@ const manifest = {
     "./routes/_layout.tsx": $3,
     "./routes/_middleware.ts": $4,
     "./routes/account.tsx": $5,
-    "./routes/api/audit/export.ts": $6,
-    "./routes/api/audit/index.ts": $7,
-    "./routes/api/auth/magic-link/index.ts": $8,
-    "./routes/api/auth/magic-link/verify.ts": $9,
-    "./routes/api/auth/me.ts": $10,
-    "./routes/api/auth/mfa.ts": $11,
-    "./routes/api/auth/password.ts": $12,
-    "./routes/api/auth/reset/confirm.ts": $13,
-    "./routes/api/auth/reset/index.ts": $14,
-    "./routes/api/auth/sessions/[sessionId].ts": $15,
-    "./routes/api/auth/sessions/index.ts": $16,
-    "./routes/api/auth/sign-in.ts": $17,
-    "./routes/api/auth/sign-out-everywhere.ts": $18,
-    "./routes/api/auth/sign-out.ts": $19,
-    "./routes/api/auth/totp/disable.ts": $20,
-    "./routes/api/auth/totp/enrol.ts": $21,
-    "./routes/api/auth/totp/recovery-codes.ts": $22,
-    "./routes/api/auth/totp/verify.ts": $23,
-    "./routes/api/hosts/[hostId]/history.ts": $24,
-    "./routes/api/hosts/[hostId]/index.ts": $25,
-    "./routes/api/hosts/[hostId]/keys/index.ts": $26,
-    "./routes/api/hosts/[hostId]/keys/verify.ts": $27,
-    "./routes/api/hosts/[hostId]/status.ts": $28,
-    "./routes/api/hosts/index.ts": $29,
-    "./routes/api/orgs/index.ts": $30,
-    "./routes/api/orgs/invitations/[invitationId].ts": $31,
-    "./routes/api/orgs/invitations/accept.ts": $32,
-    "./routes/api/orgs/invitations/index.ts": $33,
-    "./routes/api/orgs/members/[userId].ts": $34,
-    "./routes/api/orgs/members/index.ts": $35,
-    "./routes/api/orgs/settings.ts": $36,
-    "./routes/api/orgs/switch.ts": $37,
-    "./routes/api/status.ts": $38,
-    "./routes/audit.tsx": $39,
-    "./routes/dev/islands.tsx": $40,
-    "./routes/healthz.ts": $41,
-    "./routes/index.tsx": $42,
-    "./routes/invite.tsx": $43,
-    "./routes/org/leave.ts": $44,
-    "./routes/org/members.tsx": $45,
-    "./routes/org/switch.ts": $46,
-    "./routes/readyz.ts": $47,
-    "./routes/reset/confirm.tsx": $48,
-    "./routes/reset/index.tsx": $49,
-    "./routes/setup.tsx": $50,
-    "./routes/sign-in/index.tsx": $51,
-    "./routes/sign-in/link.tsx": $52,
-    "./routes/sign-out.ts": $53,
+    "./routes/api/agent/enroll.ts": $6,
+    "./routes/api/audit/export.ts": $7,
+    "./routes/api/audit/index.ts": $8,
+    "./routes/api/auth/magic-link/index.ts": $9,
+    "./routes/api/auth/magic-link/verify.ts": $10,
+    "./routes/api/auth/me.ts": $11,
+    "./routes/api/auth/mfa.ts": $12,
+    "./routes/api/auth/password.ts": $13,
+    "./routes/api/auth/reset/confirm.ts": $14,
+    "./routes/api/auth/reset/index.ts": $15,
+    "./routes/api/auth/sessions/[sessionId].ts": $16,
+    "./routes/api/auth/sessions/index.ts": $17,
+    "./routes/api/auth/sign-in.ts": $18,
+    "./routes/api/auth/sign-out-everywhere.ts": $19,
+    "./routes/api/auth/sign-out.ts": $20,
+    "./routes/api/auth/totp/disable.ts": $21,
+    "./routes/api/auth/totp/enrol.ts": $22,
+    "./routes/api/auth/totp/recovery-codes.ts": $23,
+    "./routes/api/auth/totp/verify.ts": $24,
+    "./routes/api/breaches/[breachId].ts": $25,
+    "./routes/api/breaches/index.ts": $26,
+    "./routes/api/hosts/[hostId]/breaches.ts": $27,
+    "./routes/api/hosts/[hostId]/history.ts": $28,
+    "./routes/api/hosts/[hostId]/index.ts": $29,
+    "./routes/api/hosts/[hostId]/keys/index.ts": $30,
+    "./routes/api/hosts/[hostId]/keys/verify.ts": $31,
+    "./routes/api/hosts/[hostId]/status.ts": $32,
+    "./routes/api/hosts/[hostId]/timeline.ts": $33,
+    "./routes/api/hosts/index.ts": $34,
+    "./routes/api/orgs/index.ts": $35,
+    "./routes/api/orgs/invitations/[invitationId].ts": $36,
+    "./routes/api/orgs/invitations/accept.ts": $37,
+    "./routes/api/orgs/invitations/index.ts": $38,
+    "./routes/api/orgs/members/[userId].ts": $39,
+    "./routes/api/orgs/members/index.ts": $40,
+    "./routes/api/orgs/settings.ts": $41,
+    "./routes/api/orgs/switch.ts": $42,
+    "./routes/api/status.ts": $43,
+    "./routes/api/timeline.ts": $44,
+    "./routes/audit.tsx": $45,
+    "./routes/dev/islands.tsx": $46,
+    "./routes/healthz.ts": $47,
+    "./routes/hosts/[hostId].tsx": $48,
+    "./routes/hosts/index.tsx": $49,
+    "./routes/hosts/new.tsx": $50,
+    "./routes/index.tsx": $51,
+    "./routes/invite.tsx": $52,
+    "./routes/org/leave.ts": $53,
+    "./routes/org/members.tsx": $54,
+    "./routes/org/switch.ts": $55,
+    "./routes/readyz.ts": $56,
+    "./routes/reset/confirm.tsx": $57,
+    "./routes/reset/index.tsx": $58,
+    "./routes/setup.tsx": $59,
+    "./routes/sign-in/index.tsx": $60,
+    "./routes/sign-in/link.tsx": $61,
+    "./routes/sign-out.ts": $62,
   },
   islands: {
     "./islands/RelativeTime.tsx": $$0,

@@ -16,7 +16,11 @@ export function navLinks(opts: { dev: boolean; role: Role | null; signedIn: bool
   if (!opts.signedIn) return [];
   const links: NavLink[] = [];
   if (opts.role) {
-    links.push({ href: "/", label: "Overview" }, { href: "/org/members", label: "Members" });
+    links.push(
+      { href: "/", label: "Overview" },
+      { href: "/hosts", label: "Hosts" },
+      { href: "/org/members", label: "Members" },
+    );
     if (roleAtLeast(opts.role, "admin")) links.push({ href: "/audit", label: "Audit" });
   }
   links.push({ href: "/account", label: "Account" });

@@ -20,6 +20,11 @@ import {
   runSchedulerHeartbeat,
   SCHEDULER_HEARTBEAT_CRON,
 } from "./heartbeat.ts";
+import {
+  HEARTBEAT_SWEEP_CRON,
+  HEARTBEAT_SWEEP_SCHEDULE,
+  runHeartbeatSweep,
+} from "./heartbeat_sweep.ts";
 import { createQueueDispatcher, type QueueHandlers } from "./queue.ts";
 import {
   runSnapshotRetention,
@@ -89,6 +94,12 @@ export function registerJobs(services: Services, signal: AbortSignal): Registere
       SNAPSHOT_RETENTION_SCHEDULE,
       { backoffSchedule: [60_000, 600_000, 3_600_000], signal },
       () => logFailure(services, SNAPSHOT_RETENTION_CRON, () => runSnapshotRetention(services)),
+    ),
+    Deno.cron(
+      HEARTBEAT_SWEEP_CRON,
+      HEARTBEAT_SWEEP_SCHEDULE,
+      { backoffSchedule: [5000, 20_000], signal },
+      () => logFailure(services, HEARTBEAT_SWEEP_CRON, () => runHeartbeatSweep(services)),
     ),
   ];
   const queue = services.kv.listenQueue(

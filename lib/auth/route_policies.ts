@@ -20,6 +20,10 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "./routes/org/leave.ts": { POST: role("viewer") },
   "./routes/org/switch.ts": SIGNED_IN,
   "./routes/audit.tsx": role("admin"),
+  // Fleet UI: every member reads; adding hosts, key actions and deletion are for admins.
+  "./routes/hosts/index.tsx": role("viewer"),
+  "./routes/hosts/new.tsx": role("admin"),
+  "./routes/hosts/[hostId].tsx": { GET: role("viewer"), POST: role("admin") },
 
   // Signed-out pages: setup is 404 once any operator exists; sign-in throttles and audits.
   "./routes/setup.tsx": PUBLIC,
@@ -75,6 +79,16 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   },
   "./routes/api/hosts/[hostId]/history.ts": HOST_KEY("host.history.read"),
   "./routes/api/hosts/[hostId]/keys/verify.ts": HOST_KEY("any"),
+  // Runner enrollment: the one-time enrollment token plus a proof-of-possession signature,
+  // checked in the handler (agent-protocol §2.2).
+  "./routes/api/agent/enroll.ts": { POST: HOST_KEY("enroll") },
+
+  // Timeline and breach ledger: members read; ops and above act on breaches (audited).
+  "./routes/api/timeline.ts": role("viewer"),
+  "./routes/api/hosts/[hostId]/timeline.ts": role("viewer"),
+  "./routes/api/hosts/[hostId]/breaches.ts": { GET: role("viewer"), POST: role("ops") },
+  "./routes/api/breaches/index.ts": role("viewer"),
+  "./routes/api/breaches/[breachId].ts": role("viewer"),
 
   // Audit trail: admins and owners.
   "./routes/api/audit/index.ts": role("admin"),

@@ -240,6 +240,19 @@ export function hostStatePrefix(orgId: string): Deno.KvKey {
 }
 
 /**
+ * The last heartbeat state the sweeper recorded for a host (`HeartbeatRecord` in
+ * `jobs/heartbeat_sweep.ts`), so each transition raises its signal once.
+ *
+ * @example
+ * ```ts
+ * hostHeartbeatKey("o_1", "h_1"); // ["host_heartbeat", "o_1", "h_1"]
+ * ```
+ */
+export function hostHeartbeatKey(orgId: string, hostId: string): Deno.KvKey {
+  return ["host_heartbeat", orgId, hostId];
+}
+
+/**
  * The request counter of one rate-limit bucket (e.g. `status:<keyId>`) in the fixed window that
  * starts at `windowStartMs` (a `Deno.KvU64`, expiring after the window).
  *
@@ -250,4 +263,17 @@ export function hostStatePrefix(orgId: string): Deno.KvKey {
  */
 export function rateLimitKey(bucket: string, windowStartMs: number): Deno.KvKey {
   return ["rate_limit", bucket, windowStartMs];
+}
+
+/**
+ * A runner request nonce seen for one key (agent-protocol §2.4 check 10): set only if absent,
+ * expiring after 10 minutes, so a replay within the clock-skew window is refused.
+ *
+ * @example
+ * ```ts
+ * agentNonceKey("01JDX…", "ppxTLtbE-…", "AAECAwQF…"); // ["agent_nonces", "01JDX…", "ppxTLtbE-…", "AAECAwQF…"]
+ * ```
+ */
+export function agentNonceKey(orgId: string, keyId: string, nonce: string): Deno.KvKey {
+  return ["agent_nonces", orgId, keyId, nonce];
 }

@@ -10,8 +10,16 @@ import type { AuthState } from "../auth/state.ts";
 import { actingOperator, auditOperatorChange, type ClientInfo } from "../auth/request_audit.ts";
 import { validate } from "../http/input.ts";
 import { writeTransaction } from "../db/ledger/transaction.ts";
-import { createHost, deleteHost, getHost, updateHost } from "./registry.ts";
+import {
+  createHost,
+  deleteHost,
+  getHost,
+  type IngestMode,
+  setIngestMode,
+  updateHost,
+} from "./registry.ts";
 import { createHostKey, revokeHostKey, rotateHostKey } from "./keys.ts";
+import { runnerInstallCommand } from "./enroll.ts";
 import type { Host } from "./host.ts";
 import type { HostKey } from "./host_key.ts";
 import { type Onboarding, onboardingFor } from "./onboarding.ts";
@@ -59,7 +67,10 @@ export async function createHostWithKey(
   };
 }
 
-/** Edits a host's name, group, tags, scopes, rollout priority or paused flag. */
+/**
+ * Edits a host's name, group, tags, scopes, rollout priority or paused flag, and its
+ * `ingestMode` (`bearer` | `signed`, audited as `host.ingest_mode.change`).
+ */
 export async function editHost(
   services: Services,
   auth: AuthState,
@@ -68,12 +79,27 @@ export async function editHost(
   client: ClientInfo,
 ): Promise<Host> {
   const { org } = actingOperator(auth);
-  const host = await updateHost(services.ledger, org.id, hostId, patch);
+  // `ingestMode` is its own audited change (agent-protocol §2.9); the rest is a registry edit.
+  const { ingestMode, ...rest } = (patch ?? {}) as Record<string, unknown>;
+  if (ingestMode !== undefined) {
+    const changed = await setIngestMode(services.ledger, org.id, hostId, ingestMode as IngestMode);
+    if (changed.previous !== changed.host.ingestMode) {
+      await auditOperatorChange(services, client, auth, {
+        action: "host.ingest_mode.change",
+        summary:
+          `host ${changed.host.slug} ingest mode ${changed.previous} → ${changed.host.ingestMode}`,
+        target: { type: "host", id: hostId },
+        details: { from: changed.previous, to: changed.host.ingestMode },
+      });
+    }
+    if (Object.keys(rest).length === 0) return changed.host;
+  }
+  const host = await updateHost(services.ledger, org.id, hostId, rest);
   await auditOperatorChange(services, client, auth, {
     action: "host.update",
     summary: `host ${host.slug} updated`,
     target: { type: "host", id: hostId },
-    details: { patch: typeof patch === "object" ? patch as Record<string, unknown> : {} },
+    details: { patch: rest },
   });
   return host;
 }
@@ -134,7 +160,13 @@ const KeyAction = z.discriminatedUnion("action", [
     keyId: z.string().min(1).max(64),
     reason: z.string().max(200).optional(),
   }),
-], "action: expected create, rotate or revoke");
+  z.strictObject({
+    action: z.literal("create-enrollment"),
+    scopes: z.array(z.string().max(40)).max(10).optional(),
+    expiresInSec: z.int().min(300).max(604_800).optional(),
+    label: z.string().max(80).optional(),
+  }),
+], "action: expected create, rotate, revoke or create-enrollment");
 
 /** Runs a key action (create / rotate / revoke) on a host of the active organization. */
 export async function hostKeyAction(
@@ -149,6 +181,33 @@ export async function hostKeyAction(
   const input = validate(KeyAction, body);
   const now = services.clock.now();
   const expiresAt = "expiresAt" in input && input.expiresAt ? new Date(input.expiresAt) : undefined;
+  if (input.action === "create-enrollment") {
+    // agent-protocol §4.6: single-use, default 24 h; its scopes are the runner key's template.
+    const { key, token } = await createHostKey(services.ledger, {
+      orgId: org.id,
+      hostId,
+      kind: "enroll",
+      scopes: input.scopes,
+      expiresAt: new Date(now.getTime() + (input.expiresInSec ?? 86_400) * 1000),
+      label: input.label ?? "runner enrollment",
+      now,
+    });
+    await auditOperatorChange(services, client, auth, {
+      action: "host.key.enroll",
+      summary: `enrollment token ${key.prefix} for ${host.slug}`,
+      target: { type: "host", id: hostId },
+      details: { keyId: key.id, scopes: key.scopes, expiresAt: key.expiresAt?.toISOString() },
+    });
+    const baseUrl = services.config.publicOrigin;
+    return {
+      status: 201,
+      body: {
+        key,
+        secret: { token },
+        install: { baseUrl, hostId, command: runnerInstallCommand({ baseUrl, hostId, token }) },
+      },
+    };
+  }
   if (input.action === "create") {
     const { key, token } = await createHostKey(services.ledger, {
       orgId: org.id,

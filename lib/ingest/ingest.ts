@@ -1,18 +1,16 @@
 /**
- * The status push, end to end (agent-protocol §1.10): rate limit → bearer key →
- * body (capped) → parse and validate → signals → durable store → summary.
- * Nothing is written before the body has been validated.
+ * The status push, end to end (agent-protocol §1.10): rate limit → bearer key or runner
+ * signature (Part 2, `push_modes.ts`) → body (capped) → parse and validate → signals → durable
+ * store → summary. Nothing is written before the body has been validated.
  */
 import { HttpError } from "../fresh/mod.ts";
 import type { Services } from "../services.ts";
-import { authenticateHostBearer } from "../hosts/keys.ts";
-import { takeToken } from "./rate_limit.ts";
 import { parseStatusPush } from "./parse.ts";
-import { storeSnapshot } from "./store.ts";
-import { snapshotSignals } from "../signals/normalize.ts";
+import { authenticateStatusPush, storePush } from "./push_modes.ts";
 import { computePosture } from "../signals/posture.ts";
 import { heartbeatState } from "../signals/heartbeat.ts";
 import { severityRank } from "../signals/types.ts";
+import { reconcileBreaches } from "../breaches/reconcile.ts";
 
 /** Per agent-protocol §0.1: status POSTs per minute per host. */
 export const STATUS_POSTS_PER_MINUTE = 240;
@@ -25,15 +23,10 @@ export interface IngestRequest {
   ip: string;
   /** Reads the body; called only after authentication, so anonymous bytes are never buffered. */
   readBody: (maxBytes: number) => Promise<Uint8Array>;
-}
-
-/** 429 with `Retry-After`, as agent-protocol §0 specifies. */
-function rateLimited(retryAfterS: number): HttpError {
-  return new HttpError(429, `Too many status posts for this host; retry in ${retryAfterS} s.`, {
-    code: "rate_limited",
-    headers: { "retry-after": String(retryAfterS) },
-    details: { retryAfterSeconds: retryAfterS },
-  });
+  /** Signed mode (agent-protocol §2.3): the request's headers, method and origin-form target. */
+  headers?: Headers;
+  method?: string;
+  path?: string;
 }
 
 /**
@@ -49,31 +42,30 @@ export async function ingestStatus(services: Services, req: IngestRequest) {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(req.hostId)) {
     throw new HttpError(401, "Unknown host or token.", { code: "invalid_token" });
   }
-  const auth = await authenticateHostBearer(services.ledger, {
-    hostId: req.hostId,
-    authorization: req.authorization,
-    requiredScope: "host.status.write",
+  const auth = await authenticateStatusPush(services, req, {
     now,
-    ip: req.ip,
+    maxBytes: MAX_STATUS_BYTES,
+    perMinute: STATUS_POSTS_PER_MINUTE,
   });
-  // Per key, after authentication: a limit taken before it would let anyone who knows a host id
-  // use up that host's budget and silence its real agent.
-  const limit = await takeToken(services.kv, {
-    bucket: `status:${auth.key.id}`,
-    limit: STATUS_POSTS_PER_MINUTE,
-    windowMs: 60_000,
-    now,
-  });
-  if (!limit.ok) throw rateLimited(limit.retryAfterS);
-  const bytes = await req.readBody(MAX_STATUS_BYTES);
-  const { host } = auth;
-  const parsed = await parseStatusPush(bytes, {
+  const { host, bytes } = auth;
+  const received = await parseStatusPush(bytes, {
     receivedAt: now,
     host: { id: host.id, name: host.name, slug: host.slug, disabled: host.disabledAt !== null },
     maxBytes: MAX_STATUS_BYTES,
   });
-  const signals = snapshotSignals(parsed);
-  const stored = await storeSnapshot(services, { host, parsed, signals, now });
+  // Signed pushes: §2.6 warnings, `snapshot_gap`, and the `seq` compare-and-set in the store.
+  const { parsed, signals, stored, sequence } = await storePush(services, auth, received, now);
+  // A dedupe stored nothing new, so it cannot change a breach.
+  const breaches = stored.persisted && stored.snapshotId !== null
+    ? await reconcileBreaches(services.ledger, {
+      orgId: host.orgId,
+      hostId: host.id,
+      snapshotId: stored.snapshotId,
+      signals,
+      ts: new Date(parsed.ts),
+      now,
+    })
+    : { opened: [], reopened: [], fixed: [] };
   const posture = computePosture(signals, heartbeatState(now, now));
   return {
     body: {
@@ -90,6 +82,8 @@ export async function ingestStatus(services: Services, req: IngestRequest) {
         .sort((a, b) => severityRank(b.severity) - severityRank(a.severity))
         .map((s) => ({ code: s.code, severity: s.severity, title: s.title })),
       posture: { score: posture.score, band: posture.band, stage: posture.stage },
+      breaches,
+      ...sequence,
     },
     deprecatedUntil: auth.deprecatedUntil,
   };

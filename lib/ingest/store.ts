@@ -17,6 +17,7 @@ import { sql } from "kysely";
 import { monotonicFactory } from "ulid";
 import { hostStateKey } from "../db/kv.ts";
 import { groupWrite } from "../db/ledger/group_commit.ts";
+import type { LedgerTx } from "../db/ledger/transaction.ts";
 import { toDate } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
 import type { Host } from "../hosts/host.ts";
@@ -104,6 +105,12 @@ export async function storeSnapshot(
     parsed: ParsedSnapshot;
     signals: readonly Signal[];
     now: Date;
+    /**
+     * Signed ingest (agent-protocol §2.6): the snapshot's `seq` and the compare-and-set that
+     * advances the host's `lastAcceptedSeq`, run in this transaction (see `sequence.ts`); no
+     * payload dedupe then, `seq` replaces it.
+     */
+    sequence?: { seq: number; claim: (tx: LedgerTx) => Promise<void> };
   },
 ): Promise<StoredSnapshot> {
   const { host, parsed, signals, now } = input;
@@ -126,6 +133,7 @@ export async function storeSnapshot(
     diff: parsed.diff === null ? null : JSON.stringify(parsed.diff),
     alerts_count: intColumn(parsed.counts.alertsCount),
     public_ports_count: intColumn(parsed.counts.publicPortsCount),
+    seq: input.sequence?.seq ?? null,
   };
   const signalRows = signals.map((s) => signalRow(s, { host, snapshotId, fallbackTs: ts, now }));
 
@@ -148,12 +156,13 @@ export async function storeSnapshot(
     if (Number(updated.numUpdatedRows) === 0) {
       throw new HttpError(404, "The host was deleted.", { code: "host_not_found" });
     }
+    if (input.sequence) await input.sequence.claim(tx);
 
     const newest = await tx.db.selectFrom("snapshots").select(["id", "payload_hash", "ts"])
       .where("host_id", "=", host.id)
       .orderBy("received_at", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
     if (
-      newest && newest.payload_hash === parsed.payloadHash &&
+      !input.sequence && newest && newest.payload_hash === parsed.payloadHash &&
       toDate(newest.ts).getTime() === ts.getTime()
     ) {
       return { deduped: true as const, snapshotId: newest.id };

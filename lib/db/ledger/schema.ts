@@ -147,6 +147,8 @@ export interface HostsTable {
   last_seen_at: NullableTimestamp;
   /** Collection time (`ts`) of the newest stored snapshot. */
   last_snapshot_at: NullableTimestamp;
+  /** Highest accepted signed-ingest `seq` (agent-protocol §2.6); null before the first. */
+  last_seq: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
   created_at: Timestamp;
 }
 
@@ -172,6 +174,13 @@ export interface HostKeysTable {
   rotated_from_key_id: string | null;
   last_used_at: NullableTimestamp;
   last_used_ip: string | null;
+  /** Runner keys: RFC 7638 thumbprint of the public key (unique); null for token keys. */
+  key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Runner keys: the public JWK `{"kty":"OKP","crv":"Ed25519","x":…}` as JSON text. */
+  public_jwk: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Runner keys: what the runner reported at enrollment. */
+  runner_version: ColumnType<string | null, string | null | undefined, string | null>;
+  runner_hostname: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** `snapshots`: raw status pushes (history); pruned by retention. */
@@ -195,6 +204,8 @@ export interface SnapshotsTable {
   diff: string | null;
   alerts_count: number;
   public_ports_count: number;
+  /** Signed ingest: the runner's sequence number, unique per host; null for bearer pushes. */
+  seq: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
 }
 
 /** `signals`: normalized findings; kept after their snapshot is pruned. */
@@ -218,6 +229,46 @@ export interface SignalsTable {
   created_at: Timestamp;
 }
 
+/** `breaches`: the breach ledger, one row per host and finding fingerprint. */
+export interface BreachesTable {
+  id: string;
+  org_id: string;
+  host_id: string;
+  fingerprint: string;
+  code: string;
+  severity: "info" | "low" | "medium" | "high" | "critical";
+  title: string;
+  detail: string;
+  /** JSON object or null. */
+  evidence: string | null;
+  state: "open" | "mitigated" | "fixed" | "ignored";
+  opened_at: Timestamp;
+  last_seen_at: Timestamp;
+  /** Collection time of the newest snapshot that decided the breach. */
+  checked_at: NullableTimestamp;
+  state_changed_at: Timestamp;
+  fixed_at: NullableTimestamp;
+  ignored_until: NullableTimestamp;
+  ignore_reason: string | null;
+  reopen_count: Generated<number>;
+  /** `system` or a user id. */
+  created_by: string;
+}
+
+/** `breach_events`: every state change of a breach. */
+export interface BreachEventsTable {
+  id: string;
+  org_id: string;
+  breach_id: string;
+  ts: Timestamp;
+  from_state: string | null;
+  to_state: string;
+  actor_type: string;
+  actor_id: string;
+  reason: string | null;
+  snapshot_id: string | null;
+}
+
 /** Every ledger table, by name. */
 export interface LedgerSchema {
   cron_runs: CronRunsTable;
@@ -232,4 +283,6 @@ export interface LedgerSchema {
   host_keys: HostKeysTable;
   snapshots: SnapshotsTable;
   signals: SignalsTable;
+  breaches: BreachesTable;
+  breach_events: BreachEventsTable;
 }

@@ -1,12 +1,14 @@
 import { define } from "@/lib/define.ts";
 import { ingestStatus } from "@/lib/ingest/ingest.ts";
 import { readBodyCapped } from "@/lib/http/body.ts";
+import { requestTarget } from "@/lib/ingest/signed.ts";
 import { authenticateHostBearer } from "@/lib/hosts/keys.ts";
 import { latestHostState } from "@/lib/ingest/store.ts";
 import { heartbeatState } from "@/lib/signals/heartbeat.ts";
 
 /**
- * POST: the agent's status push (bearer host key, `host.status.write`; agent-protocol §1.10).
+ * POST: a status push: the agent's (bearer host key, agent-protocol §1.10) or the host runner's
+ * (signed, Part 2); `host.status.write`.
  * GET: the latest stored state for a key with `host.status.read`.
  */
 export const handler = define.handlers({
@@ -17,6 +19,9 @@ export const handler = define.handlers({
       authorization: ctx.req.headers.get("authorization"),
       ip: ctx.state.ip,
       readBody: (max) => readBodyCapped(ctx.req, max),
+      headers: ctx.req.headers,
+      method: ctx.req.method,
+      path: requestTarget(ctx.req.url),
     });
     const headers = new Headers({ "cache-control": "no-store" });
     if (result.deprecatedUntil) headers.set("x-sentry-key-deprecated", result.deprecatedUntil);

@@ -131,10 +131,16 @@ forEachLedger(
     const migration = ledgerMigrations["2026_11_25_0003_hosts"];
     assert.ok(migration.down);
     const untyped = ledger.db as unknown as Kysely<unknown>;
+    // Later migrations reference these tables: take them down first, bring them back after.
+    const later = Object.keys(ledgerMigrations).filter((n) => n > "2026_11_25_0003_hosts");
+    for (const name of [...later].reverse()) {
+      await ledgerMigrations[name].down?.(untyped, ledger.dialect);
+    }
     await migration.down(untyped, ledger.dialect);
     await assert.rejects(sql`select 1 from hosts`.execute(ledger.db));
     await assert.rejects(sql`select snapshot_retention_days from orgs`.execute(ledger.db));
     await migration.up(untyped, ledger.dialect);
+    for (const name of later) await ledgerMigrations[name].up(untyped, ledger.dialect);
     await sql`select 1 from signals`.execute(ledger.db);
     assert.deepEqual(await migrationStatus(ledger), { current: true, pending: [] });
     assert.deepEqual(await migrateToLatest(ledger), []);

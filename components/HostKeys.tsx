@@ -1,0 +1,133 @@
+import type { KeyRow } from "@/lib/ui/host_page.ts";
+import { Time } from "@/components/HostBadges.tsx";
+import { Field, Hidden } from "@/components/Field.tsx";
+
+const GRACE: [string, string][] = [
+  ["0", "none: the old key stops now"],
+  ["3600", "1 hour"],
+  ["86400", "1 day"],
+  ["604800", "7 days"],
+];
+
+function KeyActions(props: { k: KeyRow }) {
+  const { k } = props;
+  if (k.state === "revoked" || k.state === "expired") return null;
+  return (
+    <div class="key-actions">
+      {k.state === "active" && (
+        <form method="post" class="form-inline">
+          <Hidden name="intent" value="key_rotate" />
+          <Hidden name="keyId" value={k.id} />
+          <label for={`grace-${k.id}`} class="visually-hidden">
+            Grace period for {k.prefix}
+          </label>
+          <select id={`grace-${k.id}`} name="graceSeconds">
+            {GRACE.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
+          </select>
+          <button type="submit">Rotate</button>
+        </form>
+      )}
+      <form method="post" class="form-inline">
+        <Hidden name="intent" value="key_revoke" />
+        <Hidden name="keyId" value={k.id} />
+        <button type="submit" class="button-danger" aria-label={`Revoke ${k.prefix}`}>
+          Revoke
+        </button>
+      </form>
+    </div>
+  );
+}
+
+/** The host's API and signing keys; admins rotate, revoke and create them here. */
+export function HostKeys(props: { keys: KeyRow[]; manage: boolean }) {
+  return (
+    <>
+      {props.keys.length === 0
+        ? <p>This host has no key: it cannot push until an admin creates one.</p>
+        : (
+          <div class="table-wrap">
+            <table class="keys">
+              <caption class="visually-hidden">Keys</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Prefix</th>
+                  <th scope="col">Scopes</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Last used</th>
+                  {props.manage && <th scope="col">Actions</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {props.keys.map((k) => (
+                  <tr key={k.id} data-key={k.id} data-state={k.state}>
+                    <th scope="row">
+                      <code>{k.prefix}</code>
+                      {k.label && <span class="host-slug">{k.label}</span>}
+                    </th>
+                    <td>
+                      <ul class="plain">
+                        {k.scopes.map((s) => (
+                          <li key={s}>
+                            <code>{s}</code>
+                          </li>
+                        ))}
+                      </ul>
+                    </td>
+                    <td>
+                      <span class={`pill key-${k.state}`}>{k.state}</span>
+                      {k.state === "grace" && k.graceUntil && (
+                        <span class="muted">
+                          until <Time iso={k.graceUntil} />
+                        </span>
+                      )}
+                    </td>
+                    <td class="nowrap">
+                      <Time iso={k.expiresAt} empty="never" />
+                    </td>
+                    <td class="nowrap">
+                      <Time iso={k.lastUsedAt} empty="never" />
+                      {k.lastUsedIp && <span class="host-slug">{k.lastUsedIp}</span>}
+                    </td>
+                    {props.manage && (
+                      <td>
+                        <KeyActions k={k} />
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      {props.manage && (
+        <form method="post" class="form-inline new-key">
+          <Hidden name="intent" value="key_create" />
+          <label for="f-key-label">Label</label>
+          <input id="f-key-label" name="label" maxLength={80} placeholder="e.g. agent" />
+          <button type="submit">New key</button>
+        </form>
+      )}
+    </>
+  );
+}
+
+/** Deleting the host and all its data, after typing its slug. */
+export function DeleteHostForm(props: { slug: string; error?: string }) {
+  return (
+    <form method="post" class="form">
+      <Hidden name="intent" value="delete" />
+      <p>
+        Deletes the host with its keys, snapshots and signals. This cannot be undone.
+      </p>
+      <Field
+        name="confirm"
+        label={`Type the slug ${props.slug} to confirm`}
+        error={props.error}
+        autocomplete="off"
+        required
+      />
+      <button type="submit" class="button-danger">Delete host</button>
+    </form>
+  );
+}

@@ -1,0 +1,187 @@
+/**
+ * Heartbeat sweep (agent-protocol Part 5): silence generates no request, so every minute this
+ * cron computes each host's heartbeat state and records transitions in KV
+ * (`hostHeartbeatKey`). Entering `stale` raises `heartbeat_stale` (medium), entering `missing`
+ * raises `host_silent` (high) — once per silence — and coming back (`fresh`/`delayed` after
+ * `stale`/`missing`) raises `heartbeat_recovered` (info). The signals are `signals` rows without
+ * a snapshot, so the timeline and notifications see them like any other. A host never seen
+ * raises nothing (it is not silent, it never spoke).
+ *
+ * Idempotent and safe with several instances: a transition is claimed with a KV versionstamp
+ * check before its signal is written, so it is raised once however many sweeps race. The same
+ * run also ends expired breach ignores (`expireIgnoredBreaches`). Records a `cron_runs` row.
+ *
+ * @module
+ */
+
+import { monotonicFactory } from "ulid";
+import { expireIgnoredBreaches } from "../lib/breaches/reconcile.ts";
+import { hostHeartbeatKey } from "../lib/db/kv.ts";
+import { recordCronRun } from "../lib/db/ledger/cron_runs.ts";
+import { type Host, listHosts } from "../lib/hosts/registry.ts";
+import type { Services } from "../lib/services.ts";
+import { heartbeatState, type HeartbeatStateName } from "../lib/signals/heartbeat.ts";
+import type { Severity } from "../lib/signals/types.ts";
+
+/** `Deno.cron` name (and `cron_runs.name`) of the sweep. */
+export const HEARTBEAT_SWEEP_CRON = "heartbeat-sweep";
+/** Every minute (Part 5: "a sweeper also runs every 60 s"). */
+export const HEARTBEAT_SWEEP_SCHEDULE = "* * * * *";
+
+/** What the sweeper remembers per host, under `hostHeartbeatKey`. */
+export interface HeartbeatRecord {
+  state: HeartbeatStateName;
+  /** When the sweeper recorded this state, ISO 8601. */
+  since: string;
+  /** The host's `lastSeenAt` then, ISO 8601 or null. */
+  lastSeenAt: string | null;
+}
+
+/** One recorded transition. */
+export interface HeartbeatTransition {
+  orgId: string;
+  hostId: string;
+  from: HeartbeatStateName | null;
+  to: HeartbeatStateName;
+  /** The signal raised, if any. */
+  signal: "host_silent" | "heartbeat_stale" | "heartbeat_recovered" | null;
+}
+
+/** What {@link runHeartbeatSweep} did. */
+export interface HeartbeatSweepResult {
+  hosts: number;
+  transitions: HeartbeatTransition[];
+  expiredIgnores: number;
+}
+
+type SweepServices = Pick<Services, "ledger" | "kv" | "clock" | "log">;
+
+const ORGS_PAGE = 500;
+const HOSTS_PAGE = 200;
+const nextId = monotonicFactory();
+
+const SIGNALS: Record<
+  NonNullable<HeartbeatTransition["signal"]>,
+  { severity: Severity; title: string }
+> = {
+  host_silent: { severity: "high", title: "Host silent" },
+  heartbeat_stale: { severity: "medium", title: "Heartbeat stale" },
+  heartbeat_recovered: { severity: "info", title: "Heartbeat recovered" },
+};
+
+/** The signal a transition raises (Part 5), or null. */
+function signalFor(
+  from: HeartbeatStateName | null,
+  to: HeartbeatStateName,
+  seen: boolean,
+): HeartbeatTransition["signal"] {
+  if (to === "missing") return seen ? "host_silent" : null;
+  if (to === "stale") return from === "missing" ? null : "heartbeat_stale";
+  if (from === "stale" || from === "missing") return "heartbeat_recovered";
+  return null;
+}
+
+/**
+ * Sweeps every host of every organization once.
+ *
+ * @example
+ * ```ts
+ * Deno.cron(HEARTBEAT_SWEEP_CRON, HEARTBEAT_SWEEP_SCHEDULE, { backoffSchedule: [1000] },
+ *   () => runHeartbeatSweep(services));
+ * ```
+ */
+export async function runHeartbeatSweep(services: SweepServices): Promise<HeartbeatSweepResult> {
+  const startedAt = services.clock.now();
+  const result: HeartbeatSweepResult = { hosts: 0, transitions: [], expiredIgnores: 0 };
+  try {
+    let afterOrg = "";
+    while (true) {
+      const orgs = await services.ledger.db.selectFrom("orgs").select("id")
+        .where("id", ">", afterOrg).orderBy("id").limit(ORGS_PAGE).execute();
+      for (const org of orgs) {
+        let afterSlug: string | undefined;
+        while (true) {
+          const hosts = await listHosts(services.ledger, org.id, {
+            limit: HOSTS_PAGE,
+            after: afterSlug,
+          });
+          for (const host of hosts) {
+            result.hosts++;
+            const t = await sweepHost(services, host, startedAt);
+            if (t) result.transitions.push(t);
+          }
+          if (hosts.length < HOSTS_PAGE) break;
+          afterSlug = hosts[hosts.length - 1].slug;
+        }
+      }
+      if (orgs.length < ORGS_PAGE) break;
+      afterOrg = orgs[orgs.length - 1].id;
+    }
+    result.expiredIgnores = await expireIgnoredBreaches(services.ledger, startedAt);
+    const raised = result.transitions.filter((t) => t.signal !== null).length;
+    await recordCronRun(services.ledger, {
+      name: HEARTBEAT_SWEEP_CRON,
+      startedAt,
+      finishedAt: services.clock.now(),
+      status: "ok",
+      detail: `${result.hosts} hosts, ${result.transitions.length} transitions, ` +
+        `${raised} signals, ${result.expiredIgnores} ignores expired`,
+    });
+    return result;
+  } catch (error) {
+    await recordCronRun(services.ledger, {
+      name: HEARTBEAT_SWEEP_CRON,
+      startedAt,
+      finishedAt: services.clock.now(),
+      status: "failed",
+      detail: error instanceof Error ? error.message : String(error),
+    });
+    throw error;
+  }
+}
+
+/** Records one host's transition (if any) and raises its signal once. */
+async function sweepHost(
+  services: SweepServices,
+  host: Host,
+  now: Date,
+): Promise<HeartbeatTransition | null> {
+  const key = hostHeartbeatKey(host.orgId, host.id);
+  const current = await services.kv.get<HeartbeatRecord>(key);
+  const hb = heartbeatState(host.lastSeenAt, now);
+  const from = current.value?.state ?? null;
+  if (from === hb.state) return null;
+  const record: HeartbeatRecord = {
+    state: hb.state,
+    since: now.toISOString(),
+    lastSeenAt: host.lastSeenAt?.toISOString() ?? null,
+  };
+  // Claim the transition: a concurrent sweep that got here first makes this commit fail.
+  const claimed = await services.kv.atomic().check(current).set(key, record).commit();
+  if (!claimed.ok) return null;
+  const signal = signalFor(from, hb.state, host.lastSeenAt !== null);
+  if (signal !== null) {
+    const info = SIGNALS[signal];
+    const detail = signal === "heartbeat_recovered"
+      ? `The host is reporting again (${hb.label}).`
+      : `No status push received: ${hb.label}. Last seen ${record.lastSeenAt ?? "never"}.`;
+    await services.ledger.db.insertInto("signals").values({
+      id: nextId(now.getTime()),
+      org_id: host.orgId,
+      host_id: host.id,
+      snapshot_id: null,
+      code: signal,
+      severity: info.severity,
+      title: info.title,
+      detail,
+      ts: now,
+      source: "heartbeat",
+      fingerprint: signal,
+      evidence: JSON.stringify({ from, to: hb.state, lastSeenAt: record.lastSeenAt }),
+      mitre: null,
+      created_at: now,
+    }).execute();
+    services.log.info("heartbeat transition", { hostId: host.id, from, to: hb.state, signal });
+  }
+  return { orgId: host.orgId, hostId: host.id, from, to: hb.state, signal };
+}

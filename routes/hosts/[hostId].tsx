@@ -1,0 +1,286 @@
+import { z } from "zod";
+import { define } from "@/lib/define.ts";
+import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { authOf, clientOf } from "@/lib/auth/http.ts";
+import { roleAtLeast } from "@/lib/auth/roles.ts";
+import { deleteHostConfirmed, hostKeyAction, hostOr404 } from "@/lib/hosts/admin.ts";
+import { type HostPageData, hostPageData } from "@/lib/ui/host_page.ts";
+import { hostHistory } from "@/lib/ui/host_history.ts";
+import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
+import { seeOther } from "@/lib/ui/navigation.ts";
+import type { State } from "@/lib/state.ts";
+import { Messages, Notice } from "@/components/Notice.tsx";
+import { HeartbeatBadge, Tags, Time } from "@/components/HostBadges.tsx";
+import { HostPosture } from "@/components/HostPosture.tsx";
+import { PortsTable, ThreatList, VitalsCard } from "@/components/HostFindings.tsx";
+import { DeleteHostForm, HostKeys } from "@/components/HostKeys.tsx";
+import { BreachesTable, TimelineList } from "@/components/HostHistory.tsx";
+
+const FLASH = { revoked: "Key revoked." };
+
+interface Data extends HostPageData {
+  history: Awaited<ReturnType<typeof hostHistory>>;
+  manage: boolean;
+  /** A token created by this POST: shown only in this response. */
+  newToken?: { token: string; prefix: string; rotated: boolean };
+  deleteError?: string;
+  flash?: string;
+  message?: string;
+}
+
+type Ctx = FreshContext<State>;
+
+async function render(
+  ctx: Ctx,
+  extra: Pick<Data, "newToken" | "deleteError" | "flash"> = {},
+  problem?: FormProblem,
+): Promise<PageResponse<Data>> {
+  const auth = authOf(ctx);
+  const { services } = ctx.state;
+  const host = await hostOr404(services, auth.org!.id, ctx.params.hostId);
+  const [data, history] = await Promise.all([
+    hostPageData(services, host),
+    hostHistory(services, host.orgId, host.id),
+  ]);
+  ctx.state.title = host.name;
+  return page<Data>({
+    ...data,
+    history,
+    ...extra,
+    manage: roleAtLeast(auth.org!.role, "admin"),
+    message: problem && !extra.deleteError
+      ? problem.message ?? Object.values(problem.errors)[0]
+      : undefined,
+  }, {
+    status: problem?.status ?? 200,
+    headers: { "cache-control": "no-store", ...problem?.headers },
+  });
+}
+
+const KeyId = z.string().min(1).max(64);
+
+async function keyAction(ctx: Ctx, body: Record<string, unknown>) {
+  try {
+    return await hostKeyAction(
+      ctx.state.services,
+      authOf(ctx),
+      ctx.params.hostId,
+      body,
+      clientOf(ctx),
+    );
+  } catch (error) {
+    return formProblem(error);
+  }
+}
+
+function shownToken(result: { body: Record<string, unknown> }, rotated: boolean) {
+  const secret = result.body.secret as { token: string };
+  const key = result.body.key as { prefix: string };
+  return { token: secret.token, prefix: key.prefix, rotated };
+}
+
+const INTENTS: Record<
+  string,
+  (ctx: Ctx, values: Record<string, string>) => Promise<Response | PageResponse<Data>>
+> = {
+  async key_create(ctx, values) {
+    const label = (values.label ?? "").trim().slice(0, 80);
+    const result = await keyAction(ctx, { action: "create", ...(label ? { label } : {}) });
+    if ("errors" in result) return render(ctx, {}, result);
+    return render(ctx, { newToken: shownToken(result, false) });
+  },
+  async key_rotate(ctx, values) {
+    const parsed = parseValues(
+      z.object({ keyId: KeyId, graceSeconds: z.coerce.number().int().min(0).max(604_800) }),
+      values,
+    );
+    if (!parsed.ok) return render(ctx, {}, parsed.problem);
+    const result = await keyAction(ctx, {
+      action: "rotate",
+      sourceKeyId: parsed.data.keyId,
+      graceSeconds: parsed.data.graceSeconds,
+    });
+    if ("errors" in result) return render(ctx, {}, result);
+    return render(ctx, { newToken: shownToken(result, true) });
+  },
+  async key_revoke(ctx, values) {
+    const parsed = parseValues(z.object({ keyId: KeyId }), values);
+    if (!parsed.ok) return render(ctx, {}, parsed.problem);
+    const result = await keyAction(ctx, { action: "revoke", keyId: parsed.data.keyId });
+    if ("errors" in result) return render(ctx, {}, result);
+    return seeOther(ctx, `/hosts/${ctx.params.hostId}?done=revoked`);
+  },
+  async delete(ctx, values) {
+    try {
+      await deleteHostConfirmed(
+        ctx.state.services,
+        authOf(ctx),
+        ctx.params.hostId,
+        { confirm: (values.confirm ?? "").slice(0, 80) },
+        clientOf(ctx),
+      );
+    } catch (error) {
+      const problem = formProblem(error);
+      return render(ctx, { deleteError: problem.errors.confirm ?? problem.message }, problem);
+    }
+    return seeOther(ctx, "/hosts?done=deleted");
+  },
+};
+
+export const handler = define.handlers({
+  GET(ctx) {
+    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
+  },
+  async POST(ctx) {
+    // Another organization's host (or none) is a 404 before any form is read.
+    await hostOr404(ctx.state.services, authOf(ctx).org!.id, ctx.params.hostId);
+    return runIntent(ctx, ctx.req, INTENTS);
+  },
+});
+
+function LatestFacts(props: { data: Data }) {
+  const { latest, host } = props.data;
+  if (!latest) {
+    return (
+      <p>
+        No snapshot yet. Run the push command from the onboarding page on the server, or check the
+        agent's timer and the key below.
+      </p>
+    );
+  }
+  return (
+    <dl class="facts">
+      <dt>Collected</dt>
+      <dd>
+        <Time iso={latest.ts} />
+      </dd>
+      <dt>Received</dt>
+      <dd>
+        <Time iso={latest.receivedAt} />
+      </dd>
+      <dt>Agent version</dt>
+      <dd>{host.agentVersion ?? <span class="muted">unknown</span>}</dd>
+      {latest.reportedHost && (
+        <>
+          <dt>Reported hostname</dt>
+          <dd>
+            <code>{latest.reportedHost}</code>
+          </dd>
+        </>
+      )}
+      <dt>Alerts</dt>
+      <dd>{latest.counts.alertsCount}</dd>
+      <dt>Public ports</dt>
+      <dd>
+        {latest.counts.publicPortsTotalCount} ({latest.counts.unexpectedPublicPortsCount ??
+          latest.counts.publicPortsCount} unexpected)
+      </dd>
+      <dt>Signals</dt>
+      <dd>
+        {(["critical", "high", "medium", "low"] as const)
+          .map((s) => `${latest.bySeverity[s]} ${s}`).join(", ")}
+      </dd>
+      <dt>Warnings</dt>
+      <dd>
+        {latest.warnings.length === 0 ? "none" : (
+          <ul class="plain">
+            {latest.warnings.map((w) => (
+              <li key={w}>
+                <code>{w}</code>
+              </li>
+            ))}
+          </ul>
+        )}
+      </dd>
+    </dl>
+  );
+}
+
+export default define.page<typeof handler>(({ data }) => (
+  <>
+    <header class="page-header host-header">
+      <div>
+        <p class="crumbs">
+          <a href="/hosts">Hosts</a>
+        </p>
+        <h1>{data.host.name}</h1>
+        <p class="muted">
+          <code>{data.host.slug}</code>
+          {data.host.group && <span>{` · group ${data.host.group}`}</span>}
+          {data.host.paused && <span>· paused</span>}
+          {data.host.disabled && <span>· disabled</span>}
+        </p>
+        <Tags tags={data.host.tags} />
+      </div>
+      <HeartbeatBadge state={data.heartbeat.state} label={data.heartbeat.label} />
+    </header>
+    <Messages flash={data.flash} message={data.message} />
+    {data.newToken && (
+      <Notice kind="info">
+        <p>
+          {data.newToken.rotated ? "Key rotated. " : "Key created. "}
+          <strong>This token is shown only now</strong>: put it in the host's
+          /etc/vps-sentry-push-web.env before you leave this page.
+        </p>
+        <p>
+          <code class="secret" id="new-token">{data.newToken.token}</code>
+        </p>
+      </Notice>
+    )}
+    <HostPosture posture={data.posture} />
+    <section class="card" aria-labelledby="threats-title">
+      <h2 id="threats-title">Threats</h2>
+      <ThreatList threats={data.threats} />
+    </section>
+    <div class="cards">
+      <section class="card" aria-labelledby="breaches-title">
+        <h2 id="breaches-title">Open breaches</h2>
+        <BreachesTable
+          rows={data.history.breaches}
+          more={data.history.moreBreaches}
+        />
+      </section>
+      <section class="card" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        <TimelineList rows={data.history.timeline} />
+      </section>
+    </div>
+    <div class="cards">
+      <section class="card" aria-labelledby="latest-title">
+        <h2 id="latest-title">Latest snapshot</h2>
+        <LatestFacts data={data} />
+      </section>
+      <section class="card" aria-labelledby="vitals-title">
+        <h2 id="vitals-title">Vitals</h2>
+        <VitalsCard vitals={data.vitals} />
+      </section>
+    </div>
+    <section class="card" aria-labelledby="ports-title">
+      <h2 id="ports-title">Public ports</h2>
+      <PortsTable ports={data.ports} />
+    </section>
+    {data.findings.length > 0 && (
+      <section class="card" aria-labelledby="findings-title">
+        <h2 id="findings-title">Other findings</h2>
+        <ul class="plain findings">
+          {data.findings.map((f, i) => (
+            <li key={`${f.code}-${i}`}>
+              <span class={`sev sev-${f.severity}`}>{f.severity}</span> {f.title}{" "}
+              <code class="muted">{f.code}</code>
+            </li>
+          ))}
+        </ul>
+      </section>
+    )}
+    <section class="card" aria-labelledby="keys-title">
+      <h2 id="keys-title">Keys</h2>
+      <HostKeys keys={data.keys} manage={data.manage} />
+    </section>
+    {data.manage && (
+      <section class="card danger-zone" aria-labelledby="delete-title">
+        <h2 id="delete-title">Delete host</h2>
+        <DeleteHostForm slug={data.host.slug} error={data.deleteError} />
+      </section>
+    )}
+  </>
+));

@@ -1,0 +1,152 @@
+import { define } from "@/lib/define.ts";
+import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { authOf, clientOf } from "@/lib/auth/http.ts";
+import { createHostWithKey } from "@/lib/hosts/admin.ts";
+import type { Onboarding } from "@/lib/hosts/onboarding.ts";
+import { formObject } from "@/lib/http/input.ts";
+import { type FieldErrors, type FormProblem, formProblem } from "@/lib/ui/forms.ts";
+import type { State } from "@/lib/state.ts";
+import { Field } from "@/components/Field.tsx";
+import { Messages } from "@/components/Notice.tsx";
+import { OnboardingPanel } from "@/components/OnboardingPanel.tsx";
+
+const FIELDS = ["name", "slug", "group", "tags"] as const;
+
+interface Data {
+  values: Record<string, string>;
+  errors: FieldErrors;
+  message?: string;
+  created?: { name: string; id: string; onboarding: Onboarding };
+}
+
+type Ctx = FreshContext<State>;
+
+function render(ctx: Ctx, data: Data, status = 200): PageResponse<Data> {
+  ctx.state.title = data.created ? `Connect ${data.created.name}` : "Add a host";
+  // The onboarding answer carries a token: never cached, never replayed by the back button.
+  return page<Data>(data, { status, headers: { "cache-control": "no-store" } });
+}
+
+/** The form's fields as `createHost` input: empty optional fields left out, tags split. */
+function hostInput(values: Record<string, string>) {
+  const tags = (values.tags ?? "").split(/[\s,]+/).filter(Boolean);
+  return {
+    name: values.name ?? "",
+    ...(values.slug?.trim() ? { slug: values.slug } : {}),
+    ...(values.group?.trim() ? { group: values.group } : {}),
+    ...(tags.length ? { tags } : {}),
+  };
+}
+
+/** Field errors of a failed creation, with `tags.3` shown at the tags field. */
+function problemErrors(problem: FormProblem): FieldErrors {
+  const out: FieldErrors = {};
+  for (const [field, text] of Object.entries(problem.errors)) {
+    out[field.split(".")[0]] ??= text;
+  }
+  return out;
+}
+
+export const handler = define.handlers({
+  GET(ctx) {
+    return render(ctx, { values: {}, errors: {} });
+  },
+  async POST(ctx) {
+    const form = await formObject(ctx.req);
+    const values = Object.fromEntries(FIELDS.map((f) => [f, (form[f] ?? "").slice(0, 400)]));
+    try {
+      const created = await createHostWithKey(
+        ctx.state.services,
+        authOf(ctx),
+        hostInput(values),
+        clientOf(ctx),
+      );
+      return render(ctx, {
+        values: {},
+        errors: {},
+        created: {
+          name: created.host.name,
+          id: created.host.id,
+          onboarding: created.onboarding,
+        },
+      }, 201);
+    } catch (error) {
+      const problem = formProblem(error);
+      const errors = problemErrors(problem);
+      return render(ctx, {
+        values,
+        errors,
+        message: problem.message ?? "Check the fields marked below.",
+      }, problem.status);
+    }
+  },
+});
+
+export default define.page<typeof handler>(({ data }) => {
+  if (data.created) {
+    return (
+      <>
+        <header class="page-header">
+          <h1>Host {data.created.name} added</h1>
+        </header>
+        <OnboardingPanel
+          hostName={data.created.name}
+          hostId={data.created.id}
+          onboarding={data.created.onboarding}
+        />
+      </>
+    );
+  }
+  const { values, errors } = data;
+  return (
+    <>
+      <header class="page-header">
+        <h1>Add a host</h1>
+      </header>
+      <Messages message={data.message} />
+      <section class="card narrow" aria-labelledby="add-title">
+        <h2 id="add-title">Server</h2>
+        <form method="post" action="/hosts/new" class="form">
+          <Field
+            name="name"
+            label="Name"
+            value={values.name}
+            error={errors.name}
+            maxLength={80}
+            required
+            autocomplete="off"
+          />
+          <Field
+            name="slug"
+            label="Slug"
+            value={values.slug}
+            error={errors.slug}
+            hint="Short id in this organization, e.g. web-1. Left empty, it comes from the name."
+            autocomplete="off"
+            maxLength={40}
+          />
+          <Field
+            name="group"
+            label="Group"
+            value={values.group}
+            error={errors.group}
+            hint="Optional, e.g. eu-web."
+            maxLength={40}
+          />
+          <Field
+            name="tags"
+            label="Tags"
+            value={values.tags}
+            error={errors.tags}
+            hint="Optional, separated by commas or spaces: a-z, 0-9, '.', '_', '-'."
+          />
+          <button type="submit" class="button-primary">Add host</button>
+        </form>
+        <p class="muted">
+          The next page shows the host's token and install commands once. Have a terminal on the
+          server ready.
+        </p>
+      </section>
+    </>
+  );
+});

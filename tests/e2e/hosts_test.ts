@@ -1,0 +1,106 @@
+/**
+ * Real browser: an admin adds a host in the UI and copies its token from the page; the "agent"
+ * (this test, with fetch) pushes the real Debian fixture with it; the host page then shows
+ * posture critical with the IOC evidence — no console errors, no CSP violations. Screenshots of
+ * the fleet and host pages go to docs/screenshots/.
+ */
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
+import { createOrg } from "@/lib/orgs/orgs.ts";
+import { createUser } from "@/lib/orgs/users.ts";
+import { addMember } from "@/lib/orgs/members.ts";
+import { hashPassword } from "@/lib/auth/password.ts";
+import { createTestApp } from "../support/test_app.ts";
+import { fixtureBytes } from "../support/agent_fixtures.ts";
+
+const ADMIN = { email: "ada@example.test", password: "admin passphrase 789" };
+const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
+
+async function submit(page: Page, button: string, url: RegExp) {
+  try {
+    await Promise.all([page.waitForURL(url), page.click(button)]);
+  } catch (error) {
+    const main = (await page.textContent("main"))?.replace(/\s+/g, " ").trim();
+    throw new Error(`after clicking ${button}: at ${page.url()}: ${main}`, { cause: error });
+  }
+}
+
+Deno.test({
+  name: "[e2e] hosts: add a host in the UI, push with the copied token, see posture and the IOC",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using t = await createTestApp({ mode: "development" });
+    const { ledger, config } = t.services;
+    const org = await createOrg(ledger, { name: "Night Watch", slug: "night" });
+    const user = await createUser(ledger, {
+      email: ADMIN.email,
+      name: "Ada Admin",
+      passwordHash: await hashPassword(ADMIN.password, config.passwordHashCost),
+    });
+    await addMember(ledger, { orgId: org.id, userId: user.id, role: "admin" });
+    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const at = (path: string) => new RegExp(`^${base.replaceAll(".", "\\.")}${path}`);
+    await using browser = await launchChromium();
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1100, height: 900 });
+    const watch = await watchPage(page);
+
+    await page.goto(`${base}/sign-in`);
+    await page.fill('input[name="email"]', ADMIN.email);
+    await page.fill('input[name="password"]', ADMIN.password);
+    await submit(page, 'form[action="/sign-in"] button.button-primary', at("/$"));
+
+    // The fleet is empty: the page says what to do next.
+    await page.click('nav a[href="/hosts"]');
+    await page.waitForURL(at("/hosts$"));
+    await submit(page, '.empty a[href="/hosts/new"]', at("/hosts/new$"));
+    await page.fill('input[name="name"]', "Debian VM");
+    await page.fill('input[name="group"]', "lab");
+    await page.fill('input[name="tags"]', "debian, lab");
+    await page.click("form button.button-primary");
+    await page.waitForSelector("#host-token");
+    match((await page.textContent("main")) ?? "", /This token is shown only now/);
+    const token = (await page.textContent("#host-token"))?.trim() ?? "";
+    const ingestUrl = (await page.textContent("#ingest-url"))?.trim() ?? "";
+    match(token, /^vs\d+_[A-Za-z0-9_-]+$/);
+    const hostId = (await page.textContent("#host-id"))?.trim() ?? "";
+
+    // The agent's push, with the token as copied from the page (the URL uses APP_URL's origin).
+    const path = new URL(ingestUrl).pathname;
+    equal(path, `/api/hosts/${hostId}/status`);
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: new Uint8Array(fixtureBytes("status-real-debian.json")),
+    });
+    equal(res.status, 200, await res.text());
+
+    await page.goto(`${base}/hosts`);
+    const row = page.locator("tr[data-host='debian-vm']");
+    equal(await row.getAttribute("data-band"), "critical");
+    ok(!(await page.content()).includes(token), "the fleet page never shows the token");
+    await Deno.mkdir(SHOTS, { recursive: true });
+    await page.screenshot({ path: new URL("fleet.png", SHOTS).pathname });
+
+    await submit(page, "tr[data-host='debian-vm'] a", at(`/hosts/${hostId}$`));
+    match((await page.textContent(".posture-line")) ?? "", /critical/);
+    const threat = (await page.textContent(".threat[data-code='suspicious_process_ioc']")) ?? "";
+    match(threat, /9485/);
+    match(threat, /bash \/dev\/fd\/3/);
+    equal(await page.getAttribute("tr[data-port='tcp:2024']", "data-expected"), "false");
+    ok(!(await page.content()).includes(token), "nor does the host page");
+    await page.screenshot({ path: new URL("host.png", SHOTS).pathname });
+
+    // Phone width: nothing overflows the page sideways (wide tables scroll in their wrapper).
+    await page.setViewportSize({ width: 375, height: 800 });
+    const overflow = await page.evaluate(() =>
+      document.documentElement.scrollWidth - document.documentElement.clientWidth
+    );
+    ok(overflow <= 1, `no sideways scroll at phone width (${overflow}px)`);
+
+    deepEqual({ csp: await watch.cspViolations(), errors: watch.errors }, { csp: [], errors: [] });
+  },
+});
