@@ -10,7 +10,7 @@ import { authenticateStatusPush, storePush } from "./push_modes.ts";
 import { computePosture } from "../signals/posture.ts";
 import { heartbeatState } from "../signals/heartbeat.ts";
 import { severityRank } from "../signals/types.ts";
-import { reconcileBreaches } from "../breaches/reconcile.ts";
+import { reconcileBreaches, type ReconcileResult } from "../breaches/reconcile.ts";
 
 /** Per agent-protocol §0.1: status POSTs per minute per host. */
 export const STATUS_POSTS_PER_MINUTE = 240;
@@ -54,18 +54,25 @@ export async function ingestStatus(services: Services, req: IngestRequest) {
     maxBytes: MAX_STATUS_BYTES,
   });
   // Signed pushes: §2.6 warnings, `snapshot_gap`, and the `seq` compare-and-set in the store.
-  const { parsed, signals, stored, sequence } = await storePush(services, auth, received, now);
-  // A dedupe stored nothing new, so it cannot change a breach.
-  const breaches = stored.persisted && stored.snapshotId !== null
-    ? await reconcileBreaches(services.ledger, {
-      orgId: host.orgId,
-      hostId: host.id,
-      snapshotId: stored.snapshotId,
-      signals,
-      ts: new Date(parsed.ts),
-      now,
-    })
-    : { opened: [], reopened: [], fixed: [] };
+  // Breaches change in the snapshot's own transaction: both commit, or neither. A dedupe
+  // stores nothing new, so it cannot change a breach.
+  const { parsed, signals, stored, sequence } = await storePush(
+    services,
+    auth,
+    received,
+    now,
+    (tx, snapshotId, final, signals) =>
+      reconcileBreaches(tx, {
+        orgId: host.orgId,
+        hostId: host.id,
+        snapshotId,
+        signals,
+        ts: new Date(final.ts),
+        now,
+      }),
+  );
+  const breaches = (stored.extra as ReconcileResult | undefined) ??
+    { opened: [], reopened: [], fixed: [] };
   const posture = computePosture(signals, heartbeatState(now, now));
   return {
     body: {

@@ -14,6 +14,7 @@ import type { Host } from "../hosts/registry.ts";
 import type { Services } from "../services.ts";
 import { snapshotSignals } from "../signals/normalize.ts";
 import type { Signal } from "../signals/types.ts";
+import type { LedgerTx } from "../db/ledger/transaction.ts";
 import type { IngestRequest } from "./ingest.ts";
 import { takeToken } from "./rate_limit.ts";
 import {
@@ -175,6 +176,12 @@ export async function storePush(
   auth: AuthenticatedPush,
   parsed: ParsedSnapshot,
   now: Date,
+  afterInsert?: (
+    tx: LedgerTx,
+    snapshotId: string,
+    parsed: ParsedSnapshot,
+    signals: Signal[],
+  ) => Promise<unknown>,
 ): Promise<
   { parsed: ParsedSnapshot; signals: Signal[]; stored: StoredSnapshot; sequence: SequenceSummary }
 > {
@@ -184,7 +191,13 @@ export async function storePush(
     return {
       parsed,
       signals,
-      stored: await storeSnapshot(services, { host, parsed, signals, now }),
+      stored: await storeSnapshot(services, {
+        host,
+        parsed,
+        signals,
+        now,
+        afterInsert: afterInsert && ((tx, id) => afterInsert(tx, id, parsed, signals)),
+      }),
       sequence: {},
     };
   }
@@ -204,6 +217,7 @@ export async function storePush(
         signals,
         now,
         sequence: sequenceClaim(host.id, signed.seq, last, signed.bodySha256),
+        afterInsert: afterInsert && ((tx, id) => afterInsert(tx, id, final, signals)),
       });
       return {
         parsed: final,

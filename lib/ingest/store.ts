@@ -67,6 +67,8 @@ export interface StoredSnapshot {
   deduped: boolean;
   /** This call wrote the host's latest state in KV (false for a dedupe or an older `ts`). */
   latest: boolean;
+  /** What `afterInsert` returned (only when a new snapshot was stored). */
+  extra?: unknown;
 }
 
 /** KV values stay below this (the limit is 64 KiB). */
@@ -111,6 +113,11 @@ export async function storeSnapshot(
      * payload dedupe then, `seq` replaces it.
      */
     sequence?: { seq: number; claim: (tx: LedgerTx) => Promise<void> };
+    /**
+     * Runs in the same transaction once a new snapshot and its signals are inserted (not on a
+     * dedupe): what must commit together with the snapshot, such as breach reconciliation.
+     */
+    afterInsert?: (tx: LedgerTx, snapshotId: string) => Promise<unknown>;
   },
 ): Promise<StoredSnapshot> {
   const { host, parsed, signals, now } = input;
@@ -171,7 +178,8 @@ export async function storeSnapshot(
     for (let i = 0; i < signalRows.length; i += SIGNAL_BATCH) {
       await tx.db.insertInto("signals").values(signalRows.slice(i, i + SIGNAL_BATCH)).execute();
     }
-    return { deduped: false as const, snapshotId };
+    const extra = await input.afterInsert?.(tx, snapshotId);
+    return { deduped: false as const, snapshotId, extra };
   });
 
   if (written.deduped) {
@@ -179,7 +187,9 @@ export async function storeSnapshot(
   }
   const state = hostStateOf(host.id, snapshotId, parsed, signals);
   const latest = await putLatestState(services, host, state);
-  return { snapshotId, persisted: true, deduped: false, latest };
+  const stored: StoredSnapshot = { snapshotId, persisted: true, deduped: false, latest };
+  if (written.extra !== undefined) stored.extra = written.extra;
+  return stored;
 }
 
 function signalRow(
