@@ -75,7 +75,10 @@ export function serveStaticDir(
   return async (c, next) => {
     const url = new URL(c.req.url);
     if (base && !url.pathname.startsWith(base + "/")) return await next();
-    const segments = decodeSegments(url.pathname.slice(base.length));
+    const rel = url.pathname.slice(base.length);
+    // No static file lives under /api/: skip the disk lookup on the hottest paths (ingest).
+    if (rel === "/api" || rel.startsWith("/api/")) return await next();
+    const segments = decodeSegments(rel);
     if (segments === "reject") return c.text("Not Found", 404);
     if (segments.length === 0 || segments.some((s) => s.startsWith("."))) return await next();
 

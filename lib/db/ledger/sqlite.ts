@@ -20,6 +20,8 @@ import type { LedgerSchema } from "./schema.ts";
 
 /** How long a writer waits for another connection's lock before "database is locked". */
 const BUSY_TIMEOUT_MS = 5000;
+/** Prepared statements kept per connection (least recently used dropped first). */
+const STATEMENT_CACHE_SIZE = 500;
 
 function toSqliteValue(value: unknown): SQLInputValue {
   if (typeof value === "boolean") return value ? 1 : 0;
@@ -50,21 +52,34 @@ export function nodeSqliteDatabase(path: string): SqliteDatabase {
     raw.exec("PRAGMA synchronous = NORMAL"); // safe with WAL, much faster than FULL
     raw.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
+  const statements = new Map<string, SqliteStatement>();
   return {
     // Idempotent: Kysely closes it on destroy() only if a query ran, the ledger closes it always.
     close: () => {
       if (raw.isOpen) raw.close();
     },
     prepare(sqlText: string): SqliteStatement {
-      const statement = raw.prepare(sqlText);
-      const args = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqliteValue);
-      return {
-        // Statements returning rows (SELECT, … RETURNING) have result columns.
-        reader: statement.columns().length > 0,
-        all: (parameters) => statement.all(...args(parameters)),
-        run: (parameters) => statement.run(...args(parameters)),
-        iterate: (parameters) => statement.iterate(...args(parameters)),
-      };
+      // Kysely prepares every query anew; compiling SQL was ~9 % of ingest CPU. Statements are
+      // reusable, and one connection runs one query at a time, so a cache is safe.
+      let cached = statements.get(sqlText);
+      if (cached) {
+        statements.delete(sqlText); // most recently used last
+      } else {
+        const statement = raw.prepare(sqlText);
+        const args = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqliteValue);
+        cached = {
+          // Statements returning rows (SELECT, … RETURNING) have result columns.
+          reader: statement.columns().length > 0,
+          all: (parameters) => statement.all(...args(parameters)),
+          run: (parameters) => statement.run(...args(parameters)),
+          iterate: (parameters) => statement.iterate(...args(parameters)),
+        };
+        if (statements.size >= STATEMENT_CACHE_SIZE) {
+          statements.delete(statements.keys().next().value!);
+        }
+      }
+      statements.set(sqlText, cached);
+      return cached;
     },
   };
 }
