@@ -47,23 +47,26 @@ import * as $42 from "./routes/api/orgs/switch.ts";
 import * as $43 from "./routes/api/status.ts";
 import * as $44 from "./routes/api/timeline.ts";
 import * as $45 from "./routes/audit.tsx";
-import * as $46 from "./routes/dev/islands.tsx";
-import * as $47 from "./routes/healthz.ts";
-import * as $48 from "./routes/hosts/[hostId].tsx";
-import * as $49 from "./routes/hosts/index.tsx";
-import * as $50 from "./routes/hosts/new.tsx";
-import * as $51 from "./routes/index.tsx";
-import * as $52 from "./routes/invite.tsx";
-import * as $53 from "./routes/org/leave.ts";
-import * as $54 from "./routes/org/members.tsx";
-import * as $55 from "./routes/org/switch.ts";
-import * as $56 from "./routes/readyz.ts";
-import * as $57 from "./routes/reset/confirm.tsx";
-import * as $58 from "./routes/reset/index.tsx";
-import * as $59 from "./routes/setup.tsx";
-import * as $60 from "./routes/sign-in/index.tsx";
-import * as $61 from "./routes/sign-in/link.tsx";
-import * as $62 from "./routes/sign-out.ts";
+import * as $46 from "./routes/breaches/[breachId].tsx";
+import * as $47 from "./routes/breaches/index.tsx";
+import * as $48 from "./routes/dev/islands.tsx";
+import * as $49 from "./routes/healthz.ts";
+import * as $50 from "./routes/hosts/[hostId].tsx";
+import * as $51 from "./routes/hosts/index.tsx";
+import * as $52 from "./routes/hosts/new.tsx";
+import * as $53 from "./routes/index.tsx";
+import * as $54 from "./routes/invite.tsx";
+import * as $55 from "./routes/org/leave.ts";
+import * as $56 from "./routes/org/members.tsx";
+import * as $57 from "./routes/org/switch.ts";
+import * as $58 from "./routes/readyz.ts";
+import * as $59 from "./routes/reset/confirm.tsx";
+import * as $60 from "./routes/reset/index.tsx";
+import * as $61 from "./routes/setup.tsx";
+import * as $62 from "./routes/sign-in/index.tsx";
+import * as $63 from "./routes/sign-in/link.tsx";
+import * as $64 from "./routes/sign-out.ts";
+import * as $65 from "./routes/timeline.tsx";
 import * as $$0 from "./islands/RelativeTime.tsx";
 import * as $$1 from "./islands/ThemeToggle.tsx";
 import * as $$2 from "./islands/dev/Counter.tsx";
@@ -118,23 +121,26 @@ const manifest = {
     "./routes/api/status.ts": $43,
     "./routes/api/timeline.ts": $44,
     "./routes/audit.tsx": $45,
-    "./routes/dev/islands.tsx": $46,
-    "./routes/healthz.ts": $47,
-    "./routes/hosts/[hostId].tsx": $48,
-    "./routes/hosts/index.tsx": $49,
-    "./routes/hosts/new.tsx": $50,
-    "./routes/index.tsx": $51,
-    "./routes/invite.tsx": $52,
-    "./routes/org/leave.ts": $53,
-    "./routes/org/members.tsx": $54,
-    "./routes/org/switch.ts": $55,
-    "./routes/readyz.ts": $56,
-    "./routes/reset/confirm.tsx": $57,
-    "./routes/reset/index.tsx": $58,
-    "./routes/setup.tsx": $59,
-    "./routes/sign-in/index.tsx": $60,
-    "./routes/sign-in/link.tsx": $61,
-    "./routes/sign-out.ts": $62,
+    "./routes/breaches/[breachId].tsx": $46,
+    "./routes/breaches/index.tsx": $47,
+    "./routes/dev/islands.tsx": $48,
+    "./routes/healthz.ts": $49,
+    "./routes/hosts/[hostId].tsx": $50,
+    "./routes/hosts/index.tsx": $51,
+    "./routes/hosts/new.tsx": $52,
+    "./routes/index.tsx": $53,
+    "./routes/invite.tsx": $54,
+    "./routes/org/leave.ts": $55,
+    "./routes/org/members.tsx": $56,
+    "./routes/org/switch.ts": $57,
+    "./routes/readyz.ts": $58,
+    "./routes/reset/confirm.tsx": $59,
+    "./routes/reset/index.tsx": $60,
+    "./routes/setup.tsx": $61,
+    "./routes/sign-in/index.tsx": $62,
+    "./routes/sign-in/link.tsx": $63,
+    "./routes/sign-out.ts": $64,
+    "./routes/timeline.tsx": $65,
   },
   islands: {
     "./islands/RelativeTime.tsx": $$0,

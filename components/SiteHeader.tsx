@@ -19,6 +19,8 @@ export function navLinks(opts: { dev: boolean; role: Role | null; signedIn: bool
     links.push(
       { href: "/", label: "Overview" },
       { href: "/hosts", label: "Hosts" },
+      { href: "/timeline", label: "Timeline" },
+      { href: "/breaches", label: "Breaches" },
       { href: "/org/members", label: "Members" },
     );
     if (roleAtLeast(opts.role, "admin")) links.push({ href: "/audit", label: "Audit" });

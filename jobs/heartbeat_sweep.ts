@@ -54,7 +54,7 @@ export interface HeartbeatSweepResult {
   expiredIgnores: number;
 }
 
-type SweepServices = Pick<Services, "ledger" | "kv" | "clock" | "log">;
+type SweepServices = Pick<Services, "ledger" | "kv" | "clock" | "log" | "config">;
 
 const ORGS_PAGE = 500;
 const HOSTS_PAGE = 200;
@@ -148,7 +148,8 @@ async function sweepHost(
 ): Promise<HeartbeatTransition | null> {
   const key = hostHeartbeatKey(host.orgId, host.id);
   const current = await services.kv.get<HeartbeatRecord>(key);
-  const hb = heartbeatState(host.lastSeenAt, now);
+  // Thresholds from HEARTBEAT_* (config), the same ones the console shows.
+  const hb = heartbeatState(host.lastSeenAt, now, services.config.heartbeat);
   const from = current.value?.state ?? null;
   if (from === hb.state) return null;
   const record: HeartbeatRecord = {

@@ -39,6 +39,9 @@ export const ENV_VARS = [
   "PASSWORD_HASH_COST",
   "AUDIT_HEAD_SINK",
   "AUDIT_RETENTION_DAYS",
+  "HEARTBEAT_EXPECTED_MINUTES",
+  "HEARTBEAT_STALE_MULTIPLIER",
+  "HEARTBEAT_MISSING_MULTIPLIER",
 ] as const;
 
 /** Name of one variable in {@link ENV_VARS}. */
@@ -96,6 +99,13 @@ const httpUrl = (value: string) => {
     return false;
   }
 };
+
+/** A positive decimal such as `3` or `2.5`, within `min`-`max`. */
+const decimal = (min: number, max: number, what: string) =>
+  z.string().refine(
+    (v) => /^\d+(\.\d+)?$/.test(v) && Number(v) >= min && Number(v) <= max,
+    expected(what),
+  ).transform(Number).optional();
 
 const integer = (min: number, max: number, what: string) =>
   z.string().refine(integerString(min, max), expected(what)).transform(Number).optional();
@@ -163,6 +173,9 @@ export const envSchema = z.object({
     expected("file:<path> or an http(s) URL"),
   ).optional(),
   AUDIT_RETENTION_DAYS: integer(1, 36_500, "an integer 1-36500 (days)"),
+  HEARTBEAT_EXPECTED_MINUTES: integer(1, 1_440, "an integer 1-1440 (minutes between pushes)"),
+  HEARTBEAT_STALE_MULTIPLIER: decimal(1, 1_000, "a number 1-1000 (e.g. 3)"),
+  HEARTBEAT_MISSING_MULTIPLIER: decimal(1, 1_000, "a number 1-1000 (e.g. 12)"),
 }).superRefine((env, ctx) => {
   if (env.APP_ENV === "production" && env.APP_SECRET === undefined) {
     ctx.addIssue({
@@ -205,6 +218,15 @@ export const envSchema = z.object({
     passwordHashCost: env.PASSWORD_HASH_COST ?? 15,
     auditHeadSink: env.AUDIT_HEAD_SINK ?? `file:${join(env.DATA_DIR, "audit-heads.jsonl")}`,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 400,
+    /**
+     * Heartbeat thresholds (agent-protocol Part 5): fresh ≤ E, delayed ≤ E × stale, stale ≤
+     * E × max(missing, stale + 1), missing after. Pass to `heartbeatState` as its options.
+     */
+    heartbeat: {
+      expectedMinutes: env.HEARTBEAT_EXPECTED_MINUTES ?? 5,
+      staleMultiplier: env.HEARTBEAT_STALE_MULTIPLIER ?? 3,
+      missingMultiplier: env.HEARTBEAT_MISSING_MULTIPLIER ?? 12,
+    },
   };
 });
 

@@ -24,6 +24,10 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "./routes/hosts/index.tsx": role("viewer"),
   "./routes/hosts/new.tsx": role("admin"),
   "./routes/hosts/[hostId].tsx": { GET: role("viewer"), POST: role("admin") },
+  // Timeline and breach ledger pages: members read; ops and above act on breaches.
+  "./routes/timeline.tsx": role("viewer"),
+  "./routes/breaches/index.tsx": role("viewer"),
+  "./routes/breaches/[breachId].tsx": { GET: role("viewer"), POST: role("ops") },
 
   // Signed-out pages: setup is 404 once any operator exists; sign-in throttles and audits.
   "./routes/setup.tsx": PUBLIC,

@@ -15,8 +15,10 @@ import {
   deleteHost,
   getHost,
   type IngestMode,
+  setHostDisabled,
   setIngestMode,
   updateHost,
+  validateHostInput,
 } from "./registry.ts";
 import { createHostKey, revokeHostKey, rotateHostKey } from "./keys.ts";
 import { runnerInstallCommand } from "./enroll.ts";
@@ -67,9 +69,18 @@ export async function createHostWithKey(
   };
 }
 
+const INGEST_MODES: readonly IngestMode[] = ["bearer", "signed"];
+
 /**
- * Edits a host's name, group, tags, scopes, rollout priority or paused flag, and its
- * `ingestMode` (`bearer` | `signed`, audited as `host.ingest_mode.change`).
+ * Edits a host's name, group, tags, scopes, rollout priority or paused flag (audited as
+ * `host.update`), its `ingestMode` (`bearer` | `signed`, audited as `host.ingest_mode.change`)
+ * and `disabled` (audited as `host.disable` / `host.enable`). The whole patch is validated
+ * before anything changes; a 400 names the field.
+ *
+ * @example
+ * ```ts
+ * await editHost(services, auth, hostId, { group: "eu", disabled: true, ingestMode: "signed" }, client);
+ * ```
  */
 export async function editHost(
   services: Services,
@@ -79,10 +90,37 @@ export async function editHost(
   client: ClientInfo,
 ): Promise<Host> {
   const { org } = actingOperator(auth);
-  // `ingestMode` is its own audited change (agent-protocol §2.9); the rest is a registry edit.
-  const { ingestMode, ...rest } = (patch ?? {}) as Record<string, unknown>;
+  const { ingestMode, disabled, ...rest } = (patch ?? {}) as Record<string, unknown>;
+  if (ingestMode !== undefined && !INGEST_MODES.includes(ingestMode as IngestMode)) {
+    throw new HttpError(
+      400,
+      `ingestMode: expected "bearer" or "signed", got ${JSON.stringify(ingestMode)}`,
+      { code: "invalid_input", details: { field: "ingestMode" } },
+    );
+  }
+  if (disabled !== undefined && typeof disabled !== "boolean") {
+    throw new HttpError(400, `disabled: expected true or false, got ${JSON.stringify(disabled)}`, {
+      code: "invalid_input",
+      details: { field: "disabled" },
+    });
+  }
+  const registryEdit = Object.keys(rest).length > 0 ||
+    (ingestMode === undefined && disabled === undefined);
+  if (registryEdit) validateHostInput(rest, { partial: true });
+  let host: Host | undefined;
+  if (registryEdit) {
+    host = await updateHost(services.ledger, org.id, hostId, rest);
+    await auditOperatorChange(services, client, auth, {
+      action: "host.update",
+      summary: `host ${host.slug} updated`,
+      target: { type: "host", id: hostId },
+      details: { patch: rest },
+    });
+  }
+  // `ingestMode` is its own audited change (agent-protocol §2.9).
   if (ingestMode !== undefined) {
     const changed = await setIngestMode(services.ledger, org.id, hostId, ingestMode as IngestMode);
+    host = changed.host;
     if (changed.previous !== changed.host.ingestMode) {
       await auditOperatorChange(services, client, auth, {
         action: "host.ingest_mode.change",
@@ -92,16 +130,20 @@ export async function editHost(
         details: { from: changed.previous, to: changed.host.ingestMode },
       });
     }
-    if (Object.keys(rest).length === 0) return changed.host;
   }
-  const host = await updateHost(services.ledger, org.id, hostId, rest);
-  await auditOperatorChange(services, client, auth, {
-    action: "host.update",
-    summary: `host ${host.slug} updated`,
-    target: { type: "host", id: hostId },
-    details: { patch: rest },
-  });
-  return host;
+  if (disabled !== undefined) {
+    const before = await getHost(services.ledger, org.id, hostId);
+    // A host of another organization is a 404 from the registry.
+    host = await setHostDisabled(services.ledger, org.id, hostId, disabled, services.clock.now());
+    if (before === null || (before.disabledAt !== null) === disabled) return host;
+    await auditOperatorChange(services, client, auth, {
+      action: disabled ? "host.disable" : "host.enable",
+      summary: `host ${host.slug} ${disabled ? "disabled" : "enabled"}`,
+      target: { type: "host", id: hostId },
+      details: { disabledAt: host.disabledAt?.toISOString() ?? null },
+    });
+  }
+  return host!;
 }
 
 const DeleteInput = z.strictObject({ confirm: z.string().max(80) });
@@ -271,7 +313,7 @@ export async function hostKeyAction(
 export async function hostView(services: Services, host: Host) {
   const now = services.clock.now();
   const state = await latestHostState(services.kv, host.orgId, host.id);
-  const heartbeat = heartbeatState(host.lastSeenAt, now);
+  const heartbeat = heartbeatState(host.lastSeenAt, now, services.config.heartbeat);
   const signals: Signal[] = (state?.signals.items ?? []).flatMap((item) =>
     Array.from({ length: Math.min(item.count, 20) }, () => ({
       code: item.code,

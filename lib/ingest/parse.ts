@@ -173,10 +173,16 @@ function sha256Hex(bytes: Uint8Array): string {
  * parsed.warnings;           // e.g. ["ingest_clock_skew_high:45m"]
  * ```
  */
-export async function parseStatusPush(
-  bytes: Uint8Array,
-  opts: ParseOptions,
-): Promise<ParsedSnapshot> {
+export function parseStatusPush(bytes: Uint8Array, opts: ParseOptions): Promise<ParsedSnapshot> {
+  // A promise for callers; the work is synchronous (hashing included), so errors reject it.
+  try {
+    return Promise.resolve(parseNow(bytes, opts));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function parseNow(bytes: Uint8Array, opts: ParseOptions): ParsedSnapshot {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_STATUS_BYTES;
   const body = decodeBody(bytes, maxBytes);
   const envelope = isObject(body.status) ? body : null;

@@ -209,6 +209,7 @@ export async function hostPageData(services: Services, host: Host) {
       group: host.group,
       tags: host.tags,
       paused: host.paused,
+      rolloutPriority: host.rolloutPriority,
       disabled: host.disabledAt !== null,
       ingestMode: host.ingestMode,
       agentVersion: view.latest?.agentVersion ?? host.agentVersion,

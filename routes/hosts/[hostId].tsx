@@ -3,10 +3,17 @@ import { define } from "@/lib/define.ts";
 import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
-import { deleteHostConfirmed, hostKeyAction, hostOr404 } from "@/lib/hosts/admin.ts";
+import { deleteHostConfirmed, editHost, hostKeyAction, hostOr404 } from "@/lib/hosts/admin.ts";
 import { type HostPageData, hostPageData } from "@/lib/ui/host_page.ts";
 import { hostHistory } from "@/lib/ui/host_history.ts";
-import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
+import {
+  type FieldErrors,
+  flashOf,
+  type FormProblem,
+  formProblem,
+  parseValues,
+  runIntent,
+} from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
 import { Messages, Notice } from "@/components/Notice.tsx";
@@ -15,8 +22,9 @@ import { HostPosture } from "@/components/HostPosture.tsx";
 import { PortsTable, ThreatList, VitalsCard } from "@/components/HostFindings.tsx";
 import { DeleteHostForm, HostKeys } from "@/components/HostKeys.tsx";
 import { BreachesTable, TimelineList } from "@/components/HostHistory.tsx";
+import { HostSettingsForm, type HostSettingsValues } from "@/components/HostSettings.tsx";
 
-const FLASH = { revoked: "Key revoked." };
+const FLASH = { revoked: "Key revoked.", settings: "Settings saved." };
 
 interface Data extends HostPageData {
   history: Awaited<ReturnType<typeof hostHistory>>;
@@ -24,6 +32,8 @@ interface Data extends HostPageData {
   /** A token created by this POST: shown only in this response. */
   newToken?: { token: string; prefix: string; rotated: boolean };
   deleteError?: string;
+  /** The settings form: stored values, or what was typed with its errors after a failed POST. */
+  settings: { values: HostSettingsValues; errors: FieldErrors };
   flash?: string;
   message?: string;
 }
@@ -32,7 +42,7 @@ type Ctx = FreshContext<State>;
 
 async function render(
   ctx: Ctx,
-  extra: Pick<Data, "newToken" | "deleteError" | "flash"> = {},
+  extra: Partial<Pick<Data, "newToken" | "deleteError" | "flash" | "settings">> = {},
   problem?: FormProblem,
 ): Promise<PageResponse<Data>> {
   const auth = authOf(ctx);
@@ -46,6 +56,18 @@ async function render(
   return page<Data>({
     ...data,
     history,
+    settings: {
+      values: {
+        name: host.name,
+        group: host.group ?? "",
+        tags: host.tags.join(", "),
+        rolloutPriority: String(host.rolloutPriority),
+        paused: host.paused,
+        disabled: host.disabledAt !== null,
+        ingestMode: host.ingestMode,
+      },
+      errors: {},
+    },
     ...extra,
     manage: roleAtLeast(auth.org!.role, "admin"),
     message: problem && !extra.deleteError
@@ -79,6 +101,52 @@ function shownToken(result: { body: Record<string, unknown> }, rotated: boolean)
   return { token: secret.token, prefix: key.prefix, rotated };
 }
 
+const SETTINGS_TEXT = ["name", "group", "tags", "rolloutPriority", "ingestMode"] as const;
+
+/** The settings form's values as typed (bounded), checkboxes as booleans. */
+function settingsValues(values: Record<string, string>): HostSettingsValues {
+  const text = Object.fromEntries(SETTINGS_TEXT.map((f) => [f, (values[f] ?? "").slice(0, 400)]));
+  return {
+    ...(text as Record<typeof SETTINGS_TEXT[number], string>),
+    paused: values.paused === "on",
+    disabled: values.disabled === "on",
+  };
+}
+
+/** The `editHost` patch of the settings form, or the field errors of what cannot be one. */
+function settingsPatch(
+  v: HostSettingsValues,
+): { patch: Record<string, unknown> } | { errors: FieldErrors } {
+  const priority = v.rolloutPriority.trim() || "0";
+  if (!/^-?\d{1,4}$/.test(priority)) {
+    return { errors: { rolloutPriority: "expected an integer from -100 to 100" } };
+  }
+  return {
+    patch: {
+      name: v.name,
+      group: v.group.trim() ? v.group : null,
+      tags: v.tags.split(/[\s,]+/).filter(Boolean),
+      rolloutPriority: Number(priority),
+      paused: v.paused,
+      ingestMode: v.ingestMode,
+      disabled: v.disabled,
+    },
+  };
+}
+
+/** Every field issue of a failed edit, `tags.3` shown at the tags field. */
+function settingsErrors(error: unknown): { problem: FormProblem; errors: FieldErrors } {
+  const problem = formProblem(error);
+  const errors: FieldErrors = {};
+  const issues = (error as { details?: { issues?: { field: string; message: string }[] } })
+    .details?.issues;
+  for (const issue of issues ?? []) errors[issue.field.split(".")[0]] ??= issue.message;
+  for (const [field, text] of Object.entries(problem.errors)) {
+    errors[field.split(".")[0]] ??= text;
+  }
+  return { problem, errors };
+}
+
 const INTENTS: Record<
   string,
   (ctx: Ctx, values: Record<string, string>) => Promise<Response | PageResponse<Data>>
@@ -109,6 +177,33 @@ const INTENTS: Record<
     const result = await keyAction(ctx, { action: "revoke", keyId: parsed.data.keyId });
     if ("errors" in result) return render(ctx, {}, result);
     return seeOther(ctx, `/hosts/${ctx.params.hostId}?done=revoked`);
+  },
+  async settings(ctx, values) {
+    const typed = settingsValues(values);
+    const patch = settingsPatch(typed);
+    if ("errors" in patch) {
+      return render(ctx, { settings: { values: typed, errors: patch.errors } }, {
+        status: 400,
+        errors: patch.errors,
+        message: "Check the settings marked below.",
+      });
+    }
+    try {
+      await editHost(
+        ctx.state.services,
+        authOf(ctx),
+        ctx.params.hostId,
+        patch.patch,
+        clientOf(ctx),
+      );
+    } catch (error) {
+      const { problem, errors } = settingsErrors(error);
+      return render(ctx, { settings: { values: typed, errors } }, {
+        ...problem,
+        message: "Check the settings marked below.",
+      });
+    }
+    return seeOther(ctx, `/hosts/${ctx.params.hostId}?done=settings`);
   },
   async delete(ctx, values) {
     try {
@@ -276,6 +371,12 @@ export default define.page<typeof handler>(({ data }) => (
       <h2 id="keys-title">Keys</h2>
       <HostKeys keys={data.keys} manage={data.manage} />
     </section>
+    {data.manage && (
+      <section class="card" aria-labelledby="settings-title">
+        <h2 id="settings-title">Settings</h2>
+        <HostSettingsForm values={data.settings.values} errors={data.settings.errors} />
+      </section>
+    )}
     {data.manage && (
       <section class="card danger-zone" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete host</h2>

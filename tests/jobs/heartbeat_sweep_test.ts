@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { HEARTBEAT_SWEEP_CRON, runHeartbeatSweep } from "@/jobs/heartbeat_sweep.ts";
+import { loadConfig } from "@/lib/config.ts";
 import { latestCronRuns } from "@/lib/db/ledger/cron_runs.ts";
 import type { Ledger } from "@/lib/db/ledger/mod.ts";
 import { storeSnapshot } from "@/lib/ingest/store.ts";
@@ -11,11 +12,12 @@ import { testClock } from "../support/test_services.ts";
 
 const MIN = 60_000;
 
-async function sweepServices(ledger: Ledger) {
+async function sweepServices(ledger: Ledger, env: Record<string, string> = {}) {
   const kv = await Deno.openKv(":memory:");
   return {
     ledger,
     kv,
+    config: loadConfig({ APP_ENV: "test", ...env }),
     clock: testClock(T0),
     log: createLogger("error", () => {}),
     [Symbol.asyncDispose]() {
@@ -104,5 +106,36 @@ forEachLedger(
     services.clock.advance(90 * MIN);
     await Promise.all([runHeartbeatSweep(services), runHeartbeatSweep(services)]);
     assert.deepEqual(await heartbeatSignals(ledger, host.id), ["host_silent:high:null"]);
+  },
+);
+
+forEachLedger(
+  "[jobs] heartbeat-sweep: HEARTBEAT_* thresholds from the config are honoured",
+  async (ledger) => {
+    await using services = await sweepServices(ledger, {
+      HEARTBEAT_EXPECTED_MINUTES: "10",
+      HEARTBEAT_STALE_MULTIPLIER: "2",
+      HEARTBEAT_MISSING_MULTIPLIER: "4",
+    });
+    const org = await seedOrg(ledger, "acme");
+    const host = await seedHost(ledger, org, "web-1");
+    await storeSnapshot(services, {
+      host,
+      parsed: parsedSnapshot({ ts: T0.toISOString() }),
+      signals: [],
+      now: T0,
+    });
+    const states: string[] = [];
+    // E = 10: fresh ≤ 10, delayed ≤ 20, stale ≤ 40, missing after.
+    for (const minutes of [8, 18, 35, 45]) {
+      services.clock.set(new Date(T0.getTime() + minutes * MIN));
+      const run = await runHeartbeatSweep(services);
+      states.push(run.transitions.map((t) => t.to).join() || "-");
+    }
+    assert.deepEqual(states, ["fresh", "delayed", "stale", "missing"]);
+    assert.deepEqual(await heartbeatSignals(ledger, host.id), [
+      "heartbeat_stale:medium:null",
+      "host_silent:high:null",
+    ]);
   },
 );

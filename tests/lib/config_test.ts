@@ -58,6 +58,7 @@ Deno.test("[config] defaults on an empty environment run on a bare machine", () 
     passwordHashCost: 15,
     auditHeadSink: "file:data/audit-heads.jsonl",
     auditRetentionDays: 400,
+    heartbeat: { expectedMinutes: 5, staleMultiplier: 3, missingMultiplier: 12 },
   });
 });
 
@@ -132,12 +133,32 @@ Deno.test("[config] each bad value fails with a message naming the variable", ()
     [{ SERVER_TIMING: "maybe" }, /SERVER_TIMING: expected true\|false/],
     [{ BODY_LIMIT_BYTES: "0" }, /BODY_LIMIT_BYTES: expected a positive integer/],
     [{ DENO_KV_URL: "http://kv.example.com" }, /DENO_KV_URL: expected a KV Connect https:\/\//],
+    [
+      { HEARTBEAT_EXPECTED_MINUTES: "0" },
+      /HEARTBEAT_EXPECTED_MINUTES: expected an integer 1-1440 \(minutes between pushes\), got "0"/,
+    ],
+    [{ HEARTBEAT_EXPECTED_MINUTES: "five" }, /HEARTBEAT_EXPECTED_MINUTES: expected an integer/],
+    [{ HEARTBEAT_STALE_MULTIPLIER: "-2" }, /HEARTBEAT_STALE_MULTIPLIER: expected a number 1-1000/],
+    [{ HEARTBEAT_MISSING_MULTIPLIER: "x" }, /HEARTBEAT_MISSING_MULTIPLIER: expected a number/],
   ];
   for (const [env, message] of cases) {
     const error = configErrorOf(env);
     assert.match(error.message, message, JSON.stringify(env));
     assert.equal(error.issues.length, 1, JSON.stringify(error.issues));
   }
+});
+
+Deno.test("[config] heartbeat thresholds are set per deployment", () => {
+  const config = loadConfig({
+    HEARTBEAT_EXPECTED_MINUTES: "6",
+    HEARTBEAT_STALE_MULTIPLIER: "2.5",
+    HEARTBEAT_MISSING_MULTIPLIER: "10",
+  });
+  assert.deepEqual(config.heartbeat, {
+    expectedMinutes: 6,
+    staleMultiplier: 2.5,
+    missingMultiplier: 10,
+  });
 });
 
 Deno.test("[config] every bad variable is reported at once, secrets are never echoed", () => {

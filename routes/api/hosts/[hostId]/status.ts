@@ -37,7 +37,11 @@ export const handler = define.handlers({
       ip: ctx.state.ip,
     });
     const latest = await latestHostState(services.kv, host.orgId, host.id);
-    const heartbeat = heartbeatState(host.lastSeenAt, services.clock.now());
+    const heartbeat = heartbeatState(
+      host.lastSeenAt,
+      services.clock.now(),
+      services.config.heartbeat,
+    );
     return Response.json({ ok: true, hostId: host.id, heartbeat, latest }, {
       headers: { "cache-control": "no-store" },
     });

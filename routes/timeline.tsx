@@ -1,0 +1,214 @@
+import { define } from "@/lib/define.ts";
+import { HttpError, page } from "@/lib/fresh/mod.ts";
+import { authOf } from "@/lib/auth/http.ts";
+import { hostOr404 } from "@/lib/hosts/admin.ts";
+import { listTimeline } from "@/lib/timeline/timeline.ts";
+import { timelineQuery } from "@/lib/timeline/query.ts";
+import { SEVERITIES, type Severity } from "@/lib/signals/types.ts";
+import { type FieldErrors, formProblem } from "@/lib/ui/forms.ts";
+import { hostNames, hostOptions } from "@/lib/ui/host_names.ts";
+import { withQuery } from "@/lib/ui/navigation.ts";
+import { Field, SelectField } from "@/components/Field.tsx";
+import { Messages } from "@/components/Notice.tsx";
+import { Time } from "@/components/HostBadges.tsx";
+
+const FILTERS = ["host", "severity", "code", "q", "from", "to"] as const;
+/** Query fields the page keeps in links: the filters and the page size. */
+const KEPT = [...FILTERS, "limit"] as const;
+
+interface Row {
+  id: string;
+  hostId: string;
+  hostName: string;
+  severity: Severity;
+  code: string;
+  title: string;
+  detail: string;
+  firstTs: string;
+  lastTs: string;
+  count: number;
+}
+
+interface Data {
+  values: Record<string, string>;
+  hosts: [string, string][];
+  rows: Row[];
+  olderHref: string | null;
+  paged: boolean;
+  errors: FieldErrors;
+  message?: string;
+}
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const orgId = authOf(ctx).org!.id;
+    const { services } = ctx.state;
+    ctx.state.title = "Timeline";
+    const values: Record<string, string> = {};
+    for (const key of KEPT) {
+      const v = ctx.url.searchParams.get(key)?.trim();
+      if (v) values[key] = v;
+    }
+    const hosts = await hostOptions(services, orgId);
+    const base = { values, hosts, paged: ctx.url.searchParams.has("before") };
+    try {
+      const options = timelineQuery(ctx.url);
+      const host = values.host ? await hostOr404(services, orgId, values.host) : undefined;
+      const result = await listTimeline(services.ledger, orgId, { ...options, hostId: host?.id });
+      const names = await hostNames(services, orgId, result.entries.map((e) => e.hostId));
+      return page<Data>({
+        ...base,
+        errors: {},
+        rows: result.entries.map((e) => ({
+          id: e.id,
+          hostId: e.hostId,
+          hostName: names.get(e.hostId)?.name ?? e.hostId,
+          severity: e.severity,
+          code: e.code,
+          title: e.title,
+          detail: e.detail,
+          firstTs: e.firstTs.toISOString(),
+          lastTs: e.lastTs.toISOString(),
+          count: e.count,
+        })),
+        olderHref: result.nextCursor === null
+          ? null
+          : withQuery("/timeline", { ...values, before: result.nextCursor }),
+      });
+    } catch (error) {
+      if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 404)) {
+        throw error;
+      }
+      const problem = error.status === 404
+        ? { status: 400, errors: { host: "not a host of this organization" } }
+        : formProblem(error);
+      return page<Data>({ ...base, ...problem, rows: [], olderHref: null }, { status: 400 });
+    }
+  },
+});
+
+function TimelineTable(props: { rows: Row[] }) {
+  return (
+    <div class="table-wrap">
+      <table class="timeline-table">
+        <caption class="visually-hidden">Signals, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Host</th>
+            <th scope="col">Severity</th>
+            <th scope="col">Signal</th>
+            <th scope="col" class="num">Count</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr key={r.id} data-signal={r.code} data-host={r.hostName}>
+              <td class="nowrap">
+                <Time iso={r.lastTs} />
+                {r.count > 1 && (
+                  <span class="host-slug">
+                    since <Time iso={r.firstTs} />
+                  </span>
+                )}
+              </td>
+              <td>
+                <a href={`/hosts/${r.hostId}`}>{r.hostName}</a>
+              </td>
+              <td>
+                <span class={`sev sev-${r.severity}`}>{r.severity}</span>
+              </td>
+              <td class="wrap">
+                {r.title} <code class="host-slug">{r.code}</code>
+                {r.detail && (
+                  <details>
+                    <summary>Detail</summary>
+                    <p class="wrap">{r.detail}</p>
+                  </details>
+                )}
+              </td>
+              <td class="num">{r.count > 1 ? `×${r.count}` : "1"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export default define.page<typeof handler>(({ data }) => {
+  const { values, errors } = data;
+  const filtered = FILTERS.some((key) => values[key]);
+  return (
+    <>
+      <header class="page-header">
+        <h1>Timeline</h1>
+      </header>
+      <Messages message={data.message} />
+      <form method="get" action="/timeline" class="card filters" aria-label="Filters">
+        <SelectField
+          name="host"
+          label="Host"
+          value={values.host}
+          error={errors.host}
+          options={[["", "Any"], ...data.hosts]}
+        />
+        <SelectField
+          name="severity"
+          label="Severity"
+          value={values.severity}
+          error={errors.severity}
+          options={[["", "Any"], ...SEVERITIES.map((s): [string, string] => [s, s])]}
+        />
+        <Field name="code" label="Code" value={values.code} error={errors.code} />
+        <Field
+          name="q"
+          label="Search"
+          type="search"
+          value={values.q}
+          error={errors.q}
+          hint="Title, detail or code"
+        />
+        <Field
+          name="from"
+          label="From"
+          value={values.from}
+          error={errors.from}
+          hint="UTC, e.g. 2026-11-25"
+        />
+        <Field
+          name="to"
+          label="Until"
+          value={values.to}
+          error={errors.to}
+          hint="UTC, at or before"
+        />
+        <div class="filter-actions">
+          <button type="submit" class="button-primary">Filter</button>
+          <a href="/timeline">Clear</a>
+        </div>
+      </form>
+      <section class="card" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">{data.paged ? "Older signals" : "Latest signals"}</h2>
+        <p class="muted">Identical signals of a host within 30 minutes are folded into one row.</p>
+        {data.rows.length === 0
+          ? (
+            <p class="empty">
+              {filtered || data.paged
+                ? (
+                  <>
+                    No signal matches these filters. <a href="/timeline">Show every signal</a>.
+                  </>
+                )
+                : "No signal recorded yet. Signals appear once hosts push snapshots."}
+            </p>
+          )
+          : <TimelineTable rows={data.rows} />}
+        <nav class="pager" aria-label="Pages">
+          {data.paged && <a href={withQuery("/timeline", values)}>Newest</a>}
+          {data.olderHref && <a href={data.olderHref} rel="next">Older</a>}
+        </nav>
+      </section>
+    </>
+  );
+});
