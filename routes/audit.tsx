@@ -4,7 +4,7 @@ import { queryAudit } from "@/lib/audit/query.ts";
 import { auditFiltersFrom } from "@/lib/http/audit_filters.ts";
 import { authOf } from "@/lib/auth/http.ts";
 import { getUserByEmail } from "@/lib/orgs/users.ts";
-import { type FieldErrors, formProblem } from "@/lib/ui/forms.ts";
+import { type FieldErrors, formProblem, queryValues } from "@/lib/ui/forms.ts";
 import { withQuery } from "@/lib/ui/navigation.ts";
 import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
@@ -31,11 +31,7 @@ export const handler = define.handlers({
     const auth = authOf(ctx);
     const { ledger } = ctx.state.services;
     ctx.state.title = "Audit";
-    const values: Record<string, string> = {};
-    for (const key of KEPT) {
-      const v = ctx.url.searchParams.get(key)?.trim();
-      if (v) values[key] = v;
-    }
+    const values = queryValues(ctx.url, KEPT);
     // Operators know e-mails, the trail stores ids: an e-mail in "actor" means that user.
     const applied = { ...values };
     if (values.actor?.includes("@")) {

@@ -5,7 +5,7 @@ import { hostOr404 } from "@/lib/hosts/admin.ts";
 import { listTimeline } from "@/lib/timeline/timeline.ts";
 import { timelineQuery } from "@/lib/timeline/query.ts";
 import { SEVERITIES, type Severity } from "@/lib/signals/types.ts";
-import { type FieldErrors, formProblem } from "@/lib/ui/forms.ts";
+import { type FieldErrors, formProblem, queryValues } from "@/lib/ui/forms.ts";
 import { hostNames, hostOptions } from "@/lib/ui/host_names.ts";
 import { withQuery } from "@/lib/ui/navigation.ts";
 import { Field, SelectField } from "@/components/Field.tsx";
@@ -44,11 +44,7 @@ export const handler = define.handlers({
     const orgId = authOf(ctx).org!.id;
     const { services } = ctx.state;
     ctx.state.title = "Timeline";
-    const values: Record<string, string> = {};
-    for (const key of KEPT) {
-      const v = ctx.url.searchParams.get(key)?.trim();
-      if (v) values[key] = v;
-    }
+    const values = queryValues(ctx.url, KEPT);
     const hosts = await hostOptions(services, orgId);
     const base = { values, hosts, paged: ctx.url.searchParams.has("before") };
     try {

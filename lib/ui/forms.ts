@@ -132,3 +132,20 @@ export async function runIntent<C, R>(
   if (!run) throw new HttpError(400, "intent: unknown form", { details: { field: "intent" } });
   return await run(ctx, values);
 }
+
+/**
+ * The non-empty, trimmed values of the named query parameters, to refill a filter form.
+ *
+ * @example
+ * ```ts
+ * queryValues(new URL("http://x/audit?actor=%20ann%20&q="), ["actor", "q"]) // { actor: "ann" }
+ * ```
+ */
+export function queryValues(url: URL, keys: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const key of keys) {
+    const v = url.searchParams.get(key)?.trim();
+    if (v) values[key] = v;
+  }
+  return values;
+}

@@ -6,7 +6,7 @@ import { listBreaches } from "@/lib/breaches/query.ts";
 import { BREACH_STATES } from "@/lib/breaches/model.ts";
 import { breachQuery } from "@/lib/timeline/query.ts";
 import { SEVERITIES, type Severity } from "@/lib/signals/types.ts";
-import { type FieldErrors, formProblem } from "@/lib/ui/forms.ts";
+import { type FieldErrors, formProblem, queryValues } from "@/lib/ui/forms.ts";
 import { hostNames, hostOptions } from "@/lib/ui/host_names.ts";
 import { withQuery } from "@/lib/ui/navigation.ts";
 import { Field, SelectField } from "@/components/Field.tsx";
@@ -45,11 +45,7 @@ export const handler = define.handlers({
     const orgId = authOf(ctx).org!.id;
     const { services } = ctx.state;
     ctx.state.title = "Breaches";
-    const values: Record<string, string> = {};
-    for (const key of KEPT) {
-      const v = ctx.url.searchParams.get(key)?.trim();
-      if (v) values[key] = v;
-    }
+    const values = queryValues(ctx.url, KEPT);
     const hosts = await hostOptions(services, orgId);
     const base = { values, hosts, paged: ctx.url.searchParams.has("after") };
     try {
