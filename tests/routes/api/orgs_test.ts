@@ -187,3 +187,22 @@ Deno.test("[api] orgs: owners set audit retention; bad values name the field; it
   });
   equal(entries.entries.length, 1);
 });
+
+Deno.test("[api] orgs: owners set snapshot retention too; an empty patch is refused", async () => {
+  await using w = await operatorWorld();
+  const patch = (body: string) =>
+    w.app.request("/api/orgs/settings", {
+      method: "PATCH",
+      headers: w.headers(w.a.owner, JSON_TYPE),
+      body,
+    });
+  equal((await patch('{"snapshotRetentionDays":7}')).status, 200);
+  const read = await (await w.app.request("/api/orgs/settings", { headers: w.headers(w.a.admin) }))
+    .json();
+  equal(read.snapshotRetentionDays, 7);
+  equal(read.defaultSnapshotRetentionDays, 30);
+  const bad = await patch('{"snapshotRetentionDays":0}');
+  equal(bad.status, 400);
+  match((await bad.json()).error.message, /^snapshotRetentionDays:/);
+  equal((await patch("{}")).status, 400);
+});
