@@ -1,5 +1,6 @@
 import { Field, Hidden, SelectField } from "@/components/Field.tsx";
 import type { FieldErrors } from "@/lib/ui/forms.ts";
+import { HostGroupTagFields } from "./HostFields.tsx";
 
 /** The settings form's field values, as typed (or as stored). */
 export interface HostSettingsValues {
@@ -45,21 +46,7 @@ export function HostSettingsForm(props: { values: HostSettingsValues; errors: Fi
         required
         autocomplete="off"
       />
-      <Field
-        name="group"
-        label="Group"
-        value={values.group}
-        error={errors.group}
-        hint="Optional, e.g. eu-web."
-        maxLength={40}
-      />
-      <Field
-        name="tags"
-        label="Tags"
-        value={values.tags}
-        error={errors.tags}
-        hint="Separated by commas or spaces: a-z, 0-9, '.', '_', '-'."
-      />
+      <HostGroupTagFields values={values} errors={errors} />
       <Field
         name="rolloutPriority"
         label="Rollout priority"

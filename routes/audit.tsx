@@ -9,6 +9,7 @@ import { withQuery } from "@/lib/ui/navigation.ts";
 import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { type AuditRow, AuditTable } from "@/components/AuditTable.tsx";
+import { TimeRangeAndActions } from "@/components/FilterFooter.tsx";
 
 const FILTERS = ["actor", "action", "targetType", "targetId", "from", "to"] as const;
 /** Query fields the page keeps in links: the filters and the page size. */
@@ -105,24 +106,12 @@ export default define.page<typeof handler>(({ data }) => {
           hint="e.g. user"
         />
         <Field name="targetId" label="Target id" value={values.targetId} error={errors.targetId} />
-        <Field
-          name="from"
-          label="From"
-          value={values.from}
-          error={errors.from}
-          hint="UTC, e.g. 2026-11-25"
+        <TimeRangeAndActions
+          values={values}
+          errors={errors}
+          untilHint="UTC, before this time"
+          clearHref="/audit"
         />
-        <Field
-          name="to"
-          label="Until"
-          value={values.to}
-          error={errors.to}
-          hint="UTC, before this time"
-        />
-        <div class="filter-actions">
-          <button type="submit" class="button-primary">Filter</button>
-          <a href="/audit">Clear</a>
-        </div>
       </form>
       <section class="card" aria-labelledby="entries-title">
         <div class="section-head">

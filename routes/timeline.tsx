@@ -1,16 +1,13 @@
 import { define } from "@/lib/define.ts";
-import { HttpError, page } from "@/lib/fresh/mod.ts";
-import { authOf } from "@/lib/auth/http.ts";
-import { hostOr404 } from "@/lib/hosts/admin.ts";
-import { listTimeline } from "@/lib/timeline/timeline.ts";
+import { listTimeline, type TimelineEntry } from "@/lib/timeline/timeline.ts";
 import { timelineQuery } from "@/lib/timeline/query.ts";
 import { SEVERITIES, type Severity } from "@/lib/signals/types.ts";
-import { type FieldErrors, formProblem, queryValues } from "@/lib/ui/forms.ts";
-import { hostNames, hostOptions } from "@/lib/ui/host_names.ts";
 import { withQuery } from "@/lib/ui/navigation.ts";
+import { type FilteredListData, filteredListPage } from "@/lib/ui/filtered_list.ts";
 import { Field, SelectField } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { Time } from "@/components/HostBadges.tsx";
+import { TimeRangeAndActions } from "@/components/FilterFooter.tsx";
 
 const FILTERS = ["host", "severity", "code", "q", "from", "to"] as const;
 /** Query fields the page keeps in links: the filters and the page size. */
@@ -29,57 +26,41 @@ interface Row {
   count: number;
 }
 
-interface Data {
-  values: Record<string, string>;
-  hosts: [string, string][];
-  rows: Row[];
-  olderHref: string | null;
-  paged: boolean;
-  errors: FieldErrors;
-  message?: string;
-}
+type Data = FilteredListData<Row>;
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const orgId = authOf(ctx).org!.id;
-    const { services } = ctx.state;
     ctx.state.title = "Timeline";
-    const values = queryValues(ctx.url, KEPT);
-    const hosts = await hostOptions(services, orgId);
-    const base = { values, hosts, paged: ctx.url.searchParams.has("before") };
-    try {
-      const options = timelineQuery(ctx.url);
-      const host = values.host ? await hostOr404(services, orgId, values.host) : undefined;
-      const result = await listTimeline(services.ledger, orgId, { ...options, hostId: host?.id });
-      const names = await hostNames(services, orgId, result.entries.map((e) => e.hostId));
-      return page<Data>({
-        ...base,
-        errors: {},
-        rows: result.entries.map((e) => ({
-          id: e.id,
-          hostId: e.hostId,
-          hostName: names.get(e.hostId)?.name ?? e.hostId,
-          severity: e.severity,
-          code: e.code,
-          title: e.title,
-          detail: e.detail,
-          firstTs: e.firstTs.toISOString(),
-          lastTs: e.lastTs.toISOString(),
-          count: e.count,
-        })),
-        olderHref: result.nextCursor === null
-          ? null
-          : withQuery("/timeline", { ...values, before: result.nextCursor }),
-      });
-    } catch (error) {
-      if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 404)) {
-        throw error;
-      }
-      const problem = error.status === 404
-        ? { status: 400, errors: { host: "not a host of this organization" } }
-        : formProblem(error);
-      return page<Data>({ ...base, ...problem, rows: [], olderHref: null }, { status: 400 });
-    }
+    return await filteredListPage<TimelineEntry, Row>(ctx, {
+      kept: KEPT,
+      cursorParam: "before",
+      load: async (hostId, services, orgId) => {
+        const result = await listTimeline(services.ledger, orgId, {
+          ...timelineQuery(ctx.url),
+          hostId,
+        });
+        return {
+          items: result.entries,
+          hostIdOf: (e) => e.hostId,
+          nextHref: (values) =>
+            result.nextCursor === null
+              ? null
+              : withQuery("/timeline", { ...values, before: result.nextCursor }),
+        };
+      },
+      toRow: (e, hostName): Row => ({
+        id: e.id,
+        hostId: e.hostId,
+        hostName,
+        severity: e.severity,
+        code: e.code,
+        title: e.title,
+        detail: e.detail,
+        firstTs: e.firstTs.toISOString(),
+        lastTs: e.lastTs.toISOString(),
+        count: e.count,
+      }),
+    });
   },
 });
 
@@ -165,24 +146,12 @@ export default define.page<typeof handler>(({ data }) => {
           error={errors.q}
           hint="Title, detail or code"
         />
-        <Field
-          name="from"
-          label="From"
-          value={values.from}
-          error={errors.from}
-          hint="UTC, e.g. 2026-11-25"
+        <TimeRangeAndActions
+          values={values}
+          errors={errors}
+          untilHint="UTC, at or before"
+          clearHref="/timeline"
         />
-        <Field
-          name="to"
-          label="Until"
-          value={values.to}
-          error={errors.to}
-          hint="UTC, at or before"
-        />
-        <div class="filter-actions">
-          <button type="submit" class="button-primary">Filter</button>
-          <a href="/timeline">Clear</a>
-        </div>
       </form>
       <section class="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">{data.paged ? "Older signals" : "Latest signals"}</h2>
@@ -202,7 +171,7 @@ export default define.page<typeof handler>(({ data }) => {
           : <TimelineTable rows={data.rows} />}
         <nav class="pager" aria-label="Pages">
           {data.paged && <a href={withQuery("/timeline", values)}>Newest</a>}
-          {data.olderHref && <a href={data.olderHref} rel="next">Older</a>}
+          {data.nextHref && <a href={data.nextHref} rel="next">Older</a>}
         </nav>
       </section>
     </>

@@ -1,14 +1,10 @@
 import { define } from "@/lib/define.ts";
-import { HttpError, page } from "@/lib/fresh/mod.ts";
-import { authOf } from "@/lib/auth/http.ts";
-import { hostOr404 } from "@/lib/hosts/admin.ts";
 import { listBreaches } from "@/lib/breaches/query.ts";
-import { BREACH_STATES } from "@/lib/breaches/model.ts";
+import { type Breach, BREACH_STATES } from "@/lib/breaches/model.ts";
 import { breachQuery } from "@/lib/timeline/query.ts";
 import { SEVERITIES, type Severity } from "@/lib/signals/types.ts";
-import { type FieldErrors, formProblem, queryValues } from "@/lib/ui/forms.ts";
-import { hostNames, hostOptions } from "@/lib/ui/host_names.ts";
 import { withQuery } from "@/lib/ui/navigation.ts";
+import { type FilteredListData, filteredListPage } from "@/lib/ui/filtered_list.ts";
 import { Field, SelectField } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { Time } from "@/components/HostBadges.tsx";
@@ -30,57 +26,39 @@ interface Row {
   reopenCount: number;
 }
 
-interface Data {
-  values: Record<string, string>;
-  hosts: [string, string][];
-  rows: Row[];
-  nextHref: string | null;
-  paged: boolean;
-  errors: FieldErrors;
-  message?: string;
-}
+type Data = FilteredListData<Row>;
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const orgId = authOf(ctx).org!.id;
-    const { services } = ctx.state;
     ctx.state.title = "Breaches";
-    const values = queryValues(ctx.url, KEPT);
-    const hosts = await hostOptions(services, orgId);
-    const base = { values, hosts, paged: ctx.url.searchParams.has("after") };
-    try {
-      const options = breachQuery(ctx.url);
-      const host = values.host ? await hostOr404(services, orgId, values.host) : undefined;
-      const breaches = await listBreaches(services.ledger, orgId, { ...options, hostId: host?.id });
-      const names = await hostNames(services, orgId, breaches.map((b) => b.hostId));
-      return page<Data>({
-        ...base,
-        errors: {},
-        rows: breaches.map((b) => ({
-          id: b.id,
-          hostId: b.hostId,
-          hostName: names.get(b.hostId)?.name ?? b.hostId,
-          severity: b.severity,
-          code: b.code,
-          title: b.title,
-          state: b.state,
-          openedAt: b.openedAt.toISOString(),
-          lastSeenAt: b.lastSeenAt.toISOString(),
-          reopenCount: b.reopenCount,
-        })),
-        nextHref: breaches.length === options.limit
-          ? withQuery("/breaches", { ...values, after: breaches.at(-1)!.id })
-          : null,
-      });
-    } catch (error) {
-      if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 404)) {
-        throw error;
-      }
-      const problem = error.status === 404
-        ? { status: 400, errors: { host: "not a host of this organization" } }
-        : formProblem(error);
-      return page<Data>({ ...base, ...problem, rows: [], nextHref: null }, { status: 400 });
-    }
+    return await filteredListPage<Breach, Row>(ctx, {
+      kept: KEPT,
+      cursorParam: "after",
+      load: async (hostId, services, orgId) => {
+        const options = breachQuery(ctx.url);
+        const breaches = await listBreaches(services.ledger, orgId, { ...options, hostId });
+        return {
+          items: breaches,
+          hostIdOf: (b) => b.hostId,
+          nextHref: (values) =>
+            breaches.length === options.limit
+              ? withQuery("/breaches", { ...values, after: breaches.at(-1)!.id })
+              : null,
+        };
+      },
+      toRow: (b, hostName): Row => ({
+        id: b.id,
+        hostId: b.hostId,
+        hostName,
+        severity: b.severity,
+        code: b.code,
+        title: b.title,
+        state: b.state,
+        openedAt: b.openedAt.toISOString(),
+        lastSeenAt: b.lastSeenAt.toISOString(),
+        reopenCount: b.reopenCount,
+      }),
+    });
   },
 });
 

@@ -9,6 +9,7 @@ import type { State } from "@/lib/state.ts";
 import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { OnboardingPanel } from "@/components/OnboardingPanel.tsx";
+import { HostGroupTagFields } from "@/components/HostFields.tsx";
 
 const FIELDS = ["name", "slug", "group", "tags"] as const;
 
@@ -125,21 +126,7 @@ export default define.page<typeof handler>(({ data }) => {
             autocomplete="off"
             maxLength={40}
           />
-          <Field
-            name="group"
-            label="Group"
-            value={values.group}
-            error={errors.group}
-            hint="Optional, e.g. eu-web."
-            maxLength={40}
-          />
-          <Field
-            name="tags"
-            label="Tags"
-            value={values.tags}
-            error={errors.tags}
-            hint="Optional, separated by commas or spaces: a-z, 0-9, '.', '_', '-'."
-          />
+          <HostGroupTagFields values={values} errors={errors} />
           <button type="submit" class="button-primary">Add host</button>
         </form>
         <p class="muted">
