@@ -12,6 +12,7 @@ import { migration as operators } from "./2026_11_25_0002_operators.ts";
 import { migration as hosts } from "./2026_11_25_0003_hosts.ts";
 import { migration as breaches } from "./2026_11_25_0004_breaches.ts";
 import { migration as signedIngest } from "./2026_11_25_0005_signed_ingest.ts";
+import { migration as signalIndexes } from "./2026_11_25_0006_signal_indexes.ts";
 
 /** Migrations in the order they run. */
 export const ledgerMigrations: Record<string, LedgerMigration> = {
@@ -20,4 +21,5 @@ export const ledgerMigrations: Record<string, LedgerMigration> = {
   "2026_11_25_0003_hosts": hosts,
   "2026_11_25_0004_breaches": breaches,
   "2026_11_25_0005_signed_ingest": signedIngest,
+  "2026_11_25_0006_signal_indexes": signalIndexes,
 };
