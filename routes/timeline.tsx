@@ -1,9 +1,14 @@
 import { define } from "@/lib/define.ts";
 import { listTimeline, type TimelineEntry } from "@/lib/timeline/timeline.ts";
 import { timelineQuery } from "@/lib/timeline/query.ts";
-import { SEVERITIES, type Severity } from "@/lib/signals/types.ts";
+import { SEVERITIES } from "@/lib/signals/types.ts";
 import { withQuery } from "@/lib/ui/navigation.ts";
-import { type FilteredListData, filteredListPage } from "@/lib/ui/filtered_list.ts";
+import {
+  type FilteredListData,
+  filteredListPage,
+  type HostItemRow,
+  hostItemRow,
+} from "@/lib/ui/filtered_list.ts";
 import { Field, SelectField } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { Time } from "@/components/HostBadges.tsx";
@@ -13,13 +18,7 @@ const FILTERS = ["host", "severity", "code", "q", "from", "to"] as const;
 /** Query fields the page keeps in links: the filters and the page size. */
 const KEPT = [...FILTERS, "limit"] as const;
 
-interface Row {
-  id: string;
-  hostId: string;
-  hostName: string;
-  severity: Severity;
-  code: string;
-  title: string;
+interface Row extends HostItemRow {
   detail: string;
   firstTs: string;
   lastTs: string;
@@ -49,12 +48,7 @@ export const handler = define.handlers({
         };
       },
       toRow: (e, hostName): Row => ({
-        id: e.id,
-        hostId: e.hostId,
-        hostName,
-        severity: e.severity,
-        code: e.code,
-        title: e.title,
+        ...hostItemRow(e, hostName),
         detail: e.detail,
         firstTs: e.firstTs.toISOString(),
         lastTs: e.lastTs.toISOString(),

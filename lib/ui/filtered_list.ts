@@ -10,6 +10,7 @@ import { authOf } from "../auth/http.ts";
 import { hostOr404 } from "../hosts/admin.ts";
 import { type FieldErrors, formProblem, queryValues } from "./forms.ts";
 import { hostNames, hostOptions } from "./host_names.ts";
+import type { Severity } from "../signals/types.ts";
 
 /** What a host-filtered list page renders. */
 export interface FilteredListData<Row> {
@@ -81,4 +82,36 @@ export async function filteredListPage<T, Row>(
       status: 400,
     });
   }
+}
+
+/** The columns every host-filtered list shows for an item. */
+export interface HostItemRow {
+  id: string;
+  hostId: string;
+  hostName: string;
+  severity: Severity;
+  code: string;
+  title: string;
+}
+
+/**
+ * The shared columns of an item (signal, breach) and its host's display name.
+ *
+ * @example
+ * ```ts
+ * toRow: (b, hostName) => ({ ...hostItemRow(b, hostName), state: b.state }),
+ * ```
+ */
+export function hostItemRow(
+  item: { id: string; hostId: string; severity: Severity; code: string; title: string },
+  hostName: string,
+): HostItemRow {
+  return {
+    id: item.id,
+    hostId: item.hostId,
+    hostName,
+    severity: item.severity,
+    code: item.code,
+    title: item.title,
+  };
 }

@@ -2,9 +2,14 @@ import { define } from "@/lib/define.ts";
 import { listBreaches } from "@/lib/breaches/query.ts";
 import { type Breach, BREACH_STATES } from "@/lib/breaches/model.ts";
 import { breachQuery } from "@/lib/timeline/query.ts";
-import { SEVERITIES, type Severity } from "@/lib/signals/types.ts";
+import { SEVERITIES } from "@/lib/signals/types.ts";
 import { withQuery } from "@/lib/ui/navigation.ts";
-import { type FilteredListData, filteredListPage } from "@/lib/ui/filtered_list.ts";
+import {
+  type FilteredListData,
+  filteredListPage,
+  type HostItemRow,
+  hostItemRow,
+} from "@/lib/ui/filtered_list.ts";
 import { Field, SelectField } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { Time } from "@/components/HostBadges.tsx";
@@ -13,13 +18,7 @@ const FILTERS = ["state", "severity", "host", "q"] as const;
 /** Query fields the page keeps in links: the filters and the page size. */
 const KEPT = [...FILTERS, "limit"] as const;
 
-interface Row {
-  id: string;
-  hostId: string;
-  hostName: string;
-  severity: Severity;
-  code: string;
-  title: string;
+interface Row extends HostItemRow {
   state: string;
   openedAt: string;
   lastSeenAt: string;
@@ -47,12 +46,7 @@ export const handler = define.handlers({
         };
       },
       toRow: (b, hostName): Row => ({
-        id: b.id,
-        hostId: b.hostId,
-        hostName,
-        severity: b.severity,
-        code: b.code,
-        title: b.title,
+        ...hostItemRow(b, hostName),
         state: b.state,
         openedAt: b.openedAt.toISOString(),
         lastSeenAt: b.lastSeenAt.toISOString(),
