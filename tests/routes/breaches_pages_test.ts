@@ -7,34 +7,15 @@ import { equal, match, ok } from "node:assert/strict";
 import { type OperatorWorld, operatorWorld } from "../support/operator_world.ts";
 import { getPage, postForm, textOf } from "../support/pages.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
+import {
+  type CreatedHost,
+  createHostViaApi as createHost,
+  fixtureJson,
+  pushStatus,
+} from "../support/hosts_api.ts";
 
-const FIXTURES = new URL("../../../shared/fixtures/agent/", import.meta.url);
-const JSON_TYPE = { "content-type": "application/json" };
-
-async function createHost(w: OperatorWorld, slug: string) {
-  const res = await w.app.request("/api/hosts", {
-    method: "POST",
-    headers: w.headers(w.a.admin, JSON_TYPE),
-    body: JSON.stringify({ name: slug, slug }),
-  });
-  equal(res.status, 201, await res.clone().text());
-  return (await res.json()) as { host: { id: string }; onboarding: { token: string } };
-}
-
-async function push(
-  w: OperatorWorld,
-  host: { host: { id: string }; onboarding: { token: string } },
-  ts = "2026-11-25T09:00:00.000Z",
-) {
-  const payload = JSON.parse(await Deno.readTextFile(new URL("status-drift.json", FIXTURES)));
-  const res = await w.app.request(`/api/hosts/${host.host.id}/status`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${host.onboarding.token}`, ...JSON_TYPE },
-    body: JSON.stringify({ ...payload, ts }),
-  });
-  equal(res.status, 200, await res.clone().text());
-  return (await res.json()) as { breaches: { opened: { id: string; code: string }[] } };
-}
+const push = async (w: OperatorWorld, host: CreatedHost, ts = "2026-11-25T09:00:00.000Z") =>
+  await pushStatus(w, host, await fixtureJson("status-drift.json"), ts);
 
 const rowsOf = (doc: Document) => [...doc.querySelectorAll("tr[data-breach]")];
 

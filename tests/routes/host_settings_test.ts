@@ -8,19 +8,10 @@ import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
 import { fixtureBytes } from "../support/agent_fixtures.ts";
 import { getHost } from "@/lib/hosts/registry.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
+import { createHostViaApi as createHost } from "../support/hosts_api.ts";
 
 const JSON_TYPE = { "content-type": "application/json" };
 const MIN = 60_000;
-
-async function createHost(w: OperatorWorld, slug: string) {
-  const res = await w.app.request("/api/hosts", {
-    method: "POST",
-    headers: w.headers(w.a.admin, JSON_TYPE),
-    body: JSON.stringify({ name: slug, slug }),
-  });
-  equal(res.status, 201, await res.clone().text());
-  return (await res.json()) as { host: { id: string }; onboarding: { token: string } };
-}
 
 async function actions(w: OperatorWorld, action: string) {
   return (await queryAudit(w.services.ledger, w.orgA.id, { action, limit: 10 })).entries;

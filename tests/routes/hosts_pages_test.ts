@@ -8,21 +8,9 @@ import { type OperatorWorld, operatorWorld } from "../support/operator_world.ts"
 import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
 import { fixtureBytes } from "../support/agent_fixtures.ts";
 import { getHost } from "@/lib/hosts/registry.ts";
+import { createHostViaApi as createHost } from "../support/hosts_api.ts";
 
 const JSON_TYPE = { "content-type": "application/json" };
-
-async function createHost(w: OperatorWorld, slug: string, extra: Record<string, unknown> = {}) {
-  const res = await w.app.request("/api/hosts", {
-    method: "POST",
-    headers: w.headers(w.a.admin, JSON_TYPE),
-    body: JSON.stringify({ name: slug, slug, ...extra }),
-  });
-  equal(res.status, 201, await res.clone().text());
-  return (await res.json()) as {
-    host: { id: string; slug: string };
-    onboarding: { token: string };
-  };
-}
 
 async function push(w: OperatorWorld, hostId: string, token: string, fixture: string) {
   const res = await w.app.request(`/api/hosts/${hostId}/status`, {

@@ -6,6 +6,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { type OperatorWorld, operatorWorld } from "../../support/operator_world.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
+import { createHostViaApi, pushStatus } from "../../support/hosts_api.ts";
 
 const FIXTURES = new URL("../../../../shared/fixtures/agent/", import.meta.url);
 const JSON_TYPE = { "content-type": "application/json" };
@@ -25,34 +26,20 @@ interface BreachBody {
   reopenCount: number;
 }
 
-async function createHost(w: OperatorWorld, name = "ops-bookworm-2") {
-  const res = await w.app.request("/api/hosts", {
-    method: "POST",
-    headers: w.headers(w.a.admin, JSON_TYPE),
-    body: JSON.stringify({ name, slug: name }),
-  });
-  equal(res.status, 201, await res.clone().text());
-  return (await res.json()) as { host: { id: string }; onboarding: { token: string } };
-}
+/** Pushes `payload` with its `ts` replaced; returns the ingest body. */
+const createHost = (w: OperatorWorld, name = "ops-bookworm-2") => createHostViaApi(w, name);
 
 /** Pushes `payload` with its `ts` replaced; returns the ingest body. */
-async function push(
+const push = async (
   w: OperatorWorld,
   host: { host: { id: string }; onboarding: { token: string } },
   payload: Record<string, unknown>,
   ts: string,
-) {
-  const res = await w.app.request(`/api/hosts/${host.host.id}/status`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${host.onboarding.token}`, ...JSON_TYPE },
-    body: JSON.stringify({ ...payload, ts }),
-  });
-  equal(res.status, 200, await res.clone().text());
-  return (await res.json()) as {
+) =>
+  (await pushStatus(w, host, payload, ts)) as unknown as {
     persisted: boolean;
     breaches: { opened: Change[]; reopened: Change[]; fixed: Change[] };
   };
-}
 
 async function get(w: OperatorWorld, path: string, who = w.a.viewer) {
   const res = await w.app.request(path, { headers: w.headers(who) });

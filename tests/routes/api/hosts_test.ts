@@ -8,23 +8,14 @@ import { type OperatorWorld, operatorWorld } from "../../support/operator_world.
 import { listSnapshots } from "@/lib/ingest/snapshots.ts";
 import { latestHostState } from "@/lib/ingest/store.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
+import { createHostViaApi } from "../../support/hosts_api.ts";
 
 const FIXTURES = new URL("../../../../shared/fixtures/agent/", import.meta.url);
 const JSON_TYPE = { "content-type": "application/json" };
 const fixture = (name: string) => Deno.readFile(new URL(name, FIXTURES));
 
-async function createHost(w: OperatorWorld, name = "web-1") {
-  const res = await w.app.request("/api/hosts", {
-    method: "POST",
-    headers: w.headers(w.a.admin, JSON_TYPE),
-    body: JSON.stringify({ name, slug: name, group: "web", tags: ["prod"] }),
-  });
-  equal(res.status, 201, await res.clone().text());
-  return (await res.json()) as {
-    host: { id: string; slug: string };
-    onboarding: { token: string; ingestUrl: string; pushCommand: string };
-  };
-}
+const createHost = (w: OperatorWorld, name = "web-1") =>
+  createHostViaApi(w, name, { group: "web", tags: ["prod"] });
 
 function push(
   w: OperatorWorld,
