@@ -1,6 +1,7 @@
 import type { KeyRow } from "@/lib/ui/host_page.ts";
 import { Time } from "@/components/HostBadges.tsx";
 import { Field, Hidden } from "@/components/Field.tsx";
+import { IntentButton } from "./IntentButton.tsx";
 
 const GRACE: [string, string][] = [
   ["0", "none: the old key stops now"],
@@ -27,13 +28,13 @@ function KeyActions(props: { k: KeyRow }) {
           <button type="submit">Rotate</button>
         </form>
       )}
-      <form method="post" class="form-inline">
-        <Hidden name="intent" value="key_revoke" />
-        <Hidden name="keyId" value={k.id} />
-        <button type="submit" class="button-danger" aria-label={`Revoke ${k.prefix}`}>
-          Revoke
-        </button>
-      </form>
+      <IntentButton
+        intent="key_revoke"
+        fields={{ keyId: k.id }}
+        label="Revoke"
+        danger
+        ariaLabel={`Revoke ${k.prefix}`}
+      />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { Role } from "@/lib/auth/roles.ts";
 import { Hidden } from "./Field.tsx";
+import { IntentButton } from "./IntentButton.tsx";
 
 /** A member row with what the viewing operator may do to it (decided by the page's handler). */
 export interface MemberRow {
@@ -77,13 +78,13 @@ export function MembersTable(props: { members: MemberRow[]; controls: boolean })
               {props.controls && (
                 <td>
                   {m.canRemove && (
-                    <form method="post" class="form-inline">
-                      <Hidden name="intent" value="remove" />
-                      <Hidden name="userId" value={m.userId} />
-                      <button type="submit" class="button-danger" aria-label={`Remove ${m.email}`}>
-                        Remove
-                      </button>
-                    </form>
+                    <IntentButton
+                      intent="remove"
+                      fields={{ userId: m.userId }}
+                      label="Remove"
+                      danger
+                      ariaLabel={`Remove ${m.email}`}
+                    />
                   )}
                 </td>
               )}
@@ -122,13 +123,12 @@ export function InvitationsTable(props: { invitations: InvitationRow[] }) {
                 </time>
               </td>
               <td>
-                <form method="post" class="form-inline">
-                  <Hidden name="intent" value="revoke" />
-                  <Hidden name="invitationId" value={inv.id} />
-                  <button type="submit" aria-label={`Revoke the invitation of ${inv.email}`}>
-                    Revoke
-                  </button>
-                </form>
+                <IntentButton
+                  intent="revoke"
+                  fields={{ invitationId: inv.id }}
+                  label="Revoke"
+                  ariaLabel={`Revoke the invitation of ${inv.email}`}
+                />
               </td>
             </tr>
           ))}

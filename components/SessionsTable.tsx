@@ -1,4 +1,4 @@
-import { Hidden } from "./Field.tsx";
+import { IntentButton } from "./IntentButton.tsx";
 
 /** A session as the account page lists it. */
 export interface SessionRow {
@@ -70,20 +70,14 @@ export function SessionsTable(props: { sessions: SessionRow[] }) {
                 <time dateTime={s.lastSeenAt} title={s.lastSeenAt}>{when(s.lastSeenAt)}</time>
               </td>
               <td>
-                {s.current
-                  ? <strong class="current-session">This session</strong>
-                  : (
-                    <form method="post" class="form-inline">
-                      <Hidden name="intent" value="end_session" />
-                      <Hidden name="sessionId" value={s.id} />
-                      <button
-                        type="submit"
-                        aria-label={`End session: ${deviceOf(s.userAgent)}, ${s.ip}`}
-                      >
-                        End
-                      </button>
-                    </form>
-                  )}
+                {s.current ? <strong class="current-session">This session</strong> : (
+                  <IntentButton
+                    intent="end_session"
+                    fields={{ sessionId: s.id }}
+                    label="End"
+                    ariaLabel={`End session: ${deviceOf(s.userAgent)}, ${s.ip}`}
+                  />
+                )}
               </td>
             </tr>
           ))}

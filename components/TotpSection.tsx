@@ -1,5 +1,6 @@
 import type { EnrolmentView } from "@/lib/ui/totp.ts";
 import { Field, Hidden } from "./Field.tsx";
+import { IntentButton } from "./IntentButton.tsx";
 
 /** Recovery codes, shown once right after they are made. */
 export function RecoveryCodes(props: { codes: string[] }) {
@@ -40,10 +41,7 @@ export function TotpSection(props: {
       {!props.enabled && !enrolment && (
         <>
           <p>Off. Add an authenticator app so a stolen password alone cannot sign in as you.</p>
-          <form method="post" class="form-inline">
-            <Hidden name="intent" value="totp_start" />
-            <button type="submit" class="button-primary">Set up an authenticator app</button>
-          </form>
+          <IntentButton intent="totp_start" label="Set up an authenticator app" primary />
         </>
       )}
       {!props.enabled && enrolment && (
@@ -83,10 +81,7 @@ export function TotpSection(props: {
             On. {props.recoveryCodesLeft}{" "}
             unused recovery code{props.recoveryCodesLeft === 1 ? "" : "s"} left.
           </p>
-          <form method="post" class="form-inline">
-            <Hidden name="intent" value="recovery_codes" />
-            <button type="submit">Make new recovery codes</button>
-          </form>
+          <IntentButton intent="recovery_codes" label="Make new recovery codes" />
           <form method="post" class="form">
             <Hidden name="intent" value="totp_disable" />
             <Field

@@ -37,6 +37,7 @@ import { Field, Hidden } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { type SessionRow, SessionsTable } from "@/components/SessionsTable.tsx";
 import { TotpSection } from "@/components/TotpSection.tsx";
+import { IntentButton } from "@/components/IntentButton.tsx";
 
 const FLASH = {
   password: "Password changed. Your other sessions have ended.",
@@ -267,10 +268,7 @@ export default define.page(({ data }: PageProps<Data, State>) => (
     <section class="card" aria-labelledby="sessions-title">
       <h2 id="sessions-title">Sessions</h2>
       <SessionsTable sessions={data.sessions} />
-      <form method="post" class="form-inline">
-        <Hidden name="intent" value="sign_out_everywhere" />
-        <button type="submit" class="button-danger">Sign out everywhere</button>
-      </form>
+      <IntentButton intent="sign_out_everywhere" label="Sign out everywhere" danger />
     </section>
   </>
 ));

@@ -1,0 +1,30 @@
+import { Hidden } from "./Field.tsx";
+
+/**
+ * A one-button form that posts an `intent` (and the ids it acts on) to the current page, the
+ * shape every row action and single-step action of the console takes.
+ *
+ * @example
+ * ```tsx
+ * <IntentButton intent="remove" fields={{ userId }} label="Remove" danger ariaLabel={`Remove ${email}`} />
+ * ```
+ */
+export function IntentButton(props: {
+  intent: string;
+  fields?: Record<string, string>;
+  label: string;
+  ariaLabel?: string;
+  danger?: boolean;
+  primary?: boolean;
+}) {
+  const cls = props.danger ? "button-danger" : props.primary ? "button-primary" : undefined;
+  return (
+    <form method="post" class="form-inline">
+      <Hidden name="intent" value={props.intent} />
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <Hidden key={name} name={name} value={value} />
+      ))}
+      <button type="submit" class={cls} aria-label={props.ariaLabel}>{props.label}</button>
+    </form>
+  );
+}
