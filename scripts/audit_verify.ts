@@ -13,7 +13,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { GLOBAL_CHAIN } from "../lib/audit/entry.ts";
 import { type ExportedHeadLine, readExportedHeads, sinkFilePath } from "../lib/audit/heads.ts";
 import {
@@ -24,25 +23,12 @@ import {
 import { type AppConfig, loadConfig } from "../lib/config.ts";
 import { type Ledger, migrationStatus, openLedger } from "../lib/db/ledger/mod.ts";
 import { getOrg, getOrgBySlug } from "../lib/orgs/orgs.ts";
-import { consoleOutput, type ScriptOutput } from "./script_output.ts";
+import { consoleOutput, parseScriptArgs, type ScriptOutput, UsageError } from "./script_output.ts";
 
 const USAGE = "usage: deno task audit:verify [--org <slug or id>] [--heads <path>]";
 
-/** Thrown for a problem the user fixes (exit 2). */
-class UsageError extends Error {}
-
 function parse(args: string[]): { org?: string; heads?: string } {
-  try {
-    const { values } = parseArgs({
-      args,
-      options: { org: { type: "string" }, heads: { type: "string" } },
-      strict: true,
-      allowPositionals: false,
-    });
-    return values;
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}; ${USAGE}`);
-  }
+  return parseScriptArgs(args, ["org", "heads"], USAGE);
 }
 
 async function chainsToVerify(ledger: Ledger, org: string | undefined): Promise<string[]> {

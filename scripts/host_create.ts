@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { appendAudit } from "../lib/audit/append.ts";
 import { ConfigError, loadConfig } from "../lib/config.ts";
 import { type Ledger, migrateToLatest, openLedger } from "../lib/db/ledger/mod.ts";
@@ -19,37 +18,21 @@ import { getOrgBySlug } from "../lib/orgs/orgs.ts";
 import { createHost } from "../lib/hosts/registry.ts";
 import { createHostKey } from "../lib/hosts/keys.ts";
 import { onboardingFor } from "../lib/hosts/onboarding.ts";
-import { consoleOutput, type ScriptOutput } from "./script_output.ts";
+import { consoleOutput, parseScriptArgs, type ScriptOutput, UsageError } from "./script_output.ts";
 
 const USAGE =
   "usage: deno task host:create --org <slug> --name <name> [--slug <s>] [--group <g>] [--tags a,b]";
 const ACTOR = { type: "system", id: "host:create" } as const;
 
-class UsageError extends Error {}
-
 function parseInput(args: string[]) {
-  let values: Record<string, string | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        org: { type: "string" },
-        name: { type: "string" },
-        slug: { type: "string" },
-        group: { type: "string" },
-        tags: { type: "string" },
-      },
-      strict: true,
-    }).values as Record<string, string | undefined>;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-  }
-  if (!values.org) throw new UsageError(`--org is required\n${USAGE}`);
-  if (!values.name) throw new UsageError(`--name is required\n${USAGE}`);
+  const values = parseScriptArgs(args, ["org", "name", "slug", "group", "tags"], USAGE, [
+    "org",
+    "name",
+  ]);
   return {
-    org: values.org,
+    org: values.org!,
     host: {
-      name: values.name,
+      name: values.name!,
       ...(values.slug ? { slug: values.slug } : {}),
       ...(values.group ? { group: values.group } : {}),
       tags: values.tags ? values.tags.split(",").map((t) => t.trim()).filter(Boolean) : [],

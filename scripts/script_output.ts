@@ -5,6 +5,8 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
+
 /** Output of a script's testable main function. */
 export interface ScriptOutput {
   out(line: string): void;
@@ -31,4 +33,39 @@ export function capturedOutput(): ScriptOutput & { stdout: string[]; stderr: str
   const stdout: string[] = [];
   const stderr: string[] = [];
   return { stdout, stderr, out: (line) => stdout.push(line), err: (line) => stderr.push(line) };
+}
+
+/** A problem with the command line or the input that the user fixes (exit 2). */
+export class UsageError extends Error {}
+
+/**
+ * Parses `--name value` options (all strings, no positionals); an unknown or missing required
+ * option is a {@link UsageError} that ends with the usage line.
+ *
+ * @example
+ * ```ts
+ * const values = parseScriptArgs(args, ["org", "name", "group"], USAGE, ["org", "name"]);
+ * ```
+ */
+export function parseScriptArgs(
+  args: string[],
+  names: readonly string[],
+  usage: string,
+  required: readonly string[] = [],
+): Record<string, string | undefined> {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      args,
+      options: Object.fromEntries(names.map((n) => [n, { type: "string" as const }])),
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}; ${usage}`);
+  }
+  for (const name of required) {
+    if (!values[name]) throw new UsageError(`--${name} is required; ${usage}`);
+  }
+  return values;
 }

@@ -13,7 +13,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { appendAudit } from "../lib/audit/append.ts";
 import { hashPassword, validatePassword } from "../lib/auth/password.ts";
 import { parseRole, type Role } from "../lib/auth/roles.ts";
@@ -29,7 +28,7 @@ import {
   USER_NAME_MAX_LENGTH,
   validateEmail,
 } from "../lib/orgs/users.ts";
-import { consoleOutput, type ScriptOutput } from "./script_output.ts";
+import { consoleOutput, parseScriptArgs, type ScriptOutput, UsageError } from "./script_output.ts";
 
 /** Supplies the password when `--password` is absent: one line, or null at end of input. */
 export type PasswordSource = () => Promise<string | null>;
@@ -40,9 +39,6 @@ export const USER_CREATE_ACTOR = { type: "system", id: "user:create" } as const;
 const USAGE = "usage: deno task user:create --email <e> --org <slug> --role " +
   "<viewer|ops|admin|owner> [--name <n>] [--password <p>]";
 
-/** A problem the user fixes (exit 2). */
-class UsageError extends Error {}
-
 interface Input {
   email: string;
   slug: string;
@@ -52,26 +48,12 @@ interface Input {
 }
 
 function parseInput(args: string[]): Input {
-  let values: Record<string, string | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        email: { type: "string" },
-        org: { type: "string" },
-        role: { type: "string" },
-        name: { type: "string" },
-        password: { type: "string" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}; ${USAGE}`);
-  }
-  for (const required of ["email", "org", "role"]) {
-    if (!values[required]) throw new UsageError(`--${required} is required; ${USAGE}`);
-  }
+  const values = parseScriptArgs(
+    args,
+    ["email", "org", "role", "name", "password"],
+    USAGE,
+    ["email", "org", "role"],
+  );
   const email = normalizeEmail(values.email ?? "");
   const emailProblem = validateEmail(email);
   if (emailProblem) throw new UsageError(`--email: ${emailProblem}`);
