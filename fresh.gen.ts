@@ -8,70 +8,108 @@ import * as $3 from "./routes/_layout.tsx";
 import * as $4 from "./routes/_middleware.ts";
 import * as $5 from "./routes/account.tsx";
 import * as $6 from "./routes/api/agent/enroll.ts";
-import * as $7 from "./routes/api/audit/export.ts";
-import * as $8 from "./routes/api/audit/index.ts";
-import * as $9 from "./routes/api/auth/magic-link/index.ts";
-import * as $10 from "./routes/api/auth/magic-link/verify.ts";
-import * as $11 from "./routes/api/auth/me.ts";
-import * as $12 from "./routes/api/auth/mfa.ts";
-import * as $13 from "./routes/api/auth/password.ts";
-import * as $14 from "./routes/api/auth/reset/confirm.ts";
-import * as $15 from "./routes/api/auth/reset/index.ts";
-import * as $16 from "./routes/api/auth/sessions/[sessionId].ts";
-import * as $17 from "./routes/api/auth/sessions/index.ts";
-import * as $18 from "./routes/api/auth/sign-in.ts";
-import * as $19 from "./routes/api/auth/sign-out-everywhere.ts";
-import * as $20 from "./routes/api/auth/sign-out.ts";
-import * as $21 from "./routes/api/auth/totp/disable.ts";
-import * as $22 from "./routes/api/auth/totp/enrol.ts";
-import * as $23 from "./routes/api/auth/totp/recovery-codes.ts";
-import * as $24 from "./routes/api/auth/totp/verify.ts";
-import * as $25 from "./routes/api/breaches/[breachId].ts";
-import * as $26 from "./routes/api/breaches/index.ts";
-import * as $27 from "./routes/api/hosts/[hostId]/breaches.ts";
-import * as $28 from "./routes/api/hosts/[hostId]/history.ts";
-import * as $29 from "./routes/api/hosts/[hostId]/index.ts";
-import * as $30 from "./routes/api/hosts/[hostId]/keys/index.ts";
-import * as $31 from "./routes/api/hosts/[hostId]/keys/verify.ts";
-import * as $32 from "./routes/api/hosts/[hostId]/status.ts";
-import * as $33 from "./routes/api/hosts/[hostId]/timeline.ts";
-import * as $34 from "./routes/api/hosts/index.ts";
-import * as $35 from "./routes/api/orgs/index.ts";
-import * as $36 from "./routes/api/orgs/invitations/[invitationId].ts";
-import * as $37 from "./routes/api/orgs/invitations/accept.ts";
-import * as $38 from "./routes/api/orgs/invitations/index.ts";
-import * as $39 from "./routes/api/orgs/members/[userId].ts";
-import * as $40 from "./routes/api/orgs/members/index.ts";
-import * as $41 from "./routes/api/orgs/settings.ts";
-import * as $42 from "./routes/api/orgs/switch.ts";
-import * as $43 from "./routes/api/status.ts";
-import * as $44 from "./routes/api/timeline.ts";
-import * as $45 from "./routes/audit.tsx";
-import * as $46 from "./routes/breaches/[breachId].tsx";
-import * as $47 from "./routes/breaches/index.tsx";
-import * as $48 from "./routes/dev/islands.tsx";
-import * as $49 from "./routes/healthz.ts";
-import * as $50 from "./routes/hosts/[hostId].tsx";
-import * as $51 from "./routes/hosts/index.tsx";
-import * as $52 from "./routes/hosts/new.tsx";
-import * as $53 from "./routes/index.tsx";
-import * as $54 from "./routes/invite.tsx";
-import * as $55 from "./routes/org/leave.ts";
-import * as $56 from "./routes/org/members.tsx";
-import * as $57 from "./routes/org/switch.ts";
-import * as $58 from "./routes/readyz.ts";
-import * as $59 from "./routes/reset/confirm.tsx";
-import * as $60 from "./routes/reset/index.tsx";
-import * as $61 from "./routes/setup.tsx";
-import * as $62 from "./routes/sign-in/index.tsx";
-import * as $63 from "./routes/sign-in/link.tsx";
-import * as $64 from "./routes/sign-out.ts";
-import * as $65 from "./routes/timeline.tsx";
+import * as $7 from "./routes/api/agent/jobs/[jti]/result.ts";
+import * as $8 from "./routes/api/agent/jobs/index.ts";
+import * as $9 from "./routes/api/audit/export.ts";
+import * as $10 from "./routes/api/audit/index.ts";
+import * as $11 from "./routes/api/auth/magic-link/index.ts";
+import * as $12 from "./routes/api/auth/magic-link/verify.ts";
+import * as $13 from "./routes/api/auth/me.ts";
+import * as $14 from "./routes/api/auth/mfa.ts";
+import * as $15 from "./routes/api/auth/password.ts";
+import * as $16 from "./routes/api/auth/reset/confirm.ts";
+import * as $17 from "./routes/api/auth/reset/index.ts";
+import * as $18 from "./routes/api/auth/sessions/[sessionId].ts";
+import * as $19 from "./routes/api/auth/sessions/index.ts";
+import * as $20 from "./routes/api/auth/sign-in.ts";
+import * as $21 from "./routes/api/auth/sign-out-everywhere.ts";
+import * as $22 from "./routes/api/auth/sign-out.ts";
+import * as $23 from "./routes/api/auth/totp/disable.ts";
+import * as $24 from "./routes/api/auth/totp/enrol.ts";
+import * as $25 from "./routes/api/auth/totp/recovery-codes.ts";
+import * as $26 from "./routes/api/auth/totp/verify.ts";
+import * as $27 from "./routes/api/breaches/[breachId].ts";
+import * as $28 from "./routes/api/breaches/index.ts";
+import * as $29 from "./routes/api/escalation-policy.ts";
+import * as $30 from "./routes/api/hosts/[hostId]/breaches.ts";
+import * as $31 from "./routes/api/hosts/[hostId]/history.ts";
+import * as $32 from "./routes/api/hosts/[hostId]/index.ts";
+import * as $33 from "./routes/api/hosts/[hostId]/keys/index.ts";
+import * as $34 from "./routes/api/hosts/[hostId]/keys/verify.ts";
+import * as $35 from "./routes/api/hosts/[hostId]/runs.ts";
+import * as $36 from "./routes/api/hosts/[hostId]/status.ts";
+import * as $37 from "./routes/api/hosts/[hostId]/timeline.ts";
+import * as $38 from "./routes/api/hosts/index.ts";
+import * as $39 from "./routes/api/incidents/[incidentId]/index.ts";
+import * as $40 from "./routes/api/incidents/[incidentId]/postmortem.ts";
+import * as $41 from "./routes/api/incidents/index.ts";
+import * as $42 from "./routes/api/notify/endpoints/[endpointId]/deliveries.ts";
+import * as $43 from "./routes/api/notify/endpoints/[endpointId]/index.ts";
+import * as $44 from "./routes/api/notify/endpoints/[endpointId]/rotate-secret.ts";
+import * as $45 from "./routes/api/notify/endpoints/index.ts";
+import * as $46 from "./routes/api/notify/settings.ts";
+import * as $47 from "./routes/api/notify/test.ts";
+import * as $48 from "./routes/api/ops/incident-workflow.ts";
+import * as $49 from "./routes/api/ops/incidents/escalate.ts";
+import * as $50 from "./routes/api/ops/job-signing-key.ts";
+import * as $51 from "./routes/api/ops/remediate-drain.ts";
+import * as $52 from "./routes/api/ops/remediate-policy.ts";
+import * as $53 from "./routes/api/ops/remediate-queue.ts";
+import * as $54 from "./routes/api/ops/remediate-replay.ts";
+import * as $55 from "./routes/api/ops/report-now.ts";
+import * as $56 from "./routes/api/ops/test-email.ts";
+import * as $57 from "./routes/api/orgs/index.ts";
+import * as $58 from "./routes/api/orgs/invitations/[invitationId].ts";
+import * as $59 from "./routes/api/orgs/invitations/accept.ts";
+import * as $60 from "./routes/api/orgs/invitations/index.ts";
+import * as $61 from "./routes/api/orgs/members/[userId].ts";
+import * as $62 from "./routes/api/orgs/members/index.ts";
+import * as $63 from "./routes/api/orgs/report-settings.ts";
+import * as $64 from "./routes/api/orgs/settings.ts";
+import * as $65 from "./routes/api/orgs/switch.ts";
+import * as $66 from "./routes/api/remediate/[runId].ts";
+import * as $67 from "./routes/api/remediate/index.ts";
+import * as $68 from "./routes/api/status.ts";
+import * as $69 from "./routes/api/timeline.ts";
+import * as $70 from "./routes/audit.tsx";
+import * as $71 from "./routes/breaches/[breachId].tsx";
+import * as $72 from "./routes/breaches/index.tsx";
+import * as $73 from "./routes/dev/islands.tsx";
+import * as $74 from "./routes/escalation.tsx";
+import * as $75 from "./routes/healthz.ts";
+import * as $76 from "./routes/hosts/[hostId].tsx";
+import * as $77 from "./routes/hosts/[hostId]/remediate.tsx";
+import * as $78 from "./routes/hosts/index.tsx";
+import * as $79 from "./routes/hosts/new.tsx";
+import * as $80 from "./routes/incidents/[incidentId].tsx";
+import * as $81 from "./routes/incidents/index.tsx";
+import * as $82 from "./routes/index.tsx";
+import * as $83 from "./routes/invite.tsx";
+import * as $84 from "./routes/notifications/[endpointId].tsx";
+import * as $85 from "./routes/notifications/index.tsx";
+import * as $86 from "./routes/org/leave.ts";
+import * as $87 from "./routes/org/members.tsx";
+import * as $88 from "./routes/org/settings.tsx";
+import * as $89 from "./routes/org/switch.ts";
+import * as $90 from "./routes/readyz.ts";
+import * as $91 from "./routes/remediation/[runId].tsx";
+import * as $92 from "./routes/remediation/index.tsx";
+import * as $93 from "./routes/remediation/policy.tsx";
+import * as $94 from "./routes/reports.tsx";
+import * as $95 from "./routes/reset/confirm.tsx";
+import * as $96 from "./routes/reset/index.tsx";
+import * as $97 from "./routes/setup.tsx";
+import * as $98 from "./routes/sign-in/index.tsx";
+import * as $99 from "./routes/sign-in/link.tsx";
+import * as $100 from "./routes/sign-out.ts";
+import * as $101 from "./routes/timeline.tsx";
 import * as $$0 from "./islands/RelativeTime.tsx";
-import * as $$1 from "./islands/ThemeToggle.tsx";
-import * as $$2 from "./islands/dev/Counter.tsx";
-import * as $$3 from "./islands/dev/CounterPanel.tsx";
-import * as $$4 from "./islands/dev/PropsEcho.tsx";
+import * as $$1 from "./islands/RunLive.tsx";
+import * as $$2 from "./islands/SubmitButton.tsx";
+import * as $$3 from "./islands/ThemeToggle.tsx";
+import * as $$4 from "./islands/dev/Counter.tsx";
+import * as $$5 from "./islands/dev/CounterPanel.tsx";
+import * as $$6 from "./islands/dev/PropsEcho.tsx";
 
 const manifest = {
   routes: {
@@ -82,72 +120,110 @@ const manifest = {
     "./routes/_middleware.ts": $4,
     "./routes/account.tsx": $5,
     "./routes/api/agent/enroll.ts": $6,
-    "./routes/api/audit/export.ts": $7,
-    "./routes/api/audit/index.ts": $8,
-    "./routes/api/auth/magic-link/index.ts": $9,
-    "./routes/api/auth/magic-link/verify.ts": $10,
-    "./routes/api/auth/me.ts": $11,
-    "./routes/api/auth/mfa.ts": $12,
-    "./routes/api/auth/password.ts": $13,
-    "./routes/api/auth/reset/confirm.ts": $14,
-    "./routes/api/auth/reset/index.ts": $15,
-    "./routes/api/auth/sessions/[sessionId].ts": $16,
-    "./routes/api/auth/sessions/index.ts": $17,
-    "./routes/api/auth/sign-in.ts": $18,
-    "./routes/api/auth/sign-out-everywhere.ts": $19,
-    "./routes/api/auth/sign-out.ts": $20,
-    "./routes/api/auth/totp/disable.ts": $21,
-    "./routes/api/auth/totp/enrol.ts": $22,
-    "./routes/api/auth/totp/recovery-codes.ts": $23,
-    "./routes/api/auth/totp/verify.ts": $24,
-    "./routes/api/breaches/[breachId].ts": $25,
-    "./routes/api/breaches/index.ts": $26,
-    "./routes/api/hosts/[hostId]/breaches.ts": $27,
-    "./routes/api/hosts/[hostId]/history.ts": $28,
-    "./routes/api/hosts/[hostId]/index.ts": $29,
-    "./routes/api/hosts/[hostId]/keys/index.ts": $30,
-    "./routes/api/hosts/[hostId]/keys/verify.ts": $31,
-    "./routes/api/hosts/[hostId]/status.ts": $32,
-    "./routes/api/hosts/[hostId]/timeline.ts": $33,
-    "./routes/api/hosts/index.ts": $34,
-    "./routes/api/orgs/index.ts": $35,
-    "./routes/api/orgs/invitations/[invitationId].ts": $36,
-    "./routes/api/orgs/invitations/accept.ts": $37,
-    "./routes/api/orgs/invitations/index.ts": $38,
-    "./routes/api/orgs/members/[userId].ts": $39,
-    "./routes/api/orgs/members/index.ts": $40,
-    "./routes/api/orgs/settings.ts": $41,
-    "./routes/api/orgs/switch.ts": $42,
-    "./routes/api/status.ts": $43,
-    "./routes/api/timeline.ts": $44,
-    "./routes/audit.tsx": $45,
-    "./routes/breaches/[breachId].tsx": $46,
-    "./routes/breaches/index.tsx": $47,
-    "./routes/dev/islands.tsx": $48,
-    "./routes/healthz.ts": $49,
-    "./routes/hosts/[hostId].tsx": $50,
-    "./routes/hosts/index.tsx": $51,
-    "./routes/hosts/new.tsx": $52,
-    "./routes/index.tsx": $53,
-    "./routes/invite.tsx": $54,
-    "./routes/org/leave.ts": $55,
-    "./routes/org/members.tsx": $56,
-    "./routes/org/switch.ts": $57,
-    "./routes/readyz.ts": $58,
-    "./routes/reset/confirm.tsx": $59,
-    "./routes/reset/index.tsx": $60,
-    "./routes/setup.tsx": $61,
-    "./routes/sign-in/index.tsx": $62,
-    "./routes/sign-in/link.tsx": $63,
-    "./routes/sign-out.ts": $64,
-    "./routes/timeline.tsx": $65,
+    "./routes/api/agent/jobs/[jti]/result.ts": $7,
+    "./routes/api/agent/jobs/index.ts": $8,
+    "./routes/api/audit/export.ts": $9,
+    "./routes/api/audit/index.ts": $10,
+    "./routes/api/auth/magic-link/index.ts": $11,
+    "./routes/api/auth/magic-link/verify.ts": $12,
+    "./routes/api/auth/me.ts": $13,
+    "./routes/api/auth/mfa.ts": $14,
+    "./routes/api/auth/password.ts": $15,
+    "./routes/api/auth/reset/confirm.ts": $16,
+    "./routes/api/auth/reset/index.ts": $17,
+    "./routes/api/auth/sessions/[sessionId].ts": $18,
+    "./routes/api/auth/sessions/index.ts": $19,
+    "./routes/api/auth/sign-in.ts": $20,
+    "./routes/api/auth/sign-out-everywhere.ts": $21,
+    "./routes/api/auth/sign-out.ts": $22,
+    "./routes/api/auth/totp/disable.ts": $23,
+    "./routes/api/auth/totp/enrol.ts": $24,
+    "./routes/api/auth/totp/recovery-codes.ts": $25,
+    "./routes/api/auth/totp/verify.ts": $26,
+    "./routes/api/breaches/[breachId].ts": $27,
+    "./routes/api/breaches/index.ts": $28,
+    "./routes/api/escalation-policy.ts": $29,
+    "./routes/api/hosts/[hostId]/breaches.ts": $30,
+    "./routes/api/hosts/[hostId]/history.ts": $31,
+    "./routes/api/hosts/[hostId]/index.ts": $32,
+    "./routes/api/hosts/[hostId]/keys/index.ts": $33,
+    "./routes/api/hosts/[hostId]/keys/verify.ts": $34,
+    "./routes/api/hosts/[hostId]/runs.ts": $35,
+    "./routes/api/hosts/[hostId]/status.ts": $36,
+    "./routes/api/hosts/[hostId]/timeline.ts": $37,
+    "./routes/api/hosts/index.ts": $38,
+    "./routes/api/incidents/[incidentId]/index.ts": $39,
+    "./routes/api/incidents/[incidentId]/postmortem.ts": $40,
+    "./routes/api/incidents/index.ts": $41,
+    "./routes/api/notify/endpoints/[endpointId]/deliveries.ts": $42,
+    "./routes/api/notify/endpoints/[endpointId]/index.ts": $43,
+    "./routes/api/notify/endpoints/[endpointId]/rotate-secret.ts": $44,
+    "./routes/api/notify/endpoints/index.ts": $45,
+    "./routes/api/notify/settings.ts": $46,
+    "./routes/api/notify/test.ts": $47,
+    "./routes/api/ops/incident-workflow.ts": $48,
+    "./routes/api/ops/incidents/escalate.ts": $49,
+    "./routes/api/ops/job-signing-key.ts": $50,
+    "./routes/api/ops/remediate-drain.ts": $51,
+    "./routes/api/ops/remediate-policy.ts": $52,
+    "./routes/api/ops/remediate-queue.ts": $53,
+    "./routes/api/ops/remediate-replay.ts": $54,
+    "./routes/api/ops/report-now.ts": $55,
+    "./routes/api/ops/test-email.ts": $56,
+    "./routes/api/orgs/index.ts": $57,
+    "./routes/api/orgs/invitations/[invitationId].ts": $58,
+    "./routes/api/orgs/invitations/accept.ts": $59,
+    "./routes/api/orgs/invitations/index.ts": $60,
+    "./routes/api/orgs/members/[userId].ts": $61,
+    "./routes/api/orgs/members/index.ts": $62,
+    "./routes/api/orgs/report-settings.ts": $63,
+    "./routes/api/orgs/settings.ts": $64,
+    "./routes/api/orgs/switch.ts": $65,
+    "./routes/api/remediate/[runId].ts": $66,
+    "./routes/api/remediate/index.ts": $67,
+    "./routes/api/status.ts": $68,
+    "./routes/api/timeline.ts": $69,
+    "./routes/audit.tsx": $70,
+    "./routes/breaches/[breachId].tsx": $71,
+    "./routes/breaches/index.tsx": $72,
+    "./routes/dev/islands.tsx": $73,
+    "./routes/escalation.tsx": $74,
+    "./routes/healthz.ts": $75,
+    "./routes/hosts/[hostId].tsx": $76,
+    "./routes/hosts/[hostId]/remediate.tsx": $77,
+    "./routes/hosts/index.tsx": $78,
+    "./routes/hosts/new.tsx": $79,
+    "./routes/incidents/[incidentId].tsx": $80,
+    "./routes/incidents/index.tsx": $81,
+    "./routes/index.tsx": $82,
+    "./routes/invite.tsx": $83,
+    "./routes/notifications/[endpointId].tsx": $84,
+    "./routes/notifications/index.tsx": $85,
+    "./routes/org/leave.ts": $86,
+    "./routes/org/members.tsx": $87,
+    "./routes/org/settings.tsx": $88,
+    "./routes/org/switch.ts": $89,
+    "./routes/readyz.ts": $90,
+    "./routes/remediation/[runId].tsx": $91,
+    "./routes/remediation/index.tsx": $92,
+    "./routes/remediation/policy.tsx": $93,
+    "./routes/reports.tsx": $94,
+    "./routes/reset/confirm.tsx": $95,
+    "./routes/reset/index.tsx": $96,
+    "./routes/setup.tsx": $97,
+    "./routes/sign-in/index.tsx": $98,
+    "./routes/sign-in/link.tsx": $99,
+    "./routes/sign-out.ts": $100,
+    "./routes/timeline.tsx": $101,
   },
   islands: {
     "./islands/RelativeTime.tsx": $$0,
-    "./islands/ThemeToggle.tsx": $$1,
-    "./islands/dev/Counter.tsx": $$2,
-    "./islands/dev/CounterPanel.tsx": $$3,
-    "./islands/dev/PropsEcho.tsx": $$4,
+    "./islands/RunLive.tsx": $$1,
+    "./islands/SubmitButton.tsx": $$2,
+    "./islands/ThemeToggle.tsx": $$3,
+    "./islands/dev/Counter.tsx": $$4,
+    "./islands/dev/CounterPanel.tsx": $$5,
+    "./islands/dev/PropsEcho.tsx": $$6,
   },
   baseUrl: import.meta.url,
 };

@@ -1,17 +1,9 @@
 import { Field, Hidden, SelectField } from "@/components/Field.tsx";
 import type { FieldErrors } from "@/lib/ui/forms.ts";
 import { HostGroupTagFields } from "./HostFields.tsx";
+import type { HostSettingsValues } from "@/lib/ui/host_settings.ts";
 
-/** The settings form's field values, as typed (or as stored). */
-export interface HostSettingsValues {
-  name: string;
-  group: string;
-  tags: string;
-  rolloutPriority: string;
-  paused: boolean;
-  disabled: boolean;
-  ingestMode: string;
-}
+export type { HostSettingsValues } from "@/lib/ui/host_settings.ts";
 
 function Check(props: { name: string; label: string; checked: boolean; hint: string }) {
   const id = `f-${props.name}`;
@@ -31,9 +23,16 @@ function Check(props: { name: string; label: string; checked: boolean; hint: str
   );
 }
 
-/** The admin-only settings form of the host page (intent `settings`). */
-export function HostSettingsForm(props: { values: HostSettingsValues; errors: FieldErrors }) {
+/**
+ * The admin-only settings form of the host page (intent `settings`). `heartbeatDefault` is the
+ * deployment's expected interval (minutes), shown as what an empty interval means.
+ */
+export function HostSettingsForm(
+  props: { values: HostSettingsValues; errors: FieldErrors; heartbeatDefault: number },
+) {
   const { values, errors } = props;
+  const intervalHint = "1 to 1440, for hosts that push less often. Empty: the default, " +
+    `${props.heartbeatDefault} minutes. Delayed, stale and missing scale with it.`;
   return (
     <form method="post" class="form" id="host-settings">
       <Hidden name="intent" value="settings" />
@@ -64,6 +63,15 @@ export function HostSettingsForm(props: { values: HostSettingsValues; errors: Fi
           ["bearer", "Bearer token (the vps-sentry agent as it ships)"],
           ["signed", "Signed only (the host runner; bearer pushes are refused)"],
         ]}
+      />
+      <Field
+        name="heartbeatExpectedMinutes"
+        label="Expected push interval (minutes)"
+        value={values.heartbeatExpectedMinutes}
+        error={errors.heartbeatExpectedMinutes}
+        inputmode="numeric"
+        maxLength={4}
+        hint={intervalHint}
       />
       <Check
         name="paused"

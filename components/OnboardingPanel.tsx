@@ -13,6 +13,35 @@ function Snippet(props: { id: string; title: string; text: string; hint?: string
   );
 }
 
+/** The host runner alternative: its enrollment token and install command (signed ingest). */
+function RunnerSnippet(props: { runner: NonNullable<Onboarding["runner"]> }) {
+  const r = props.runner;
+  return (
+    <section class="runner-onboarding" aria-labelledby="runner-title">
+      <h3 id="runner-title">Or: enroll the host runner (signed ingest)</h3>
+      <p>
+        Hosts that run the project's host runner sign every snapshot instead of sending a token.
+        Enrolling switches the host to signed ingest, so the agent's bearer push above stops being
+        accepted. The enrollment token works once, until{" "}
+        {r.expiresAt.replace("T", " ").slice(0, 16)}{" "}
+        UTC; after that, create a new one on the host page.
+      </p>
+      <dl class="facts">
+        <dt>Enrollment token</dt>
+        <dd>
+          <code id="runner-token" class="secret">{r.token}</code>
+        </dd>
+      </dl>
+      <Snippet
+        id="runner-command"
+        title="Install and enroll the runner"
+        hint="Run on the server as root, with the runner installed."
+        text={r.command}
+      />
+    </section>
+  );
+}
+
 /** A new host's onboarding material; the page that shows it is the only place it ever appears. */
 export function OnboardingPanel(
   props: { hostName: string; hostId: string; onboarding: Onboarding },
@@ -54,6 +83,7 @@ export function OnboardingPanel(
         text={o.pushCommand}
       />
       <Snippet id="verify-command" title="3. Check the key" text={o.verifyCommand} />
+      {o.runner && <RunnerSnippet runner={o.runner} />}
       <p>
         <a href={`/hosts/${props.hostId}`}>Open the host page</a>{" "}
         — it shows posture and findings after the first push.

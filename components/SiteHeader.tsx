@@ -21,8 +21,14 @@ export function navLinks(opts: { dev: boolean; role: Role | null; signedIn: bool
       { href: "/hosts", label: "Hosts" },
       { href: "/timeline", label: "Timeline" },
       { href: "/breaches", label: "Breaches" },
-      { href: "/org/members", label: "Members" },
+      { href: "/incidents", label: "Incidents" },
     );
+    if (roleAtLeast(opts.role, "ops")) links.push({ href: "/remediation", label: "Remediation" });
+    if (roleAtLeast(opts.role, "ops")) links.push({ href: "/reports", label: "Reports" });
+    links.push({ href: "/org/members", label: "Members" });
+    if (roleAtLeast(opts.role, "admin")) {
+      links.push({ href: "/notifications", label: "Notifications" });
+    }
     if (roleAtLeast(opts.role, "admin")) links.push({ href: "/audit", label: "Audit" });
   }
   links.push({ href: "/account", label: "Account" });

@@ -9,7 +9,9 @@
  *
  * Idempotent and safe with several instances: a transition is claimed with a KV versionstamp
  * check before its signal is written, so it is raised once however many sweeps race. The same
- * run also ends expired breach ignores (`expireIgnoredBreaches`). Records a `cron_runs` row.
+ * run also ends expired breach ignores (`expireIgnoredBreaches`) and raises signed-ingest
+ * sequence gaps still unexplained after 30 minutes to `high` (`escalateUnexplainedGaps`,
+ * agent-protocol §2.6). Records a `cron_runs` row.
  *
  * @module
  */
@@ -18,9 +20,12 @@ import { monotonicFactory } from "ulid";
 import { expireIgnoredBreaches } from "../lib/breaches/reconcile.ts";
 import { hostHeartbeatKey } from "../lib/db/kv.ts";
 import { recordCronRun } from "../lib/db/ledger/cron_runs.ts";
+import { escalateUnexplainedGaps } from "../lib/ingest/sequence.ts";
 import { type Host, listHosts } from "../lib/hosts/registry.ts";
 import type { Services } from "../lib/services.ts";
-import { heartbeatState, type HeartbeatStateName } from "../lib/signals/heartbeat.ts";
+import { hostHeartbeat } from "../lib/hosts/host_heartbeat.ts";
+import { hostSilentForIncidents } from "../lib/incidents/ingest_hook.ts";
+import type { HeartbeatStateName } from "../lib/signals/heartbeat.ts";
 import type { Severity } from "../lib/signals/types.ts";
 
 /** `Deno.cron` name (and `cron_runs.name`) of the sweep. */
@@ -52,6 +57,8 @@ export interface HeartbeatSweepResult {
   hosts: number;
   transitions: HeartbeatTransition[];
   expiredIgnores: number;
+  /** `snapshot_gap` signals raised to `high`: unexplained 30 min after recording (§2.6). */
+  gapsEscalated: number;
 }
 
 type SweepServices = Pick<Services, "ledger" | "kv" | "clock" | "log" | "config">;
@@ -92,7 +99,12 @@ function signalFor(
  */
 export async function runHeartbeatSweep(services: SweepServices): Promise<HeartbeatSweepResult> {
   const startedAt = services.clock.now();
-  const result: HeartbeatSweepResult = { hosts: 0, transitions: [], expiredIgnores: 0 };
+  const result: HeartbeatSweepResult = {
+    hosts: 0,
+    transitions: [],
+    expiredIgnores: 0,
+    gapsEscalated: 0,
+  };
   try {
     let afterOrg = "";
     while (true) {
@@ -113,6 +125,7 @@ export async function runHeartbeatSweep(services: SweepServices): Promise<Heartb
           if (hosts.length < HOSTS_PAGE) break;
           afterSlug = hosts[hosts.length - 1].slug;
         }
+        result.gapsEscalated += await escalateUnexplainedGaps(services.ledger, org.id, startedAt);
       }
       if (orgs.length < ORGS_PAGE) break;
       afterOrg = orgs[orgs.length - 1].id;
@@ -125,7 +138,8 @@ export async function runHeartbeatSweep(services: SweepServices): Promise<Heartb
       finishedAt: services.clock.now(),
       status: "ok",
       detail: `${result.hosts} hosts, ${result.transitions.length} transitions, ` +
-        `${raised} signals, ${result.expiredIgnores} ignores expired`,
+        `${raised} signals, ${result.expiredIgnores} ignores expired, ` +
+        `${result.gapsEscalated} sequence gaps escalated`,
     });
     return result;
   } catch (error) {
@@ -148,8 +162,8 @@ async function sweepHost(
 ): Promise<HeartbeatTransition | null> {
   const key = hostHeartbeatKey(host.orgId, host.id);
   const current = await services.kv.get<HeartbeatRecord>(key);
-  // Thresholds from HEARTBEAT_* (config), the same ones the console shows.
-  const hb = heartbeatState(host.lastSeenAt, now, services.config.heartbeat);
+  // Thresholds from HEARTBEAT_* (config) with the host's own interval, as the console shows them.
+  const hb = hostHeartbeat(host, now, services.config.heartbeat);
   const from = current.value?.state ?? null;
   if (from === hb.state) return null;
   const record: HeartbeatRecord = {
@@ -166,8 +180,9 @@ async function sweepHost(
     const detail = signal === "heartbeat_recovered"
       ? `The host is reporting again (${hb.label}).`
       : `No status push received: ${hb.label}. Last seen ${record.lastSeenAt ?? "never"}.`;
+    const signalId = nextId(now.getTime());
     await services.ledger.db.insertInto("signals").values({
-      id: nextId(now.getTime()),
+      id: signalId,
       org_id: host.orgId,
       host_id: host.id,
       snapshot_id: null,
@@ -183,6 +198,8 @@ async function sweepHost(
       created_at: now,
     }).execute();
     services.log.info("heartbeat transition", { hostId: host.id, from, to: hb.state, signal });
+    // A critical-priority host's silence opens (or joins) its incident; never fails the sweep.
+    if (signal === "host_silent") await hostSilentForIncidents(services, host, signalId, now);
   }
   return { orgId: host.orgId, hostId: host.id, from, to: hb.state, signal };
 }

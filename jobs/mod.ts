@@ -27,6 +27,16 @@ import {
 } from "./heartbeat_sweep.ts";
 import { createQueueDispatcher, type QueueHandlers } from "./queue.ts";
 import {
+  NOTIFY_REDRIVE_CRON,
+  NOTIFY_REDRIVE_SCHEDULE,
+  notifyQueueHandlers,
+  runNotifyRedrive,
+} from "./notify.ts";
+import { remediationQueueHandlers } from "./remediation.ts";
+import { incidentQueueHandlers } from "./incidents.ts";
+import { expireJobs, JOB_EXPIRY_CRON } from "../lib/remediation/job_store.ts";
+import { FLEET_REPORTS_CRON, FLEET_REPORTS_SCHEDULE, runScheduledReports } from "./reports.ts";
+import {
   runSnapshotRetention,
   SNAPSHOT_RETENTION_CRON,
   SNAPSHOT_RETENTION_SCHEDULE,
@@ -51,6 +61,9 @@ export interface RegisteredJobs {
 export function createQueueHandlers(services: Services): QueueHandlers {
   return {
     "scheduler.ping": handleSchedulerPing(services),
+    ...notifyQueueHandlers(services),
+    ...remediationQueueHandlers(services),
+    ...incidentQueueHandlers(services),
   };
 }
 
@@ -100,6 +113,27 @@ export function registerJobs(services: Services, signal: AbortSignal): Registere
       HEARTBEAT_SWEEP_SCHEDULE,
       { backoffSchedule: [5000, 20_000], signal },
       () => logFailure(services, HEARTBEAT_SWEEP_CRON, () => runHeartbeatSweep(services)),
+    ),
+    // Notifications: re-send attempts whose queue message was lost, flush overdue digests.
+    Deno.cron(
+      NOTIFY_REDRIVE_CRON,
+      NOTIFY_REDRIVE_SCHEDULE,
+      { backoffSchedule: [30_000, 120_000], signal },
+      () => logFailure(services, NOTIFY_REDRIVE_CRON, () => runNotifyRedrive(services)),
+    ),
+    // Job tokens past `exp` without a result: expired / outcome_unknown (agent-protocol §3.6).
+    Deno.cron(
+      JOB_EXPIRY_CRON,
+      "* * * * *",
+      { backoffSchedule: [5000, 20_000], signal },
+      () => logFailure(services, JOB_EXPIRY_CRON, () => expireJobs(services, services.clock.now())),
+    ),
+    // Scheduled fleet reports: each organization's due report, once per period.
+    Deno.cron(
+      FLEET_REPORTS_CRON,
+      FLEET_REPORTS_SCHEDULE,
+      { backoffSchedule: [60_000, 300_000], signal },
+      () => logFailure(services, FLEET_REPORTS_CRON, () => runScheduledReports(services)),
     ),
   ];
   const queue = services.kv.listenQueue(

@@ -26,8 +26,46 @@ export const SchedulerPingMessage = z.object({
   sentAt: z.iso.datetime(),
 });
 
+/** A remediation run timer or hand-off (`lib/remediation/queue_messages.ts`). */
+const runMessage = <T extends string>(type: T) =>
+  z.object({ type: z.literal(type), id: messageId, runId: z.string().min(1).max(64) });
+
+/** `notify.deliver`: one send attempt of a notification delivery (`lib/notify/pipeline.ts`). */
+export const NotifyDeliverMessage = z.object({
+  type: z.literal("notify.deliver"),
+  id: messageId,
+  deliveryId: z.string().min(1).max(64),
+  /** 1 for the first send; each retry is the next number. */
+  attempt: z.int().min(1).max(20),
+});
+
+/** `notify.digest`: flush an endpoint's batched low-severity events (`lib/notify/digest.ts`). */
+export const NotifyDigestMessage = z.object({
+  type: z.literal("notify.digest"),
+  id: messageId,
+  orgId: z.string().min(1).max(64),
+  endpointId: z.string().min(1).max(64),
+});
+
+/** `incident.escalate`: an incident's escalation timer for one step (`lib/incidents/timer.ts`). */
+export const IncidentEscalateMessage = z.object({
+  type: z.literal("incident.escalate"),
+  id: messageId,
+  incidentId: z.string().min(1).max(64),
+  step: z.int().min(0).max(1_000_000),
+});
+
 /** Every queue message, discriminated by `type`. Add new types here. */
-export const QueueMessage = z.discriminatedUnion("type", [SchedulerPingMessage]);
+export const QueueMessage = z.discriminatedUnion("type", [
+  SchedulerPingMessage,
+  IncidentEscalateMessage,
+  runMessage("remediation.dispatch"),
+  runMessage("remediation.expire"),
+  runMessage("remediation.confirm_deadline"),
+  runMessage("remediation.unban"),
+  NotifyDeliverMessage,
+  NotifyDigestMessage,
+]);
 
 /** A queue message. */
 export type QueueMessage = z.infer<typeof QueueMessage>;

@@ -42,6 +42,9 @@ export const ENV_VARS = [
   "HEARTBEAT_EXPECTED_MINUTES",
   "HEARTBEAT_STALE_MULTIPLIER",
   "HEARTBEAT_MISSING_MULTIPLIER",
+  "REMEDIATION_TOOL_PREFIX",
+  "NOTIFY_HTTP_TIMEOUT_MS",
+  "NOTIFY_ALLOW_PRIVATE_URLS",
 ] as const;
 
 /** Name of one variable in {@link ENV_VARS}. */
@@ -176,6 +179,15 @@ export const envSchema = z.object({
   HEARTBEAT_EXPECTED_MINUTES: integer(1, 1_440, "an integer 1-1440 (minutes between pushes)"),
   HEARTBEAT_STALE_MULTIPLIER: decimal(1, 1_000, "a number 1-1000 (e.g. 3)"),
   HEARTBEAT_MISSING_MULTIPLIER: decimal(1, 1_000, "a number 1-1000 (e.g. 12)"),
+  REMEDIATION_TOOL_PREFIX: z.string().refine(
+    (v) => v === "" || (/^(\/[A-Za-z0-9._-]+)+$/.test(v) && !/\/\.\.?(\/|$)/.test(v)),
+    expected('empty, or an absolute directory without "." or ".." segments, e.g. /opt/tools'),
+  ).optional(),
+  NOTIFY_HTTP_TIMEOUT_MS: integer(100, 60_000, "an integer 100-60000 (milliseconds)"),
+  NOTIFY_ALLOW_PRIVATE_URLS: z.string().refine(
+    (v) => v.toLowerCase() in BOOLEAN_WORDS,
+    expected("true|false (or 1|0, yes|no, on|off)"),
+  ).transform((v) => BOOLEAN_WORDS[v.toLowerCase()]).optional(),
 }).superRefine((env, ctx) => {
   if (env.APP_ENV === "production" && env.APP_SECRET === undefined) {
     ctx.addIssue({
@@ -227,6 +239,19 @@ export const envSchema = z.object({
       staleMultiplier: env.HEARTBEAT_STALE_MULTIPLIER ?? 3,
       missingMultiplier: env.HEARTBEAT_MISSING_MULTIPLIER ?? 12,
     },
+    /**
+     * Prepended to every catalog executable (`/usr/sbin/ufw` → `<prefix>/usr/sbin/ufw`) in plans
+     * and allow rules: for fleets whose tools live under another root, and for end-to-end tests
+     * that put recording programs there. Empty on a normal Debian/Ubuntu fleet.
+     */
+    remediationToolPrefix: env.REMEDIATION_TOOL_PREFIX ?? "",
+    /** How long one webhook/Slack/Discord send may take before it counts as failed (ms). */
+    notifyHttpTimeoutMs: env.NOTIFY_HTTP_TIMEOUT_MS ?? 10_000,
+    /**
+     * Whether notification URLs may point at loopback, private or link-local addresses
+     * (docs/notifications.md); default: allowed outside production, refused in production.
+     */
+    notifyAllowPrivateUrls: env.NOTIFY_ALLOW_PRIVATE_URLS ?? env.APP_ENV !== "production",
   };
 });
 

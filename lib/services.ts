@@ -65,7 +65,8 @@ export async function openServices(
   const kv = await openKv(config);
   let ledger: Ledger | undefined;
   try {
-    ledger = await openLedger(config.databaseUrl);
+    // A long-running process: WAL checkpoints of an SQLite file run off the commit path.
+    ledger = await openLedger(config.databaseUrl, { backgroundCheckpoints: true });
     if (migrate) {
       const results = await migrateToLatest(ledger);
       for (const r of results) {

@@ -16,6 +16,7 @@ import { routeGuard } from "./auth/guard.ts";
 import manifest from "../fresh.gen.ts";
 import freshConfig from "../fresh.config.ts";
 import type { Services } from "./services.ts";
+import { listenToJobOutcomes } from "./remediation/outcomes.ts";
 import type { State } from "./state.ts";
 
 /** The project root (where `routes/`, `islands/` and `static/` live). */
@@ -57,6 +58,7 @@ export function buildFor(mode: FreshMode): Promise<FreshBuild> {
 export function createWebApp(services: Services, build: FreshBuild): Hono {
   const { config } = services;
   assertEveryRouteHasPolicy(describeRoutes(manifest), ROUTE_POLICIES);
+  listenToJobOutcomes(); // runs follow their jobs' results (once per process)
   return createApp<State>(manifest, {
     basePath: freshConfig.basePath,
     middleware: [accessLog(services), ...(freshConfig.middleware ?? [])],

@@ -7,6 +7,9 @@
  * deduplicated) at the same concurrency from this process. Prints snapshots/s, p50/p99 latency
  * and the server's peak RSS for both, and the ratio. Bounded: N requests per server, loopback
  * only, 60 s start-up limit.
+ *
+ * `BENCH_CPU_PROF_DIR=<dir>` runs the app with `--cpu-prof` and writes its `.cpuprofile` there
+ * (on exit); aggregate it with `scripts/profile_ingest.ts --cpuprofile <dir>`.
  */
 import { parseArgs } from "node:util";
 
@@ -29,6 +32,12 @@ function freePort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
+}
+
+/** `--cpu-prof` flags for the app when `BENCH_CPU_PROF_DIR` is set. */
+function cpuProfArgs(): string[] {
+  const dir = Deno.env.get("BENCH_CPU_PROF_DIR");
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
 }
 
 async function waitReady(url: string) {
@@ -157,7 +166,7 @@ try {
   }
   const appPort = freePort();
   const app = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+    args: ["run", "-A", ...cpuProfArgs(), "main.ts"],
     cwd: root,
     env: { ...env, PORT: String(appPort) },
     stdout: "null",

@@ -19,6 +19,8 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   // Every member may leave (the last owner is refused by the repository).
   "./routes/org/leave.ts": { POST: role("viewer") },
   "./routes/org/switch.ts": SIGNED_IN,
+  // Retention decides how long evidence exists: admins read it, owners change it.
+  "./routes/org/settings.tsx": { GET: role("admin"), POST: role("owner") },
   "./routes/audit.tsx": role("admin"),
   // Fleet UI: every member reads; adding hosts, key actions and deletion are for admins.
   "./routes/hosts/index.tsx": role("viewer"),
@@ -28,6 +30,13 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "./routes/timeline.tsx": role("viewer"),
   "./routes/breaches/index.tsx": role("viewer"),
   "./routes/breaches/[breachId].tsx": { GET: role("viewer"), POST: role("ops") },
+  // Remediation console: anyone who sees a host previews plans; dry-run and execute are for ops
+  // (the backend checks again and audits). A run's page is for members, its decisions for ops;
+  // the queue is for ops; the kill switch and policy are changed by admins.
+  "./routes/hosts/[hostId]/remediate.tsx": { GET: role("viewer"), POST: role("ops") },
+  "./routes/remediation/[runId].tsx": { GET: role("viewer"), POST: role("ops") },
+  "./routes/remediation/index.tsx": role("ops"),
+  "./routes/remediation/policy.tsx": { GET: role("ops"), POST: role("admin") },
 
   // Signed-out pages: setup is 404 once any operator exists; sign-in throttles and audits.
   "./routes/setup.tsx": PUBLIC,
@@ -68,7 +77,8 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "./routes/api/orgs/invitations/accept.ts": SIGNED_IN,
 
   // Hosts: the registry is for members; changes and keys are for admins. Host endpoints are
-  // authenticated by the host's own key (agent-protocol Part 4), checked in the handler.
+  // authenticated by the host's own key (agent-protocol Part 4) or, for status and history, also
+  // by its runner's signature (§2.4), checked in the handler.
   "./routes/api/status.ts": role("viewer"),
   "./routes/api/hosts/index.ts": { GET: role("viewer"), POST: role("admin") },
   "./routes/api/hosts/[hostId]/index.ts": {
@@ -86,6 +96,21 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   // Runner enrollment: the one-time enrollment token plus a proof-of-possession signature,
   // checked in the handler (agent-protocol §2.2).
   "./routes/api/agent/enroll.ts": { POST: HOST_KEY("enroll") },
+  // Remediation: anyone who sees a host may plan; dry-run and execute need ops (checked in the
+  // handler, audited); the queue is for ops; the policy (kill switch) is changed by admins.
+  "./routes/api/remediate/index.ts": { POST: role("viewer") },
+  "./routes/api/remediate/[runId].ts": { GET: role("viewer") },
+  "./routes/api/hosts/[hostId]/runs.ts": { GET: role("viewer") },
+  "./routes/api/ops/remediate-queue.ts": { GET: role("ops"), POST: role("ops") },
+  "./routes/api/ops/remediate-drain.ts": { POST: role("ops") },
+  "./routes/api/ops/remediate-replay.ts": { POST: role("ops") },
+  "./routes/api/ops/remediate-policy.ts": { GET: role("ops"), PUT: role("admin") },
+  // Job-signing key: admins see which keys runners trust; rotating it is for owners.
+  "./routes/api/ops/job-signing-key.ts": { GET: role("admin"), POST: role("owner") },
+  // The job channel: signed runner requests with the route's scope, checked in the handler
+  // (agent-protocol §3.1, §3.6).
+  "./routes/api/agent/jobs/index.ts": { GET: HOST_KEY("host.jobs.pull") },
+  "./routes/api/agent/jobs/[jti]/result.ts": { POST: HOST_KEY("host.jobs.report") },
 
   // Timeline and breach ledger: members read; ops and above act on breaches (audited).
   "./routes/api/timeline.ts": role("viewer"),
@@ -93,6 +118,45 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "./routes/api/hosts/[hostId]/breaches.ts": { GET: role("viewer"), POST: role("ops") },
   "./routes/api/breaches/index.ts": role("viewer"),
   "./routes/api/breaches/[breachId].ts": role("viewer"),
+
+  // Notifications: ops read endpoints, settings and delivery logs; admins change them and send
+  // tests (a test reaches outside); ops may send themselves a test e-mail (rate limited).
+  "./routes/api/notify/endpoints/index.ts": { GET: role("ops"), POST: role("admin") },
+  "./routes/api/notify/endpoints/[endpointId]/index.ts": {
+    GET: role("ops"),
+    PATCH: role("admin"),
+    DELETE: role("admin"),
+  },
+  "./routes/api/notify/endpoints/[endpointId]/rotate-secret.ts": { POST: role("admin") },
+  "./routes/api/notify/endpoints/[endpointId]/deliveries.ts": { GET: role("ops") },
+  "./routes/api/notify/test.ts": { POST: role("admin") },
+  "./routes/api/notify/settings.ts": { GET: role("ops"), PUT: role("admin") },
+  "./routes/api/ops/test-email.ts": { POST: role("ops") },
+  "./routes/notifications/index.tsx": { GET: role("ops"), POST: role("admin") },
+  "./routes/notifications/[endpointId].tsx": { GET: role("ops"), POST: role("admin") },
+
+  // Fleet reports: ops preview and send now; admins change the schedule (the page's settings
+  // form is checked for admin in its handler, its "send now" form is for ops).
+  "./routes/api/ops/report-now.ts": { GET: role("ops"), POST: role("ops") },
+  "./routes/api/orgs/report-settings.ts": { GET: role("ops"), PATCH: role("admin") },
+  "./routes/reports.tsx": { GET: role("ops"), POST: role("ops") },
+
+  // Incidents: members read; ops and above act (transitions, assignment, notes, links,
+  // workflows, postmortems, escalation by hand), all audited. Ops read the escalation policy
+  // (who gets paged); admins change it.
+  "./routes/api/incidents/index.ts": { GET: role("viewer"), POST: role("ops") },
+  "./routes/api/incidents/[incidentId]/index.ts": { GET: role("viewer"), POST: role("ops") },
+  "./routes/api/incidents/[incidentId]/postmortem.ts": {
+    GET: role("viewer"),
+    PUT: role("ops"),
+    POST: role("ops"),
+  },
+  "./routes/api/ops/incidents/escalate.ts": { POST: role("ops") },
+  "./routes/api/ops/incident-workflow.ts": { GET: role("ops"), POST: role("ops") },
+  "./routes/api/escalation-policy.ts": { GET: role("ops"), PUT: role("admin") },
+  "./routes/incidents/index.tsx": { GET: role("viewer"), POST: role("ops") },
+  "./routes/incidents/[incidentId].tsx": { GET: role("viewer"), POST: role("ops") },
+  "./routes/escalation.tsx": { GET: role("ops"), POST: role("admin") },
 
   // Audit trail: admins and owners.
   "./routes/api/audit/index.ts": role("admin"),

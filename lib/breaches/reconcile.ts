@@ -22,7 +22,11 @@
  * @module
  */
 
+import type { Selectable } from "kysely";
+import { prepared, preparedList } from "../db/ledger/prepared.ts";
+import type { BreachesTable } from "../db/ledger/schema.ts";
 import { type LedgerTx, writeTransaction } from "../db/ledger/transaction.ts";
+import { toDateOrNull } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
 import { severityRank, type Signal } from "../signals/types.ts";
 import {
@@ -69,6 +73,11 @@ export interface ReconcileInput {
   ts: Date;
   /** Wall-clock time (events, ignore expiry). */
   now: Date;
+  /**
+   * The caller's transaction has already locked the host row and proved it is in `orgId`
+   * (the ingest store updates it first): skip the lock query.
+   */
+  hostLocked?: boolean;
 }
 
 const change = (b: Pick<Breach, "id" | "fingerprint" | "code" | "severity" | "title">) => ({
@@ -105,6 +114,10 @@ function findingColumns(s: Signal) {
 /**
  * Reconciles the host's breaches with one stored snapshot's signals.
  *
+ * Per push this reads the host's candidate breaches with one statement and, in the common case
+ * (the same findings as last time), writes them with one more: open breaches whose finding did
+ * not change only get `last_seen_at`/`checked_at` moved, in one `update … where id in (…)`.
+ *
  * @example
  * ```ts
  * const { opened, reopened, fixed } = await reconcileBreaches(ledger, {
@@ -121,10 +134,14 @@ export function reconcileBreaches(
   const actor = SYSTEM_ACTOR;
   const snapshotId = input.snapshotId;
   return writeTransaction(ledger, async (tx) => {
-    await lockHost(tx, orgId, hostId);
+    if (!input.hostLocked) await lockHost(tx, orgId, hostId);
     const result: ReconcileResult = { opened: [], reopened: [], fixed: [] };
     const rows = await loadCandidates(tx, hostId, [...promoted.keys()]);
     const byFp = new Map(rows.map((b) => [b.fingerprint, b]));
+    /** Unchanged findings still shown: only their times move (one statement for all). */
+    const seenAgain: string[] = [];
+    /** Ignored breaches a snapshot no longer shows: only `checked_at` moves. */
+    const checkedOnly: string[] = [];
 
     for (const [fp, signal] of promoted) {
       const breach = byFp.get(fp);
@@ -158,15 +175,12 @@ export function reconcileBreaches(
       }
       // An older snapshot than the one that last decided this breach changes nothing.
       if (breach.checkedAt !== null && ts.getTime() <= breach.checkedAt.getTime()) continue;
-      const seen = {
-        ...finding,
-        last_seen_at: ts,
-        checked_at: ts,
-      };
       const expired = breach.state === "ignored" && breach.ignoredUntil !== null &&
         breach.ignoredUntil.getTime() <= now.getTime();
       if (breach.state === "open" || (breach.state === "ignored" && !expired)) {
-        await tx.db.updateTable("breaches").set(seen).where("id", "=", breach.id).execute();
+        // Title, detail and evidence follow the newest signal; written only when they changed.
+        if (sameFinding(breach, finding)) seenAgain.push(breach.id);
+        else await refreshFinding(tx, { ...finding, ts, id: breach.id });
         continue;
       }
       const flapped = breach.state === "fixed" && breach.checkedAt !== null &&
@@ -201,8 +215,7 @@ export function reconcileBreaches(
       const expired = breach.ignoredUntil !== null &&
         breach.ignoredUntil.getTime() <= now.getTime();
       if (breach.state === "ignored" && !expired) {
-        await tx.db.updateTable("breaches").set({ checked_at: ts }).where("id", "=", breach.id)
-          .execute();
+        checkedOnly.push(breach.id);
         continue;
       }
       await changeState(tx, breach, {
@@ -215,9 +228,104 @@ export function reconcileBreaches(
       });
       result.fixed.push(change(breach));
     }
+    if (seenAgain.length > 0) await markSeen(tx, { ts }, seenAgain);
+    if (checkedOnly.length > 0) await markChecked(tx, { ts }, checkedOnly);
     return result;
   });
 }
+
+/** What reconciliation reads of a breach (no JSON parsing of the evidence). */
+type Candidate =
+  & Pick<
+    Breach,
+    "id" | "orgId" | "fingerprint" | "code" | "severity" | "title" | "detail" | "state"
+  >
+  & Pick<Breach, "checkedAt" | "ignoredUntil" | "reopenCount">
+  & { evidenceText: string | null };
+
+const CANDIDATE_COLUMNS = [
+  "id",
+  "org_id",
+  "fingerprint",
+  "code",
+  "severity",
+  "title",
+  "detail",
+  "evidence",
+  "state",
+  "checked_at",
+  "ignored_until",
+  "reopen_count",
+] as const;
+type CandidateRow = Pick<Selectable<BreachesTable>, typeof CANDIDATE_COLUMNS[number]>;
+
+function toCandidate(row: CandidateRow): Candidate {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    fingerprint: row.fingerprint,
+    code: row.code,
+    severity: row.severity,
+    title: row.title,
+    detail: row.detail,
+    evidenceText: row.evidence,
+    state: row.state,
+    checkedAt: toDateOrNull(row.checked_at),
+    ignoredUntil: toDateOrNull(row.ignored_until),
+    reopenCount: Number(row.reopen_count),
+  };
+}
+
+function sameFinding(breach: Candidate, finding: ReturnType<typeof findingColumns>): boolean {
+  return breach.code === finding.code && breach.severity === finding.severity &&
+    breach.title === finding.title && breach.detail === finding.detail &&
+    breach.evidenceText === finding.evidence;
+}
+
+// Statements of every push, compiled once per dialect (see prepared.ts).
+/** Fingerprints up to this many are looked up in the same statement as the unfixed breaches. */
+const COMBINED_MAX = 32;
+const unfixedBreaches = prepared<{ hostId: string }, CandidateRow>((db, p) =>
+  db.selectFrom("breaches").select(CANDIDATE_COLUMNS)
+    .where("host_id", "=", p("hostId")).where("state", "!=", "fixed")
+);
+const candidateBreaches = preparedList<{ hostId: string }, CandidateRow>(
+  COMBINED_MAX,
+  (db, p, fps) =>
+    db.selectFrom("breaches").select(CANDIDATE_COLUMNS).where("host_id", "=", p("hostId"))
+      .where((eb) => eb.or([eb("state", "!=", "fixed"), eb("fingerprint", "in", fps)])),
+);
+const fixedBreaches = preparedList<{ hostId: string }, CandidateRow>(
+  FP_BATCH,
+  (db, p, fps) =>
+    db.selectFrom("breaches").select(CANDIDATE_COLUMNS).where("host_id", "=", p("hostId"))
+      .where("state", "=", "fixed").where("fingerprint", "in", fps),
+);
+const refreshFinding = prepared<
+  ReturnType<typeof findingColumns> & { ts: Date; id: string },
+  never
+>(
+  (db, p) =>
+    db.updateTable("breaches").set({
+      code: p("code"),
+      severity: p("severity"),
+      title: p("title"),
+      detail: p("detail"),
+      evidence: p("evidence"),
+      last_seen_at: p("ts"),
+      checked_at: p("ts"),
+    }).where("id", "=", p("id")),
+);
+const markSeen = preparedList<{ ts: Date }, never>(
+  FP_BATCH,
+  (db, p, ids) =>
+    db.updateTable("breaches").set({ last_seen_at: p("ts"), checked_at: p("ts") })
+      .where("id", "in", ids),
+);
+const markChecked = preparedList<{ ts: Date }, never>(
+  FP_BATCH,
+  (db, p, ids) => db.updateTable("breaches").set({ checked_at: p("ts") }).where("id", "in", ids),
+);
 
 /** Locks the host row for the transaction (Postgres); 404 when it is gone. */
 async function lockHost(tx: LedgerTx, orgId: string, hostId: string): Promise<void> {
@@ -234,17 +342,13 @@ async function loadCandidates(
   tx: LedgerTx,
   hostId: string,
   fingerprints: string[],
-): Promise<Breach[]> {
-  const rows = await tx.db.selectFrom("breaches").selectAll()
-    .where("host_id", "=", hostId).where("state", "!=", "fixed").execute();
-  for (let i = 0; i < fingerprints.length; i += FP_BATCH) {
-    rows.push(
-      ...await tx.db.selectFrom("breaches").selectAll()
-        .where("host_id", "=", hostId).where("state", "=", "fixed")
-        .where("fingerprint", "in", fingerprints.slice(i, i + FP_BATCH)).execute(),
-    );
+): Promise<Candidate[]> {
+  if (fingerprints.length > 0 && fingerprints.length <= COMBINED_MAX) {
+    return (await candidateBreaches(tx, { hostId }, fingerprints)).map(toCandidate);
   }
-  return rows.map(toBreach);
+  const rows = (await unfixedBreaches(tx, { hostId })).rows;
+  if (fingerprints.length > 0) rows.push(...await fixedBreaches(tx, { hostId }, fingerprints));
+  return rows.map(toCandidate);
 }
 
 /**

@@ -277,3 +277,43 @@ export function rateLimitKey(bucket: string, windowStartMs: number): Deno.KvKey 
 export function agentNonceKey(orgId: string, keyId: string, nonce: string): Deno.KvKey {
   return ["agent_nonces", orgId, keyId, nonce];
 }
+
+/**
+ * Bumped whenever a host's deliverable jobs or confirmations change (a job created, a rollback
+ * released, a job cancelled or confirmed), so a long poll of `GET /api/agent/jobs` waiting in
+ * `kv.watch` wakes up (agent-protocol §3.1).
+ *
+ * @example
+ * ```ts
+ * agentJobsChangedKey("o_1", "h_1"); // ["agent_jobs_changed", "o_1", "h_1"]
+ * ```
+ */
+export function agentJobsChangedKey(orgId: string, hostId: string): Deno.KvKey {
+  return ["agent_jobs_changed", orgId, hostId];
+}
+
+/**
+ * The dedupe marker of one notification (`lib/notify/notify.ts`): by organization and SHA-256
+ * hex of the dedupe key; the value holds when the window ends.
+ *
+ * @example
+ * ```ts
+ * notifyDedupeKey("o_1", "9f86d0…"); // ["notify_dedupe", "o_1", "9f86d0…"]
+ * ```
+ */
+export function notifyDedupeKey(orgId: string, keyHash: string): Deno.KvKey {
+  return ["notify_dedupe", orgId, keyHash];
+}
+
+/**
+ * Set while a digest flush of one endpoint is scheduled (`lib/notify/digest.ts`), so a burst of
+ * low-severity events schedules one flush message, not one each.
+ *
+ * @example
+ * ```ts
+ * notifyDigestFlushKey("ne_01JDX…"); // ["notify_digest_flush", "ne_01JDX…"]
+ * ```
+ */
+export function notifyDigestFlushKey(endpointId: string): Deno.KvKey {
+  return ["notify_digest_flush", endpointId];
+}

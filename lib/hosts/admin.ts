@@ -25,8 +25,9 @@ import { runnerInstallCommand } from "./enroll.ts";
 import type { Host } from "./host.ts";
 import type { HostKey } from "./host_key.ts";
 import { type Onboarding, onboardingFor } from "./onboarding.ts";
+import { getActiveJobSigningKey } from "../remediation/job_keys.ts";
 import { deleteHostState, latestHostState } from "../ingest/store.ts";
-import { heartbeatState } from "../signals/heartbeat.ts";
+import { hostHeartbeat } from "./host_heartbeat.ts";
 import { computePosture } from "../signals/posture.ts";
 import type { Signal } from "../signals/types.ts";
 
@@ -37,7 +38,17 @@ export async function hostOr404(services: Services, orgId: string, hostId: strin
   return host;
 }
 
-/** Creates a host and its first API key; the token appears only in this answer. */
+/**
+ * Creates a host with its first API key (for the vps-sentry agent) and a single-use enrollment
+ * token for the host runner (agent-protocol §4.6, default 24 h); both tokens appear only in
+ * this answer, in `onboarding`. Audited as `host.create`, naming both keys.
+ *
+ * @example
+ * ```ts
+ * const { host, onboarding } = await createHostWithKey(services, auth, { name: "web 1" }, client);
+ * onboarding.pushCommand; onboarding.runner?.command;
+ * ```
+ */
 export async function createHostWithKey(
   services: Services,
   auth: AuthState,
@@ -46,7 +57,7 @@ export async function createHostWithKey(
 ): Promise<{ host: Host; key: HostKey; onboarding: Onboarding }> {
   const { org } = actingOperator(auth);
   const now = services.clock.now();
-  const { host, key, token } = await writeTransaction(services.ledger, async (tx) => {
+  const { host, key, token, enroll } = await writeTransaction(services.ledger, async (tx) => {
     const host = await createHost(tx, org.id, input, { now });
     const { key, token } = await createHostKey(tx, {
       orgId: org.id,
@@ -54,18 +65,44 @@ export async function createHostWithKey(
       label: "agent",
       now,
     });
-    return { host, key, token };
+    const enroll = await createHostKey(tx, {
+      orgId: org.id,
+      hostId: host.id,
+      kind: "enroll",
+      label: "runner enrollment",
+      now,
+    });
+    return { host, key, token, enroll };
   });
   await auditOperatorChange(services, client, auth, {
     action: "host.create",
-    summary: `host ${host.name} (${host.slug}) created with key ${key.prefix}`,
+    summary: `host ${host.name} (${host.slug}) created with key ${key.prefix} and runner ` +
+      `enrollment token ${enroll.key.prefix}`,
     target: { type: "host", id: host.id },
-    details: { slug: host.slug, group: host.group, tags: host.tags, keyId: key.id },
+    details: {
+      slug: host.slug,
+      group: host.group,
+      tags: host.tags,
+      keyId: key.id,
+      enrollmentKeyId: enroll.key.id,
+      enrollmentExpiresAt: enroll.key.expiresAt?.toISOString() ?? null,
+    },
   });
   return {
     host,
     key,
-    onboarding: onboardingFor({ appUrl: services.config.appUrl, hostId: host.id, token }),
+    onboarding: onboardingFor({
+      appUrl: services.config.appUrl,
+      hostId: host.id,
+      token,
+      runner: {
+        token: enroll.token,
+        expiresAt: enroll.key.expiresAt!,
+        baseUrl: services.config.publicOrigin,
+        // Pinned out of band: a runner refuses an enrollment answer naming another job key.
+        jobKeyId: (await getActiveJobSigningKey(services)).kid,
+      },
+    }),
   };
 }
 
@@ -307,13 +344,14 @@ export async function hostKeyAction(
 }
 
 /**
- * What the console shows about a host: registry fields, heartbeat (computed now), the latest
- * snapshot's counts and signals, and the posture they give.
+ * What the console shows about a host: registry fields, heartbeat (computed now, by the host's
+ * own interval when it has one), the latest snapshot's counts and signals, and the posture they
+ * give.
  */
 export async function hostView(services: Services, host: Host) {
   const now = services.clock.now();
   const state = await latestHostState(services.kv, host.orgId, host.id);
-  const heartbeat = heartbeatState(host.lastSeenAt, now, services.config.heartbeat);
+  const heartbeat = hostHeartbeat(host, now, services.config.heartbeat);
   const signals: Signal[] = (state?.signals.items ?? []).flatMap((item) =>
     Array.from({ length: Math.min(item.count, 20) }, () => ({
       code: item.code,

@@ -7,7 +7,10 @@
  * @module
  */
 
+import type { Selectable } from "kysely";
 import type { Ledger } from "../db/ledger/mod.ts";
+import { prepared } from "../db/ledger/prepared.ts";
+import type { HostKeysTable } from "../db/ledger/schema.ts";
 import { HttpError } from "../fresh/errors.ts";
 import { HOST_ID_PATTERN } from "./host.ts";
 import { type HostKey, toHostKey } from "./host_key.ts";
@@ -50,6 +53,11 @@ const invalidToken = () =>
       "configured on the host.",
   );
 
+/** Every request with a bearer key runs this: compiled once per dialect (see prepared.ts). */
+const keyByTokenHash = prepared<{ hash: string }, Selectable<HostKeysTable>>((db, p) =>
+  db.selectFrom("host_keys").selectAll().where("token_hash", "=", p("hash"))
+);
+
 /**
  * The key a token belongs to, or null when the token is malformed (no lookup then) or unknown.
  * Any kind: callers decide which kinds they accept (bearer routes: `api`; enroll: `enroll`).
@@ -66,8 +74,7 @@ export async function lookupHostToken(
 ): Promise<HostKey | null> {
   if (parseHostToken(token) === null) return null;
   const hash = await hashHostToken(token);
-  const row = await ledger.db.selectFrom("host_keys").selectAll().where("token_hash", "=", hash)
-    .executeTakeFirst();
+  const row = (await keyByTokenHash(ledger, { hash })).rows[0];
   // The index found it; compare again in constant time in case a collation ever matched loosely.
   if (!row || row.token_hash === null || !sameHash(row.token_hash, hash)) return null;
   return toHostKey(row);

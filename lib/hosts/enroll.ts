@@ -24,16 +24,17 @@ import {
   verifyEd25519,
 } from "../ingest/signed.ts";
 import { lastAcceptedSeq } from "../ingest/sequence.ts";
+import { getActiveJobSigningKey } from "../remediation/job_keys.ts";
+import type { JobSigningPublicJwk } from "../remediation/job_token.ts";
 import type { Services } from "../services.ts";
 import { lookupHostToken } from "./bearer.ts";
+import { hostHeartbeatOptions } from "./host_heartbeat.ts";
 import { bearerToken, type HostScope, keyState } from "./key_format.ts";
 import { getHostAnyOrg, type Host } from "./registry.ts";
 import { type Ed25519PublicJwk, findRunnerKey } from "./runner_keys.ts";
 
 /** Largest enroll body (§2.4 check 8). */
 export const MAX_ENROLL_BYTES = 16 * 1024;
-/** How often the control plane expects a snapshot (Part 5). */
-export const EXPECTED_INTERVAL_SEC = 300;
 /** `revoked_reason` of a consumed enrollment token: `consumed_by:<keyId>`. */
 const CONSUMED = "consumed_by:";
 
@@ -55,8 +56,8 @@ export interface EnrollResponse {
   keyId: string;
   scopes: HostScope[];
   issuer: string;
-  /** Null until the job channel (Part 3) has a signing key. */
-  jobSigningKey: Record<string, string> | null;
+  /** The active job-signing key (Part 3), which the runner pins. */
+  jobSigningKey: JobSigningPublicJwk;
   nextSeq: number;
   serverTime: number;
   heartbeat: { expectedIntervalSec: number };
@@ -225,10 +226,15 @@ export async function enrollRunner(
     keyId,
     scopes,
     issuer: services.config.publicOrigin,
-    jobSigningKey: null,
+    jobSigningKey: (await getActiveJobSigningKey(services)).publicJwk,
     nextSeq: ((await lastAcceptedSeq(services.ledger, host.id)) ?? 0) + 1,
     serverTime: Math.floor(now.getTime() / 1000),
-    heartbeat: { expectedIntervalSec: EXPECTED_INTERVAL_SEC },
+    // How often the control plane expects a snapshot (Part 5): the host's own interval or the
+    // deployment's.
+    heartbeat: {
+      expectedIntervalSec: hostHeartbeatOptions(host, services.config.heartbeat).expectedMinutes *
+        60,
+    },
   });
   if (retryOf !== null) {
     const existing = await findRunnerKey(services.ledger, retryOf);

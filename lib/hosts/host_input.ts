@@ -1,6 +1,6 @@
 /**
  * Validating host registry input (name, slug, group, tags, fleet scopes, rollout priority,
- * paused): one zod schema, errors that name the field.
+ * paused, heartbeat interval): one zod schema, errors that name the field.
  *
  * @module
  */
@@ -13,6 +13,10 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$/;
 const CONTROL = /\p{Cc}/u;
 
 const uniqueList = (items: string[]) => [...new Set(items)];
+
+/** What a per-host heartbeat interval may be (agent-protocol Part 5). */
+export const HEARTBEAT_MINUTES_HINT =
+  "expected whole minutes from 1 to 1440 between pushes, or null (empty) for the default";
 
 const HostFields = {
   name: z.string().trim().min(1, "required").max(80, "at most 80 characters")
@@ -37,6 +41,9 @@ const HostFields = {
   rolloutPriority: z.number().int("must be an integer").min(-100, "at least -100")
     .max(100, "at most 100"),
   paused: z.boolean(),
+  heartbeatExpectedMinutes: z.number({ error: HEARTBEAT_MINUTES_HINT })
+    .int(HEARTBEAT_MINUTES_HINT).min(1, HEARTBEAT_MINUTES_HINT).max(1_440, HEARTBEAT_MINUTES_HINT)
+    .nullable(),
 };
 
 /** Input of `createHost`; the slug defaults to one derived from the name. */
@@ -48,6 +55,7 @@ const HostInputSchema = z.strictObject({
   scopes: HostFields.scopes.optional(),
   rolloutPriority: HostFields.rolloutPriority.optional(),
   paused: HostFields.paused.optional(),
+  heartbeatExpectedMinutes: HostFields.heartbeatExpectedMinutes.optional(),
 });
 
 /** A patch of `updateHost`: every field optional. */

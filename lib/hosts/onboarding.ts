@@ -1,7 +1,22 @@
 /**
  * Onboarding material for a new host, shown once: where to push, with which token, and
- * copy-paste snippets that wire the unmodified vps-sentry agent (agent-protocol §1.9).
+ * copy-paste snippets that wire the unmodified vps-sentry agent (agent-protocol §1.9); and,
+ * for hosts that will run the project's host runner instead, its one-time enrollment token with
+ * the install command (§2.2, §4.6).
  */
+import { runnerInstallCommand } from "./enroll.ts";
+
+/** The host runner's enrollment, shown once with the new host (agent-protocol §4.6). */
+export interface RunnerOnboarding {
+  /** The single-use enrollment token (`vs<version>_…`). */
+  token: string;
+  /** When the token stops working, ISO 8601; create another on the host page after that. */
+  expiresAt: string;
+  /** The control plane's public origin the runner pins as `issuer`. */
+  baseUrl: string;
+  /** `sudo vps-sentry-runner enroll --base-url … --host-id … --token …`. */
+  command: string;
+}
 
 export interface Onboarding {
   hostId: string;
@@ -18,22 +33,33 @@ export interface Onboarding {
   pushCommand: string;
   /** Checks the key from the host. */
   verifyCommand: string;
+  /** The host runner alternative (signed ingest), or null when no enrollment token was made. */
+  runner: RunnerOnboarding | null;
 }
 
 /** Single-quotes a value for POSIX shells. */
 const sq = (v: string) => `'${v.replaceAll("'", `'"'"'`)}'`;
 
 /**
- * Builds the onboarding material.
+ * Builds the onboarding material. With `runner` (an enrollment token and its expiry), it also
+ * carries the runner install command for `baseUrl` (the public origin; default `appUrl`'s).
  *
  * @example
  * ```ts
  * const o = onboardingFor({ appUrl: "https://sentry.example.com/", hostId, token });
  * o.pushCommand; // curl -fsS -X POST "https://sentry.example.com/api/hosts/…/status" …
+ * const r = onboardingFor({ appUrl, hostId, token, runner: { token: enrollToken, expiresAt } });
+ * r.runner?.command; // sudo vps-sentry-runner enroll --base-url 'https://sentry.example.com' …
  * ```
  */
 export function onboardingFor(
-  input: { appUrl: string; hostId: string; token: string },
+  input: {
+    appUrl: string;
+    hostId: string;
+    token: string;
+    /** `jobKeyId`: the job-signing key id the runner pins out of band (`--job-key-id`). */
+    runner?: { token: string; expiresAt: Date; baseUrl?: string; jobKeyId?: string };
+  },
 ): Onboarding {
   const ingestUrl = new URL(`/api/hosts/${input.hostId}/status`, input.appUrl).href;
   const verifyUrl =
@@ -68,5 +94,25 @@ export function onboardingFor(
     installScript,
     pushCommand,
     verifyCommand,
+    runner: input.runner ? runnerOnboarding(input.hostId, input.appUrl, input.runner) : null,
+  };
+}
+
+function runnerOnboarding(
+  hostId: string,
+  appUrl: string,
+  runner: { token: string; expiresAt: Date; baseUrl?: string; jobKeyId?: string },
+): RunnerOnboarding {
+  const baseUrl = runner.baseUrl ?? new URL(appUrl).origin;
+  return {
+    token: runner.token,
+    expiresAt: runner.expiresAt.toISOString(),
+    baseUrl,
+    command: runnerInstallCommand({
+      baseUrl,
+      hostId,
+      token: runner.token,
+      jobKeyId: runner.jobKeyId,
+    }),
   };
 }

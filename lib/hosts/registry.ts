@@ -9,6 +9,7 @@
 import { sql } from "kysely";
 import { monotonicFactory } from "ulid";
 import type { Ledger } from "../db/ledger/mod.ts";
+import { prepared } from "../db/ledger/prepared.ts";
 import { isUniqueViolation, type LedgerTx, writeTransaction } from "../db/ledger/transaction.ts";
 import { pageLimit, toDate } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
@@ -32,6 +33,7 @@ type HostUpdate = {
   scopes?: string;
   rollout_priority?: number;
   paused?: number;
+  heartbeat_expected_minutes?: number | null;
 };
 
 function slugTaken(slug: string): HttpError {
@@ -121,6 +123,7 @@ export async function createHost(
     agentVersion: null,
     lastSeenAt: null,
     lastSnapshotAt: null,
+    heartbeatExpectedMinutes: valid.heartbeatExpectedMinutes ?? null,
     createdAt,
   };
   try {
@@ -144,6 +147,7 @@ export async function createHost(
         agent_version: null,
         last_seen_at: null,
         last_snapshot_at: null,
+        heartbeat_expected_minutes: host.heartbeatExpectedMinutes,
         created_at: createdAt,
       }).execute();
     });
@@ -189,10 +193,14 @@ export async function getHostAnyOrg(
   hostId: string,
 ): Promise<Host | null> {
   if (!HOST_ID_PATTERN.test(hostId)) return null;
-  const row = await ledger.db.selectFrom("hosts").selectAll().where("id", "=", hostId)
-    .executeTakeFirst();
+  const row = (await hostById(ledger, { id: hostId })).rows[0];
   return row ? toHost(row) : null;
 }
+
+/** Every authenticated host request runs this: compiled once per dialect (see prepared.ts). */
+const hostById = prepared<{ id: string }, HostRow>((db, p) =>
+  db.selectFrom("hosts").selectAll().where("id", "=", p("id"))
+);
 
 /**
  * The host with slug `slug` in organization `orgId`, or null.
@@ -279,8 +287,9 @@ async function lockHost(tx: LedgerTx, orgId: string, hostId: string): Promise<Ho
 }
 
 /**
- * Changes a host's name, slug, group, tags, scopes, rollout priority or paused flag (only the
- * fields given). 404 `host_not_found` for a host of another organization, 409 `slug_taken`.
+ * Changes a host's name, slug, group, tags, scopes, rollout priority, paused flag or heartbeat
+ * interval (only the fields given). 404 `host_not_found` for a host of another organization,
+ * 409 `slug_taken`.
  *
  * @example
  * ```ts
@@ -302,6 +311,9 @@ export async function updateHost(
   if (valid.scopes !== undefined) set.scopes = JSON.stringify(valid.scopes);
   if (valid.rolloutPriority !== undefined) set.rollout_priority = valid.rolloutPriority;
   if (valid.paused !== undefined) set.paused = valid.paused ? 1 : 0;
+  if (valid.heartbeatExpectedMinutes !== undefined) {
+    set.heartbeat_expected_minutes = valid.heartbeatExpectedMinutes;
+  }
   try {
     return await writeTransaction(ledger, async (tx) => {
       const row = await lockHost(tx, orgId, hostId);

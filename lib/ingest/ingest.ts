@@ -11,6 +11,9 @@ import { computePosture } from "../signals/posture.ts";
 import { heartbeatState } from "../signals/heartbeat.ts";
 import { severityRank } from "../signals/types.ts";
 import { reconcileBreaches, type ReconcileResult } from "../breaches/reconcile.ts";
+import { snapshotStoredForRemediation as afterSnapshot } from "../remediation/ingest_hook.ts";
+import { confirmedJtisForHost } from "../remediation/job_store.ts";
+import { snapshotStoredForIncidents } from "../incidents/ingest_hook.ts";
 
 /** Per agent-protocol §0.1: status POSTs per minute per host. */
 export const STATUS_POSTS_PER_MINUTE = 240;
@@ -69,11 +72,23 @@ export async function ingestStatus(services: Services, req: IngestRequest) {
         signals,
         ts: new Date(final.ts),
         now,
+        hostLocked: true, // the store's host update ran first in this transaction
       }),
   );
   const breaches = (stored.extra as ReconcileResult | undefined) ??
     { opened: [], reopened: [], fixed: [] };
   const posture = computePosture(signals, heartbeatState(now, now));
+  // Remediation follows the host: verify succeeded fixes, confirm armed reversible changes.
+  if (stored.persisted && stored.snapshotId) {
+    await afterSnapshot(services, host, stored.snapshotId, parsed, signals, Boolean(auth.signed));
+  }
+  // Critical findings open (or join) the host's incident; fixed breaches suggest resolving.
+  if (stored.persisted && stored.snapshotId) {
+    await snapshotStoredForIncidents(services, host, stored.snapshotId, signals, breaches);
+  }
+  if ("confirmedJobs" in sequence) {
+    sequence.confirmedJobs = await confirmedJtisForHost(services.ledger, host.id, now);
+  }
   return {
     body: {
       ok: true as const,

@@ -3,11 +3,13 @@
  * stored: bearer pushes by the agent (rate limit per key, then the key, then the body, deduped
  * by payload), signed pushes by the host runner (§2.4 checks, then §2.6: `seq` required, stale
  * refused, gaps recorded as a `snapshot_gap` signal, `lastAcceptedSeq` advanced in the same
- * transaction as the snapshot). Both then share `ingestStatus`'s parse / signals / store path.
+ * transaction as the snapshot; then `runner.lost` explains earlier recorded gaps). Both then
+ * share `ingestStatus`'s parse / signals / store path.
  *
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { HttpError } from "../fresh/errors.ts";
 import { authenticateHostBearer } from "../hosts/keys.ts";
 import type { Host } from "../hosts/registry.ts";
@@ -19,8 +21,10 @@ import type { IngestRequest } from "./ingest.ts";
 import { takeToken } from "./rate_limit.ts";
 import {
   assertFreshSeq,
+  explainRecordedGaps,
   gapSignal,
   lastAcceptedSeq,
+  type LostRange,
   runnerLost,
   sequenceClaim,
   type SequenceGap,
@@ -52,6 +56,41 @@ function parseOrNull(bytes: Uint8Array): unknown {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return null;
+  }
+}
+
+/**
+ * Whether the body may carry `runner.lost`: a byte search, so the common body (the runner never
+ * lost anything) is not parsed a second time.
+ */
+function mentionsLost(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes('"lost"');
+}
+
+/**
+ * §2.6 follow-up once a signed snapshot is stored: its `runner.lost` ranges explain earlier
+ * recorded gaps. The snapshot is stored already, so a failure here is logged, never answered
+ * as an error (a retry would only be a stale seq); the next snapshot carries the ranges again.
+ */
+async function explainEarlierGaps(
+  services: Services,
+  host: Host,
+  lost: readonly LostRange[],
+  seq: number,
+  now: Date,
+): Promise<void> {
+  if (lost.length === 0) return;
+  try {
+    const explained = await explainRecordedGaps(services.ledger, host, lost, seq, now);
+    if (explained > 0) {
+      services.log.info("sequence gaps explained", { hostId: host.id, seq, explained });
+    }
+  } catch (error) {
+    services.log.warn("explaining sequence gaps failed", {
+      hostId: host.id,
+      seq,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 
@@ -219,6 +258,10 @@ export async function storePush(
         sequence: sequenceClaim(host.id, signed.seq, last, signed.bodySha256),
         afterInsert: afterInsert && ((tx, id) => afterInsert(tx, id, final, signals)),
       });
+      if (lost === undefined && mentionsLost(auth.bytes)) {
+        lost = runnerLost(parseOrNull(auth.bytes));
+      }
+      await explainEarlierGaps(services, host, lost ?? [], signed.seq, now);
       return {
         parsed: final,
         signals,

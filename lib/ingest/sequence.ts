@@ -3,7 +3,9 @@
  * `lastAcceptedSeq`; it advances by a compare-and-set inside the same ledger transaction that
  * stores the snapshot (`storeSnapshot`'s `sequence` hook), so two concurrent posts can never
  * both advance it and a refused post stores nothing. A gap is accepted and recorded as a
- * `snapshot_gap` signal on that snapshot.
+ * `snapshot_gap` signal on that snapshot. Follow-up: a later snapshot whose `runner.lost` covers
+ * a recorded gap marks it explained (`low`); the heartbeat sweep raises gaps still unexplained
+ * after 30 minutes to `high`.
  *
  * @module
  */
@@ -116,6 +118,33 @@ export function runnerLost(body: unknown): LostRange[] {
   );
 }
 
+/** What explains a gap (§2.6): the `runner.lost` reason family that covers it. */
+export type GapExplanation = "spool_overflow" | "rejected";
+
+/**
+ * What explains the whole gap, or null when `lost` ranges leave any of its seqs uncovered (or
+ * the gap is too large to check, over 10,000). `spool_overflow` wins when both reasons occur.
+ *
+ * @example
+ * ```ts
+ * gapExplanation({ fromSeq: 5, toSeq: 6 }, [{ from: 5, to: 6, reason: "spool_overflow" }]); // "spool_overflow"
+ * gapExplanation({ fromSeq: 5, toSeq: 7 }, [{ from: 5, to: 6, reason: "spool_overflow" }]); // null
+ * ```
+ */
+export function gapExplanation(
+  gap: Pick<SequenceGap, "fromSeq" | "toSeq">,
+  lost: readonly LostRange[],
+): GapExplanation | null {
+  if (gap.toSeq - gap.fromSeq >= 10_000 || lost.length === 0) return null;
+  const reasons = new Set<string>();
+  for (let s = gap.fromSeq; s <= gap.toSeq; s++) {
+    const r = lost.find((range) => range.from <= s && s <= range.to);
+    if (!r) return null;
+    reasons.add(r.reason.startsWith("rejected") ? "rejected" : r.reason);
+  }
+  return reasons.has("spool_overflow") ? "spool_overflow" : "rejected";
+}
+
 /**
  * The `snapshot_gap` signal: `medium`, or `low` with `explainedBy` when `lost` ranges cover the
  * whole gap (§2.6).
@@ -126,16 +155,7 @@ export function runnerLost(body: unknown): LostRange[] {
  * ```
  */
 export function gapSignal(gap: SequenceGap, lost: readonly LostRange[], ts: string): Signal {
-  let explainedBy: "spool_overflow" | "rejected" | undefined;
-  const covered = (s: number) => lost.find((r) => r.from <= s && s <= r.to);
-  const reasons = new Set<string>();
-  let all = gap.missing <= 10_000;
-  for (let s = gap.fromSeq; all && s <= gap.toSeq; s++) {
-    const r = covered(s);
-    if (!r) all = false;
-    else reasons.add(r.reason.startsWith("rejected") ? "rejected" : r.reason);
-  }
-  if (all) explainedBy = reasons.has("spool_overflow") ? "spool_overflow" : "rejected";
+  const explainedBy = gapExplanation(gap, lost) ?? undefined;
   return {
     code: "snapshot_gap",
     severity: explainedBy ? "low" : "medium",
@@ -181,4 +201,118 @@ export function sequenceClaim(
       throw new SequenceMoved();
     },
   };
+}
+
+/** How long a gap may stay unexplained before it is raised to `high` (§2.6). */
+export const GAP_ESCALATE_AFTER_MS = 30 * 60_000;
+/** Recorded gaps a later snapshot is checked against: `runner.lost` lists only the last 32. */
+const OPEN_GAPS_CHECKED = 64;
+/** Gaps raised per organization and sweep; the rest wait for the next minute. */
+const GAPS_ESCALATED_PER_RUN = 500;
+
+/** The evidence a `snapshot_gap` signal row carries (see {@link gapSignal}). */
+interface GapEvidence extends SequenceGap {
+  explainedBy?: GapExplanation;
+  /** The seq of the later snapshot whose `runner.lost` explained the gap. */
+  explainedBySeq?: number;
+  explainedAt?: string;
+  escalatedAt?: string;
+}
+
+/** A stored gap's evidence, or null when it is not one (damaged rows are left alone). */
+function gapEvidence(text: string | null): GapEvidence | null {
+  try {
+    const e = JSON.parse(text ?? "null");
+    const ok = typeof e === "object" && e !== null && Number.isSafeInteger(e.fromSeq) &&
+      Number.isSafeInteger(e.toSeq) && e.fromSeq <= e.toSeq;
+    return ok ? { ...e, missing: e.toSeq - e.fromSeq + 1 } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Follow-up of §2.6: the host's recorded gaps that are still unexplained (`medium`, or `high`
+ * after escalation) and that the `runner.lost` ranges of a later accepted snapshot (`seq`) cover
+ * are marked explained: severity `low`, `explainedBy` with the snapshot's seq in the evidence,
+ * and a detail saying the runner reported those snapshots lost. Each row changes only if its
+ * severity is still the one read, so concurrent posts explain it once. Returns how many.
+ *
+ * @example
+ * ```ts
+ * await explainRecordedGaps(ledger, host, runnerLost(body), 131, now);
+ * ```
+ */
+export async function explainRecordedGaps(
+  ledger: Pick<Ledger, "db">,
+  host: { id: string; orgId: string },
+  lost: readonly LostRange[],
+  seq: number,
+  now: Date,
+): Promise<number> {
+  if (lost.length === 0) return 0;
+  // (org_id, code) is indexed, and gaps are rare next to other signals.
+  const rows = await ledger.db.selectFrom("signals").select(["id", "severity", "evidence"])
+    .where("org_id", "=", host.orgId).where("code", "=", "snapshot_gap")
+    .where("host_id", "=", host.id).where("severity", "in", ["medium", "high"])
+    .orderBy("id", "desc").limit(OPEN_GAPS_CHECKED).execute();
+  let explained = 0;
+  for (const row of rows) {
+    const gap = gapEvidence(row.evidence);
+    if (gap === null || gap.explainedBy !== undefined) continue;
+    const explainedBy = gapExplanation(gap, lost);
+    if (explainedBy === null) continue;
+    const evidence: GapEvidence = {
+      ...gap,
+      explainedBy,
+      explainedBySeq: seq,
+      explainedAt: now.toISOString(),
+    };
+    const res = await ledger.db.updateTable("signals").set({
+      severity: "low",
+      detail: `${gap.missing} snapshot(s) missing between sequence numbers ${gap.fromSeq} and ` +
+        `${gap.toSeq}: the runner reported them lost (${explainedBy}) in snapshot ${seq}, so ` +
+        "they were dropped on the host, not suppressed on the way.",
+      evidence: JSON.stringify(evidence),
+    }).where("id", "=", row.id).where("severity", "=", row.severity).executeTakeFirst();
+    explained += Number(res.numUpdatedRows);
+  }
+  return explained;
+}
+
+/**
+ * The other half of the §2.6 follow-up, for the heartbeat sweep: the organization's gaps still
+ * unexplained (`medium`) {@link GAP_ESCALATE_AFTER_MS} after they were recorded are raised to
+ * `high` (possible suppression), with `escalatedAt` in the evidence. Idempotent and safe with
+ * concurrent sweeps (each row changes only while still `medium`). Returns how many.
+ *
+ * @example
+ * ```ts
+ * result.gapsEscalated += await escalateUnexplainedGaps(ledger, org.id, now);
+ * ```
+ */
+export async function escalateUnexplainedGaps(
+  ledger: Pick<Ledger, "db">,
+  orgId: string,
+  now: Date,
+): Promise<number> {
+  const recordedBefore = new Date(now.getTime() - GAP_ESCALATE_AFTER_MS);
+  const rows = await ledger.db.selectFrom("signals").select(["id", "detail", "evidence"])
+    .where("org_id", "=", orgId).where("code", "=", "snapshot_gap")
+    .where("severity", "=", "medium").where("created_at", "<=", recordedBefore)
+    .orderBy("id").limit(GAPS_ESCALATED_PER_RUN).execute();
+  let escalated = 0;
+  for (const row of rows) {
+    const gap = gapEvidence(row.evidence);
+    if (gap === null || gap.explainedBy !== undefined) continue;
+    const res = await ledger.db.updateTable("signals").set({
+      severity: "high",
+      detail: `${row.detail}. Still unexplained ${GAP_ESCALATE_AFTER_MS / 60_000} minutes ` +
+        "after it was recorded: the runner has not reported these snapshots lost, so they may " +
+        "have been suppressed. Check the host.",
+      evidence: JSON.stringify({ ...gap, escalatedAt: now.toISOString() }),
+    }).where("id", "=", row.id).where("severity", "=", "medium").executeTakeFirst();
+    escalated += Number(res.numUpdatedRows);
+  }
+  return escalated;
 }

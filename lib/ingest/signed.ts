@@ -13,18 +13,28 @@ import { HttpError } from "../fresh/errors.ts";
 import type { HostScope } from "../hosts/key_format.ts";
 import { keyState } from "../hosts/key_format.ts";
 import { getHostAnyOrg, type Host } from "../hosts/registry.ts";
-import { type Ed25519PublicJwk, findRunnerKey, type RunnerKey } from "../hosts/runner_keys.ts";
+import { findRunnerKey, type RunnerKey } from "../hosts/runner_keys.ts";
 import type { Services } from "../services.ts";
 import { takeToken } from "./rate_limit.ts";
+import { decodeBase64url } from "../protocol/base64url.ts";
+import { canonicalString, sha256Hex } from "../protocol/canonical.ts";
+import { verifyEd25519 } from "../protocol/ed25519.ts";
 
-/** First line of every canonical string; a future protocol version changes it. */
-export const PROTOCOL_LABEL = "vps-sentry-v1";
+// The pure §2.3 helpers live in lib/protocol/ (shared with the host runner bundle).
+export { decodeBase64url, encodeBase64url } from "../protocol/base64url.ts";
+export {
+  type CanonicalInput,
+  canonicalString,
+  EMPTY_BODY_SHA256,
+  PROTOCOL_LABEL,
+  sha256Hex,
+} from "../protocol/canonical.ts";
+export { jwkThumbprint, signEd25519, verifyEd25519 } from "../protocol/ed25519.ts";
+
 /** Largest accepted `|now − X-Sentry-Timestamp|`, seconds (§2.4 check 4). */
 export const MAX_CLOCK_SKEW_S = 300;
 /** How long a nonce is remembered: covers the whole ±300 s window (§2.4 check 10). */
 export const NONCE_TTL_MS = 600_000;
-/** Hex SHA-256 of the empty body. */
-export const EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 /** Highest `X-Sentry-Seq`: 2^53 − 1. */
 export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -36,141 +46,6 @@ export interface SignedHeaders {
   /** Null when `X-Sentry-Seq` is absent (its canonical line is then empty). */
   seq: string | null;
   signature: string;
-}
-
-/** What the canonical string is built from (§2.3). */
-export interface CanonicalInput {
-  method: string;
-  /** Origin-form request target: path plus `?query`, percent-encoding unchanged. */
-  path: string;
-  hostId: string;
-  timestamp: string;
-  nonce: string;
-  seq: string | null;
-  /** Lowercase hex SHA-256 of the exact body bytes. */
-  bodySha256: string;
-}
-
-const encoder = new TextEncoder();
-
-/**
- * The eight-line canonical string, joined by `\n`, no trailing newline.
- *
- * @example
- * ```ts
- * canonicalString({ method: "GET", path: "/api/agent/jobs?wait=25", hostId, timestamp: "1795626005",
- *   nonce: "EBESExQVFhcYGRobHB0eHw", seq: null, bodySha256: EMPTY_BODY_SHA256 });
- * ```
- */
-export function canonicalString(input: CanonicalInput): string {
-  return [
-    PROTOCOL_LABEL,
-    input.method.toUpperCase(),
-    input.path,
-    input.hostId,
-    input.timestamp,
-    input.nonce,
-    input.seq ?? "",
-    input.bodySha256,
-  ].join("\n");
-}
-
-/**
- * Lowercase hex SHA-256 of `bytes` (a string is hashed as UTF-8).
- *
- * @example
- * ```ts
- * await sha256Hex(""); // EMPTY_BODY_SHA256
- * ```
- */
-export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
-  const data = typeof bytes === "string" ? encoder.encode(bytes) : bytes;
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource)).toHex();
-}
-
-/**
- * Decodes unpadded base64url, or null when `text` is not its canonical form (padding, other
- * alphabets and non-zero trailing bits are refused, so one value has one spelling).
- *
- * @example
- * ```ts
- * decodeBase64url("AAECAwQFBgcICQoLDA0ODw")?.length; // 16
- * ```
- */
-export function decodeBase64url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
-  try {
-    const bytes = Uint8Array.fromBase64(text, { alphabet: "base64url" });
-    return bytes.toBase64({ alphabet: "base64url", omitPadding: true }) === text ? bytes : null;
-  } catch {
-    return null;
-  }
-}
-
-/** base64url without padding. */
-export const encodeBase64url = (bytes: Uint8Array): string =>
-  bytes.toBase64({ alphabet: "base64url", omitPadding: true });
-
-/**
- * The RFC 7638 thumbprint of an Ed25519 public JWK: base64url(SHA-256 of
- * `{"crv":"Ed25519","kty":"OKP","x":"…"}`), 43 characters.
- *
- * @example
- * ```ts
- * await jwkThumbprint({ x: "K2OuR5oP-Yeflr0YJHn2_iT5r_qclZj57iZfE0ogKMA" });
- * // "ppxTLtbE-JIQgFyMDS7Bew6McCClxOwERMvlqk4BT5k"
- * ```
- */
-export async function jwkThumbprint(jwk: Pick<Ed25519PublicJwk, "x">): Promise<string> {
-  const input = `{"crv":"Ed25519","kty":"OKP","x":${JSON.stringify(jwk.x)}}`;
-  return encodeBase64url(
-    new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(input))),
-  );
-}
-
-/**
- * True when `signature` (base64url, 64 bytes) is a valid Ed25519 signature of the UTF-8 bytes of
- * `message` by `jwk`. A malformed key or signature is simply false.
- *
- * @example
- * ```ts
- * await verifyEd25519(key.publicJwk, headers.signature, canonicalString(input)); // true | false
- * ```
- */
-export async function verifyEd25519(
-  jwk: Ed25519PublicJwk,
-  signature: string,
-  message: string,
-): Promise<boolean> {
-  const sig = decodeBase64url(signature);
-  if (sig === null || sig.length !== 64) return false;
-  try {
-    const key = await crypto.subtle.importKey(
-      "jwk",
-      { kty: "OKP", crv: "Ed25519", x: jwk.x },
-      "Ed25519",
-      false,
-      ["verify"],
-    );
-    return await crypto.subtle.verify("Ed25519", key, sig as BufferSource, encoder.encode(message));
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Signs `message` with an Ed25519 private key: what the runner does (tests use it too).
- *
- * @example
- * ```ts
- * const { privateKey } = await crypto.subtle.generateKey("Ed25519", true, ["sign", "verify"]) as CryptoKeyPair;
- * headers["X-Sentry-Signature"] = await signEd25519(privateKey, canonicalString(input));
- * ```
- */
-export async function signEd25519(privateKey: CryptoKey, message: string): Promise<string> {
-  return encodeBase64url(
-    new Uint8Array(await crypto.subtle.sign("Ed25519", privateKey, encoder.encode(message))),
-  );
 }
 
 /** A 401/403/… with the protocol's code and a message that says what to fix. */

@@ -17,6 +17,7 @@ import { sql } from "kysely";
 import { monotonicFactory } from "ulid";
 import { hostStateKey } from "../db/kv.ts";
 import { groupWrite } from "../db/ledger/group_commit.ts";
+import { type Placeholder, prepared, preparedInsert } from "../db/ledger/prepared.ts";
 import type { LedgerTx } from "../db/ledger/transaction.ts";
 import { toDate } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
@@ -87,6 +88,70 @@ const pgSafe = (text: string) => text.replaceAll("\0", "\uFFFD");
 const intColumn = (n: number) =>
   Number.isFinite(n) ? Math.min(2_147_483_647, Math.max(0, Math.trunc(n))) : 0;
 
+// The statements of every push, compiled once per dialect (see prepared.ts).
+type TouchArgs = { id: string; orgId: string; now: Date; ts: Date };
+const newerTs = (p: Placeholder<TouchArgs>) =>
+  sql<boolean>`(last_snapshot_at is null or last_snapshot_at <= ${p("ts")})`;
+const touchSet = (p: Placeholder<TouchArgs>) => ({
+  last_seen_at: sql<Date>`case when last_seen_at is null or last_seen_at < ${p("now")}
+    then ${p("now")} else last_seen_at end`,
+  last_snapshot_at: sql<Date>`case when ${newerTs(p)} then ${p("ts")} else last_snapshot_at end`,
+});
+/** The host's `last_seen_at` and `last_snapshot_at`, forward only. */
+const touchHost = prepared<TouchArgs, never>((db, p) =>
+  db.updateTable("hosts").set(touchSet(p))
+    .where("id", "=", p("id")).where("org_id", "=", p("orgId"))
+);
+/** The same, and `agent_version` from a snapshot newer than any stored. */
+const touchHostVersion = prepared<TouchArgs & { version: string }, never>((db, p) =>
+  db.updateTable("hosts").set({
+    ...touchSet(p),
+    agent_version: sql<string>`case when ${newerTs(p)} then ${p("version")} else agent_version end`,
+  }).where("id", "=", p("id")).where("org_id", "=", p("orgId"))
+);
+/** The dedupe check's row: the host's newest received snapshot. */
+const newestSnapshot = prepared<
+  { hostId: string },
+  { id: string; payload_hash: string; ts: Date | string }
+>((db, p) =>
+  db.selectFrom("snapshots").select(["id", "payload_hash", "ts"])
+    .where("host_id", "=", p("hostId"))
+    .orderBy("received_at", "desc").orderBy("id", "desc").limit(1)
+);
+const insertSnapshot = preparedInsert("snapshots", [
+  "id",
+  "org_id",
+  "host_id",
+  "ts",
+  "received_at",
+  "payload_hash",
+  "payload_bytes",
+  "ok",
+  "warnings",
+  "base",
+  "last",
+  "diff",
+  "alerts_count",
+  "public_ports_count",
+  "seq",
+], 1);
+const insertSignals = preparedInsert("signals", [
+  "id",
+  "org_id",
+  "host_id",
+  "snapshot_id",
+  "code",
+  "severity",
+  "title",
+  "detail",
+  "ts",
+  "source",
+  "fingerprint",
+  "evidence",
+  "mitre",
+  "created_at",
+], SIGNAL_BATCH);
+
 /**
  * Stores one parsed push and its signals. In one ledger transaction: either (dedupe) only
  * `hosts.last_seen_at`, or the snapshot, its signals, and the host's `last_seen_at` (receive
@@ -151,33 +216,24 @@ export async function storeSnapshot(
     // First, so it also locks the host row (Postgres; SQLite write transactions are exclusive)
     // and proves the host still exists. Every value only moves forward. On a dedupe the same
     // payload and ts were stored already, so the ts-guarded columns cannot change either.
-    const newerTs = sql<boolean>`(last_snapshot_at is null or last_snapshot_at <= ${ts})`;
-    const updated = await tx.db.updateTable("hosts").set({
-      last_seen_at: sql<Date>`case when last_seen_at is null or last_seen_at < ${now}
-        then ${now} else last_seen_at end`,
-      last_snapshot_at: sql<Date>`case when ${newerTs} then ${ts} else last_snapshot_at end`,
-      ...(version === null ? {} : {
-        agent_version: sql<string>`case when ${newerTs} then ${version} else agent_version end`,
-      }),
-    }).where("id", "=", host.id).where("org_id", "=", host.orgId).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) {
+    const hostArgs = { id: host.id, orgId: host.orgId, now, ts };
+    const updated = version === null
+      ? await touchHost(tx, hostArgs)
+      : await touchHostVersion(tx, { ...hostArgs, version });
+    if (Number(updated.numAffectedRows ?? 0) === 0) {
       throw new HttpError(404, "The host was deleted.", { code: "host_not_found" });
     }
     if (input.sequence) await input.sequence.claim(tx);
 
-    const newest = await tx.db.selectFrom("snapshots").select(["id", "payload_hash", "ts"])
-      .where("host_id", "=", host.id)
-      .orderBy("received_at", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
+    const newest = (await newestSnapshot(tx, { hostId: host.id })).rows[0];
     if (
       !input.sequence && newest && newest.payload_hash === parsed.payloadHash &&
       toDate(newest.ts).getTime() === ts.getTime()
     ) {
       return { deduped: true as const, snapshotId: newest.id };
     }
-    await tx.db.insertInto("snapshots").values(snapshotRow).execute();
-    for (let i = 0; i < signalRows.length; i += SIGNAL_BATCH) {
-      await tx.db.insertInto("signals").values(signalRows.slice(i, i + SIGNAL_BATCH)).execute();
-    }
+    await insertSnapshot(tx, [snapshotRow]);
+    await insertSignals(tx, signalRows);
     const extra = await input.afterInsert?.(tx, snapshotId);
     return { deduped: false as const, snapshotId, extra };
   });
@@ -277,24 +333,69 @@ export function hostStateOf(
 }
 
 /** True when `a` should replace `b` as the latest: a later `ts`, ties broken by snapshot id. */
-function isNewer(a: HostState, b: HostState): boolean {
+function isNewer(
+  a: Pick<HostState, "ts" | "snapshotId">,
+  b: Pick<HostState, "ts" | "snapshotId">,
+): boolean {
   const at = Date.parse(a.ts);
   const bt = Date.parse(b.ts);
   return at > bt || (at === bt && a.snapshotId > b.snapshotId);
 }
 
-/** Writes `state` as the latest unless a newer one is there; true when it was written. */
+/** What this process last wrote as a host's latest state: enough to write the next blind. */
+interface WrittenState {
+  versionstamp: string;
+  ts: string;
+  snapshotId: string;
+}
+
+/** Hosts remembered per KV handle; past this, the memory starts over (it is only a hint). */
+const MAX_REMEMBERED_STATES = 50_000;
+const writtenStates = new WeakMap<Deno.Kv, Map<string, WrittenState>>();
+
+function rememberedStates(kv: Deno.Kv): Map<string, WrittenState> {
+  let states = writtenStates.get(kv);
+  if (!states) writtenStates.set(kv, states = new Map());
+  return states;
+}
+
+/**
+ * Writes `state` as the latest unless a newer one is there; true when it was written.
+ *
+ * The common case skips the read: this process remembers the versionstamp of the state it last
+ * wrote for the host, and when `state` is newer than that one, a compare-and-set against the
+ * remembered versionstamp either succeeds (nothing else wrote since, so ours is the newest) or
+ * fails and falls back to read-compare-write. One KV round trip per push instead of two.
+ */
 async function putLatestState(
   services: StoreServices,
   host: Pick<Host, "id" | "orgId">,
   state: HostState,
 ): Promise<boolean> {
   const key = hostStateKey(host.orgId, host.id);
+  const remembered = rememberedStates(services.kv);
+  const memoKey = `${host.orgId}/${host.id}`;
+  const remember = (versionstamp: string) => {
+    if (remembered.size >= MAX_REMEMBERED_STATES) remembered.clear();
+    remembered.set(memoKey, { versionstamp, ts: state.ts, snapshotId: state.snapshotId });
+  };
+  const known = remembered.get(memoKey);
+  if (known && isNewer(state, known)) {
+    const res = await services.kv.atomic().check({ key, versionstamp: known.versionstamp })
+      .set(key, state).commit();
+    if (res.ok) {
+      remember(res.versionstamp);
+      return true;
+    }
+  }
   for (let attempt = 0; attempt <= KV_RETRIES; attempt++) {
     const current = await services.kv.get<HostState>(key);
     if (current.value !== null && !isNewer(state, current.value)) return false;
     const res = await services.kv.atomic().check(current).set(key, state).commit();
-    if (res.ok) return true;
+    if (res.ok) {
+      remember(res.versionstamp);
+      return true;
+    }
     // Another push for this host committed in between: back off a little, re-read, compare.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
   }

@@ -14,7 +14,8 @@ export type SignalSource =
   | "threat"
   | "vitals"
   | "ingest"
-  | "heartbeat";
+  | "heartbeat"
+  | "remediation";
 
 /** One normalized finding about a host at one time. */
 export interface Signal {

@@ -8,6 +8,7 @@
 import type { Services } from "../services.ts";
 import type { Host } from "../hosts/host.ts";
 import { hostView } from "../hosts/admin.ts";
+import { hostHeartbeatOptions } from "../hosts/host_heartbeat.ts";
 import { listHostKeys } from "../hosts/keys.ts";
 import { keyState } from "../hosts/key_format.ts";
 import { getSnapshot } from "../ingest/snapshots.ts";
@@ -215,8 +216,14 @@ export async function hostPageData(services: Services, host: Host) {
       agentVersion: view.latest?.agentVersion ?? host.agentVersion,
       createdAt: host.createdAt.toISOString(),
       lastSeenAt: iso(host.lastSeenAt),
+      heartbeatExpectedMinutes: host.heartbeatExpectedMinutes,
     },
-    heartbeat: { state: view.heartbeat.state, label: view.heartbeat.label },
+    heartbeat: {
+      state: view.heartbeat.state,
+      label: view.heartbeat.label,
+      /** The interval in force: the host's own, else the deployment's. */
+      expectedMinutes: hostHeartbeatOptions(host, services.config.heartbeat).expectedMinutes,
+    },
     posture: view.posture,
     latest: view.latest
       ? {

@@ -261,6 +261,11 @@ export default define.page<typeof handler>(({ data }) => {
           <a href="/breaches">Breaches</a>
         </p>
         <h1>{b.title}</h1>
+        {b.state !== "fixed" && (
+          <a class="button-link" href={`/hosts/${b.hostId}/remediate?breach=${b.id}`}>
+            Remediate
+          </a>
+        )}
       </header>
       <Messages flash={data.flash} message={data.message} />
       <section class="card" aria-labelledby="breach-facts">

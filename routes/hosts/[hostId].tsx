@@ -6,6 +6,7 @@ import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { deleteHostConfirmed, editHost, hostKeyAction, hostOr404 } from "@/lib/hosts/admin.ts";
 import { type HostPageData, hostPageData } from "@/lib/ui/host_page.ts";
 import { hostHistory } from "@/lib/ui/host_history.ts";
+import { type HostRemediation, hostRemediation } from "@/lib/ui/remediation.ts";
 import {
   type FieldErrors,
   flashOf,
@@ -22,13 +23,25 @@ import { HostPosture } from "@/components/HostPosture.tsx";
 import { PortsTable, ThreatList, VitalsCard } from "@/components/HostFindings.tsx";
 import { DeleteHostForm, HostKeys } from "@/components/HostKeys.tsx";
 import { BreachesTable, TimelineList } from "@/components/HostHistory.tsx";
-import { HostSettingsForm, type HostSettingsValues } from "@/components/HostSettings.tsx";
+import { HostSettingsForm } from "@/components/HostSettings.tsx";
+import { HostRemediationSection } from "@/components/Remediation.tsx";
+import {
+  type HostSettingsValues,
+  settingsErrors,
+  settingsPatch,
+  storedSettings,
+  typedSettings,
+} from "@/lib/ui/host_settings.ts";
 
 const FLASH = { revoked: "Key revoked.", settings: "Settings saved." };
 
 interface Data extends HostPageData {
   history: Awaited<ReturnType<typeof hostHistory>>;
+  /** Response options ranked for the open breaches and latest findings; the latest runs. */
+  remediation: HostRemediation;
   manage: boolean;
+  /** The deployment's expected push interval (minutes), what an empty host interval means. */
+  heartbeatDefault: number;
   /** A token created by this POST: shown only in this response. */
   newToken?: { token: string; prefix: string; rotated: boolean };
   deleteError?: string;
@@ -52,22 +65,18 @@ async function render(
     hostPageData(services, host),
     hostHistory(services, host.orgId, host.id),
   ]);
+  const remediation = await hostRemediation(services, host, [
+    ...history.breaches,
+    ...data.findings,
+    ...data.threats.map((t) => ({ code: t.code, severity: "critical" as const })),
+  ]);
   ctx.state.title = host.name;
   return page<Data>({
     ...data,
     history,
-    settings: {
-      values: {
-        name: host.name,
-        group: host.group ?? "",
-        tags: host.tags.join(", "),
-        rolloutPriority: String(host.rolloutPriority),
-        paused: host.paused,
-        disabled: host.disabledAt !== null,
-        ingestMode: host.ingestMode,
-      },
-      errors: {},
-    },
+    remediation,
+    settings: { values: storedSettings(host), errors: {} },
+    heartbeatDefault: services.config.heartbeat.expectedMinutes,
     ...extra,
     manage: roleAtLeast(auth.org!.role, "admin"),
     message: problem && !extra.deleteError
@@ -99,52 +108,6 @@ function shownToken(result: { body: Record<string, unknown> }, rotated: boolean)
   const secret = result.body.secret as { token: string };
   const key = result.body.key as { prefix: string };
   return { token: secret.token, prefix: key.prefix, rotated };
-}
-
-const SETTINGS_TEXT = ["name", "group", "tags", "rolloutPriority", "ingestMode"] as const;
-
-/** The settings form's values as typed (bounded), checkboxes as booleans. */
-function settingsValues(values: Record<string, string>): HostSettingsValues {
-  const text = Object.fromEntries(SETTINGS_TEXT.map((f) => [f, (values[f] ?? "").slice(0, 400)]));
-  return {
-    ...(text as Record<typeof SETTINGS_TEXT[number], string>),
-    paused: values.paused === "on",
-    disabled: values.disabled === "on",
-  };
-}
-
-/** The `editHost` patch of the settings form, or the field errors of what cannot be one. */
-function settingsPatch(
-  v: HostSettingsValues,
-): { patch: Record<string, unknown> } | { errors: FieldErrors } {
-  const priority = v.rolloutPriority.trim() || "0";
-  if (!/^-?\d{1,4}$/.test(priority)) {
-    return { errors: { rolloutPriority: "expected an integer from -100 to 100" } };
-  }
-  return {
-    patch: {
-      name: v.name,
-      group: v.group.trim() ? v.group : null,
-      tags: v.tags.split(/[\s,]+/).filter(Boolean),
-      rolloutPriority: Number(priority),
-      paused: v.paused,
-      ingestMode: v.ingestMode,
-      disabled: v.disabled,
-    },
-  };
-}
-
-/** Every field issue of a failed edit, `tags.3` shown at the tags field. */
-function settingsErrors(error: unknown): { problem: FormProblem; errors: FieldErrors } {
-  const problem = formProblem(error);
-  const errors: FieldErrors = {};
-  const issues = (error as { details?: { issues?: { field: string; message: string }[] } })
-    .details?.issues;
-  for (const issue of issues ?? []) errors[issue.field.split(".")[0]] ??= issue.message;
-  for (const [field, text] of Object.entries(problem.errors)) {
-    errors[field.split(".")[0]] ??= text;
-  }
-  return { problem, errors };
 }
 
 const INTENTS: Record<
@@ -179,7 +142,7 @@ const INTENTS: Record<
     return seeOther(ctx, `/hosts/${ctx.params.hostId}?done=revoked`);
   },
   async settings(ctx, values) {
-    const typed = settingsValues(values);
+    const typed = typedSettings(values);
     const patch = settingsPatch(typed);
     if ("errors" in patch) {
       return render(ctx, { settings: { values: typed, errors: patch.errors } }, {
@@ -304,6 +267,9 @@ export default define.page<typeof handler>(({ data }) => (
           {data.host.group && <span>{` · group ${data.host.group}`}</span>}
           {data.host.paused && <span>· paused</span>}
           {data.host.disabled && <span>· disabled</span>}
+          {data.host.heartbeatExpectedMinutes !== null && (
+            <span>{` · expects a push every ${data.heartbeat.expectedMinutes} min`}</span>
+          )}
         </p>
         <Tags tags={data.host.tags} />
       </div>
@@ -340,6 +306,11 @@ export default define.page<typeof handler>(({ data }) => (
         <TimelineList rows={data.history.timeline} />
       </section>
     </div>
+    <HostRemediationSection
+      hostId={data.host.id}
+      options={data.remediation.options}
+      runs={data.remediation.runs}
+    />
     <div class="cards">
       <section class="card" aria-labelledby="latest-title">
         <h2 id="latest-title">Latest snapshot</h2>
@@ -374,7 +345,11 @@ export default define.page<typeof handler>(({ data }) => (
     {data.manage && (
       <section class="card" aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
-        <HostSettingsForm values={data.settings.values} errors={data.settings.errors} />
+        <HostSettingsForm
+          values={data.settings.values}
+          errors={data.settings.errors}
+          heartbeatDefault={data.heartbeatDefault}
+        />
       </section>
     )}
     {data.manage && (

@@ -213,6 +213,12 @@ export default define.page(({ data }: PageProps<Data, State>) => (
       <h1>Members</h1>
       <p class="muted">
         {data.orgName} · you are {data.myRole}
+        {data.manage && (
+          <>
+            {" · "}
+            <a href="/org/settings" id="org-settings-link">Organization settings</a>
+          </>
+        )}
       </p>
     </header>
     <Messages flash={data.flash} message={data.message} />

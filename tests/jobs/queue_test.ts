@@ -20,9 +20,22 @@ function ping(id = newMessageId()): QueueMessageOf<"scheduler.ping"> {
   return { type: "scheduler.ping", id, sentAt: "2026-11-25T10:00:00.000Z" };
 }
 
+/** Handlers for the message types a test does not send: reaching one fails the test. */
+const unexpected = (type: string) => () => Promise.reject(new Error(`unexpected ${type}`));
+const OTHER_HANDLERS: Omit<QueueHandlers, "scheduler.ping"> = {
+  "remediation.dispatch": unexpected("remediation.dispatch"),
+  "remediation.expire": unexpected("remediation.expire"),
+  "remediation.confirm_deadline": unexpected("remediation.confirm_deadline"),
+  "remediation.unban": unexpected("remediation.unban"),
+  "notify.deliver": unexpected("notify.deliver"),
+  "notify.digest": unexpected("notify.digest"),
+  "incident.escalate": unexpected("incident.escalate"),
+};
+
 function recordingHandlers() {
   const seen: QueueMessage[] = [];
   const handlers: QueueHandlers = {
+    ...OTHER_HANDLERS,
     "scheduler.ping": (message) => {
       seen.push(message);
       return Promise.resolve();
@@ -82,6 +95,7 @@ Deno.test("[jobs] queue: a failing handler is logged and rethrown, then retried"
   const { log, lines } = capturingLog("error");
   let attempts = 0;
   const dispatch = createQueueDispatcher({
+    ...OTHER_HANDLERS,
     "scheduler.ping": () => {
       attempts++;
       return attempts === 1 ? Promise.reject(new Error("transient")) : Promise.resolve();
@@ -145,6 +159,7 @@ Deno.test("[jobs] queue: an atomic enqueue commits together with its data", asyn
   const { log } = capturingLog("warn");
   const received = Promise.withResolvers<string>();
   const dispatch = createQueueDispatcher({
+    ...OTHER_HANDLERS,
     "scheduler.ping": async (message) => {
       received.resolve(String((await kv.get(["outbox_data", message.id])).value));
     },

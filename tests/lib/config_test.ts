@@ -40,6 +40,9 @@ Deno.test("[config] defaults on an empty environment run on a bare machine", () 
     hostname: "127.0.0.1",
     appUrl: "http://localhost:8000/",
     publicOrigin: "http://localhost:8000",
+    remediationToolPrefix: "",
+    notifyHttpTimeoutMs: 10_000,
+    notifyAllowPrivateUrls: true,
     dataDir: "./data",
     denoKvPath: "data/kv.sqlite3",
     denoKvUrl: undefined,
@@ -140,6 +143,11 @@ Deno.test("[config] each bad value fails with a message naming the variable", ()
     [{ HEARTBEAT_EXPECTED_MINUTES: "five" }, /HEARTBEAT_EXPECTED_MINUTES: expected an integer/],
     [{ HEARTBEAT_STALE_MULTIPLIER: "-2" }, /HEARTBEAT_STALE_MULTIPLIER: expected a number 1-1000/],
     [{ HEARTBEAT_MISSING_MULTIPLIER: "x" }, /HEARTBEAT_MISSING_MULTIPLIER: expected a number/],
+    [
+      { REMEDIATION_TOOL_PREFIX: "tools" },
+      /REMEDIATION_TOOL_PREFIX: expected empty, or an absolute/,
+    ],
+    [{ REMEDIATION_TOOL_PREFIX: "/opt/../etc" }, /REMEDIATION_TOOL_PREFIX: expected empty/],
   ];
   for (const [env, message] of cases) {
     const error = configErrorOf(env);

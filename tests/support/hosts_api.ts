@@ -9,7 +9,13 @@ const FIXTURES = new URL("../../../shared/fixtures/agent/", import.meta.url);
 
 export interface CreatedHost {
   host: { id: string; slug: string };
-  onboarding: { token: string; ingestUrl: string; pushCommand: string };
+  onboarding: {
+    token: string;
+    ingestUrl: string;
+    pushCommand: string;
+    /** The host runner's one-time enrollment (agent-protocol §4.6). */
+    runner: { token: string; expiresAt: string; baseUrl: string; command: string };
+  };
 }
 
 /** The ingest answer, with the members tests read. */

@@ -1,7 +1,10 @@
 /**
- * Group commit for ledger writes on the hot path (ingest). Writes that arrive while a
- * transaction runs wait and then commit together in the next one, so under load many
- * snapshots share one commit; idle, a write starts at once (no added latency). Every caller
+ * Group commit for ledger writes on the hot path (ingest). A batch starts on the next turn of
+ * the event loop, so the writes that reach it in the same turn (under load, every request whose
+ * I/O completed meanwhile) commit together, and writes that arrive while a transaction runs
+ * join the next one. Idle, a write waits one loop turn. SQLite statements run synchronously, so
+ * without that deferral a transaction would finish before any other request could queue, and
+ * every push would pay its own commit (measured: 3,095 commits for 3,000 pushes; ~940 with it). Every caller
  * still gets its answer only after its own write is durable. If any write of a batch throws,
  * the batch rolls back and its writes run again one by one, so one failure (say, a host
  * deleted meanwhile) never fails another's write.
@@ -23,12 +26,22 @@ interface Batcher {
 export const MAX_GROUP = 64;
 
 const batchers = new WeakMap<object, Batcher>();
+// TEMP instrumentation
+const XP_STATS = { batches: 0, jobs: 0 };
+if (Deno.env.get("XP_GC_STATS")) {
+  globalThis.addEventListener(
+    "unload",
+    () => console.error("XP group commit", JSON.stringify(XP_STATS)),
+  );
+}
 
 async function runBatches(ledger: LedgerTx, batcher: Batcher): Promise<void> {
   batcher.running = true;
   try {
     while (batcher.queue.length > 0) {
       const jobs = batcher.queue.splice(0, MAX_GROUP);
+      XP_STATS.batches++;
+      XP_STATS.jobs += jobs.length;
       try {
         const results = await writeTransaction(ledger, async (tx) => {
           const out: unknown[] = [];
@@ -73,6 +86,10 @@ export function groupWrite<T>(ledger: LedgerTx, fn: (tx: LedgerTx) => Promise<T>
   const promise = new Promise<T>((resolve, reject) => {
     batcher!.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
   });
-  if (!batcher.running) void runBatches(ledger, batcher);
+  if (!batcher.running) {
+    batcher.running = true; // claimed now; the batch itself starts on the next loop turn
+    const claimed = batcher;
+    setTimeout(() => void runBatches(ledger, claimed), Number(Deno.env.get("XP_GC_DELAY") ?? 0));
+  }
   return promise;
 }

@@ -34,6 +34,11 @@ export interface OpenLedgerOptions {
   schema?: string;
   /** Postgres only: pool size (default 5). */
   maxConnections?: number;
+  /**
+   * SQLite file only: checkpoint the WAL from a worker thread, off the commit path (see
+   * `sqlite.ts`). The server turns it on; scripts and tests need not.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /**
@@ -57,7 +62,9 @@ export async function openLedger(
 ): Promise<Ledger> {
   const target = parseDatabaseUrl(databaseUrl);
   if (target.dialect === "sqlite") {
-    const { db, close } = await openSqliteKysely(target.path);
+    const { db, close } = await openSqliteKysely(target.path, {
+      backgroundCheckpoints: options.backgroundCheckpoints,
+    });
     return ledgerOf(db, "sqlite", close);
   }
   const schema = options.schema ?? target.schema;

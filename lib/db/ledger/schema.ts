@@ -149,6 +149,8 @@ export interface HostsTable {
   last_snapshot_at: NullableTimestamp;
   /** Highest accepted signed-ingest `seq` (agent-protocol §2.6); null before the first. */
   last_seq: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
+  /** The host's own expected heartbeat interval, minutes 1-1440; null: the deployment default. */
+  heartbeat_expected_minutes: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
 }
 
@@ -269,6 +271,334 @@ export interface BreachEventsTable {
   snapshot_id: string | null;
 }
 
+/** `remediation_runs`: one dry-run or execute request, its frozen plan and its lifecycle. */
+export interface RemediationRunsTable {
+  id: string;
+  org_id: string;
+  host_id: string;
+  action_id: string;
+  action_version: number;
+  mode: "dry-run" | "execute";
+  plan_hash: string;
+  risk_tier: string;
+  /** JSON object. */
+  params: string;
+  /** JSON: the plan as built at request time. */
+  plan: string;
+  state: string;
+  breach_id: string | null;
+  requested_by: string;
+  requested_ip: string | null;
+  needs_approval: number;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+  decision_reason: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  dead_letter_reason: string | null;
+  job_jti: string | null;
+  rollback_jti: string | null;
+  /** JSON: the runner's result (agent-protocol §3.6). */
+  result: string | null;
+  confirm_state: string | null;
+  confirm_deadline: NullableTimestamp;
+  verification: string | null;
+  verification_detail: string | null;
+  /** JSON array of the critical codes the host showed before the job started. */
+  health_baseline: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
+  dispatched_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+/** `remediation_policies`: an organization's guard profile, kill switch and windows. */
+export interface RemediationPoliciesTable {
+  org_id: string;
+  profile: string;
+  frozen: Generated<number>;
+  frozen_reason: string | null;
+  approval_threshold: string;
+  /** JSON array of `{start, end, reason}`. */
+  maintenance_windows: Generated<string>;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+/** `remediation_host_policies`: per-host guard knob overrides. */
+export interface RemediationHostPoliciesTable {
+  host_id: string;
+  org_id: string;
+  /** JSON: partial guard knobs. */
+  overrides: string;
+  updated_at: Timestamp;
+}
+
+/** `ip_bans`: bans placed by `block-ip`, for the repeat-offender ladder. */
+export interface IpBansTable {
+  id: string;
+  org_id: string;
+  ip: string;
+  run_id: string;
+  banned_at: Timestamp;
+  duration_s: number;
+}
+
+/** `job_signing_keys`: the control plane's Ed25519 job-signing keys (agent-protocol §3.2, §3.8). */
+export interface JobSigningKeysTable {
+  /** RFC 7638 thumbprint of the public key. */
+  kid: string;
+  /** base64url of the 32-byte public key. */
+  public_x: string;
+  /** `sealString(appSecret, "job-signing-key", JSON {kid, x, d})`. */
+  private_sealed: string;
+  /** 1 for the one active key, null once rotated out (unique). */
+  active: number | null;
+  created_at: Timestamp;
+  /** Null while active; the end of the verification overlap once rotated out. */
+  not_after: NullableTimestamp;
+}
+
+/** `remediation_jobs`: signed jobs of the host channel and their results (agent-protocol Part 3). */
+export interface RemediationJobsTable {
+  /** `job_<ulid>`. */
+  jti: string;
+  org_id: string;
+  host_id: string;
+  run_id: string;
+  mode: "dry-run" | "execute" | "rollback" | "verify";
+  action_id: string;
+  action_version: number;
+  plan_hash: string;
+  /** JSON: the signed claims. */
+  claims: string;
+  jws: string;
+  kid: string;
+  iat: Timestamp;
+  exp: Timestamp;
+  /** `JobState` of `lib/remediation/job_store.ts`. */
+  state: string;
+  delivered_at: NullableTimestamp;
+  /** JSON: the validated result body. */
+  result: string | null;
+  /** Lowercase hex SHA-256 of the result body as received. */
+  result_hash: string | null;
+  result_at: NullableTimestamp;
+  rollback_of: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** `incidents`: one incident of an organization (lib/incidents/model.ts). */
+export interface IncidentsTable {
+  id: string;
+  org_id: string;
+  title: string;
+  summary: string;
+  severity: "critical" | "high" | "medium";
+  state: "open" | "acknowledged" | "resolved" | "closed";
+  host_id: string | null;
+  group_key: string | null;
+  source: string;
+  assignee_id: string | null;
+  created_by: string;
+  opened_at: Timestamp;
+  acknowledged_at: NullableTimestamp;
+  resolved_at: NullableTimestamp;
+  closed_at: NullableTimestamp;
+  updated_at: Timestamp;
+  last_signal_at: NullableTimestamp;
+  signal_count: Generated<number>;
+  ack_due_at: NullableTimestamp;
+  escalation_level: Generated<number>;
+  escalation_step: Generated<number>;
+  reminders_sent: Generated<number>;
+  next_escalation_at: NullableTimestamp;
+  suggest_resolve: Generated<number>;
+  reopen_count: Generated<number>;
+}
+
+/** `incident_events`: the incident timeline. */
+export interface IncidentEventsTable {
+  id: string;
+  org_id: string;
+  incident_id: string;
+  ts: Timestamp;
+  type: string;
+  actor_type: string;
+  actor_id: string;
+  from_state: string | null;
+  to_state: string | null;
+  message: string;
+  /** JSON object or null. */
+  data: string | null;
+}
+
+/** `incident_links`: hosts, signals, breaches and runs linked to an incident. */
+export interface IncidentLinksTable {
+  incident_id: string;
+  org_id: string;
+  kind: "host" | "signal" | "breach" | "run";
+  ref_id: string;
+  linked_at: Timestamp;
+  linked_by: string;
+}
+
+/** `incident_workflow_steps`: the latest result of each workflow step of an incident. */
+export interface IncidentWorkflowStepsTable {
+  incident_id: string;
+  org_id: string;
+  workflow_id: string;
+  step_id: string;
+  status: string;
+  /** JSON object or null. */
+  result: string | null;
+  actor_id: string;
+  updated_at: Timestamp;
+}
+
+/** `postmortems`: one per incident, drafted on resolve. */
+export interface PostmortemsTable {
+  incident_id: string;
+  org_id: string;
+  status: "draft" | "published" | "waived";
+  summary: string;
+  impact: string;
+  root_cause: string;
+  /** JSON array. */
+  action_items: string;
+  /** JSON object. */
+  prefill: string;
+  waive_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  updated_by: string;
+  published_at: NullableTimestamp;
+  published_by: string | null;
+}
+
+/** `escalation_policies`: one per organization (defaults when absent). */
+export interface EscalationPoliciesTable {
+  org_id: string;
+  /** JSON array of levels. */
+  levels: string;
+  /** JSON {critical, high, medium} minutes. */
+  ack_minutes: string;
+  /** JSON {critical, high, medium} minutes. */
+  repeat_minutes: string;
+  repeat_count: number | null;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+/** `notify_endpoints`: where an organization's notifications go (`lib/notify/endpoint_store.ts`). */
+export interface NotifyEndpointsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  kind: "email" | "webhook" | "slack" | "discord";
+  enabled: number;
+  /** `sealString(appSecret, "notify-endpoint-url", url)`. */
+  url_sealed: string | null;
+  url_display: string | null;
+  /** JSON array of addresses. */
+  emails: string | null;
+  /** `sealString(appSecret, "notify-webhook-secret", "whsec_…")`. */
+  secret_sealed: string | null;
+  min_severity: string;
+  /** JSON array of event types; [] = all. */
+  event_types: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** `notify_deliveries`: one notification to one endpoint (or address) and its state. */
+export interface NotifyDeliveriesTable {
+  id: string;
+  org_id: string;
+  endpoint_id: string | null;
+  kind: string;
+  recipient: string | null;
+  event_type: string;
+  severity: string;
+  title: string;
+  dedupe_key: string | null;
+  /** JSON: summary, url, data, body, digest items. */
+  payload: string;
+  status: string;
+  reason: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: NullableTimestamp;
+  claimed_at: NullableTimestamp;
+  digest_id: string | null;
+  last_code: number | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
+/** `notify_attempts`: the delivery log, one row per send attempt (`<deliveryId>:<attempt>`). */
+export interface NotifyAttemptsTable {
+  id: string;
+  delivery_id: string;
+  org_id: string;
+  endpoint_id: string | null;
+  attempt: number;
+  started_at: Timestamp;
+  status: "sent" | "failed";
+  response_code: number | null;
+  latency_ms: number;
+  error: string | null;
+}
+
+/** `notify_settings`: an organization's dedupe window, quiet hours and digest interval. */
+export interface NotifySettingsTable {
+  org_id: string;
+  dedupe_window_minutes: number;
+  quiet_start: string | null;
+  quiet_end: string | null;
+  timezone: string;
+  digest_interval_minutes: number;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+/** `report_settings`: an organization's scheduled fleet report (lib/reports/settings.ts). */
+export interface ReportSettingsTable {
+  org_id: string;
+  /** 0/1. */
+  enabled: number;
+  frequency: "daily" | "weekly";
+  /** 0 = Sunday … 6 = Saturday (UTC). */
+  weekday: number;
+  hour_utc: number;
+  /** JSON array of e-mail addresses. */
+  emails: string;
+  /** 0/1: also to the notification endpoints routed for `report`. */
+  via_endpoints: number;
+  /** When the schedule was last switched on or changed; earlier slots are never sent. */
+  schedule_since: NullableTimestamp;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+/** `report_sends`: one scheduled report per organization and period (unique), and its outcome. */
+export interface ReportSendsTable {
+  id: string;
+  org_id: string;
+  /** `daily:2026-11-25` / `weekly:2026-11-23`. */
+  period_key: string;
+  state: "sending" | "sent" | "failed";
+  attempts: Generated<number>;
+  claimed_at: Timestamp;
+  finished_at: NullableTimestamp;
+  detail: string | null;
+}
+
 /** Every ledger table, by name. */
 export interface LedgerSchema {
   cron_runs: CronRunsTable;
@@ -285,4 +615,22 @@ export interface LedgerSchema {
   signals: SignalsTable;
   breaches: BreachesTable;
   breach_events: BreachEventsTable;
+  remediation_runs: RemediationRunsTable;
+  remediation_policies: RemediationPoliciesTable;
+  remediation_host_policies: RemediationHostPoliciesTable;
+  ip_bans: IpBansTable;
+  job_signing_keys: JobSigningKeysTable;
+  remediation_jobs: RemediationJobsTable;
+  report_settings: ReportSettingsTable;
+  report_sends: ReportSendsTable;
+  incidents: IncidentsTable;
+  incident_events: IncidentEventsTable;
+  incident_links: IncidentLinksTable;
+  incident_workflow_steps: IncidentWorkflowStepsTable;
+  postmortems: PostmortemsTable;
+  escalation_policies: EscalationPoliciesTable;
+  notify_endpoints: NotifyEndpointsTable;
+  notify_deliveries: NotifyDeliveriesTable;
+  notify_attempts: NotifyAttemptsTable;
+  notify_settings: NotifySettingsTable;
 }

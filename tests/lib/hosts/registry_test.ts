@@ -108,6 +108,7 @@ forEachLedger(
       agentVersion: null,
       lastSeenAt: null,
       lastSnapshotAt: null,
+      heartbeatExpectedMinutes: null,
       createdAt: T0,
     });
     assert.deepEqual(await getHost(ledger, org.id, host.id), host);

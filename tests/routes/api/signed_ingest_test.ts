@@ -9,66 +9,21 @@ import { type OperatorWorld, operatorWorld } from "../../support/operator_world.
 import { listSnapshots } from "@/lib/ingest/snapshots.ts";
 import { latestHostState } from "@/lib/ingest/store.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
-import { canonicalString, jwkThumbprint, sha256Hex, signEd25519 } from "@/lib/ingest/signed.ts";
+import {
+  freshNonce,
+  newRunnerKey as newKey,
+  signedHeaders as signed,
+  type TestRunner as Runner,
+} from "../../support/runner.ts";
 
 const FIXTURES = new URL("../../../../shared/fixtures/agent/", import.meta.url);
 const JSON_TYPE = { "content-type": "application/json" };
 const STATUS = JSON.parse(await Deno.readTextFile(new URL("status-minimal.json", FIXTURES)));
 
-interface Runner {
-  hostId: string;
-  keyId: string;
-  x: string;
-  privateKey: CryptoKey;
-}
-
 interface Setup {
   hostId: string;
   bearer: string;
   enrollToken: string;
-}
-
-async function newKey(): Promise<Omit<Runner, "hostId">> {
-  const pair = await crypto.subtle.generateKey("Ed25519", true, [
-    "sign",
-    "verify",
-  ]) as CryptoKeyPair;
-  const { x } = await crypto.subtle.exportKey("jwk", pair.publicKey);
-  return { keyId: await jwkThumbprint({ x: x! }), x: x!, privateKey: pair.privateKey };
-}
-
-const freshNonce = () =>
-  crypto.getRandomValues(new Uint8Array(16)).toBase64({ alphabet: "base64url", omitPadding: true });
-
-/** Signed headers for a request, with overridable parts (for the refusal table). */
-async function signed(
-  w: OperatorWorld,
-  r: Pick<Runner, "keyId" | "privateKey">,
-  req: { method: string; path: string; hostId: string; body: string; seq?: number | null },
-  over: { timestamp?: number; nonce?: string; signHostId?: string } = {},
-): Promise<Record<string, string>> {
-  const timestamp = String(over.timestamp ?? Math.floor(w.services.clock.now().getTime() / 1000));
-  const nonce = over.nonce ?? freshNonce();
-  const seq = req.seq === undefined || req.seq === null ? null : String(req.seq);
-  const signature = await signEd25519(
-    r.privateKey,
-    canonicalString({
-      method: req.method,
-      path: req.path,
-      hostId: over.signHostId ?? req.hostId,
-      timestamp,
-      nonce,
-      seq,
-      bodySha256: await sha256Hex(req.body),
-    }),
-  );
-  return {
-    "x-sentry-key-id": r.keyId,
-    "x-sentry-timestamp": timestamp,
-    "x-sentry-nonce": nonce,
-    ...(seq === null ? {} : { "x-sentry-seq": seq }),
-    "x-sentry-signature": signature,
-  };
 }
 
 async function setup(w: OperatorWorld, name = "web-1", enroll: Record<string, unknown> = {}) {

@@ -13,6 +13,12 @@ import { migration as hosts } from "./2026_11_25_0003_hosts.ts";
 import { migration as breaches } from "./2026_11_25_0004_breaches.ts";
 import { migration as signedIngest } from "./2026_11_25_0005_signed_ingest.ts";
 import { migration as signalIndexes } from "./2026_11_25_0006_signal_indexes.ts";
+import { migration as hostHeartbeat } from "./2026_11_25_0007_host_heartbeat.ts";
+import { migration as jobChannel } from "./2026_11_25_0008_job_channel.ts";
+import { migration as remediationRuns } from "./2026_11_25_0009_remediation_runs.ts";
+import { migration as notifications } from "./2026_11_25_0010_notifications.ts";
+import { migration as incidents } from "./2026_11_25_0011_incidents.ts";
+import { migration as reportSettings } from "./2026_11_25_0012_report_settings.ts";
 
 /** Migrations in the order they run. */
 export const ledgerMigrations: Record<string, LedgerMigration> = {
@@ -22,4 +28,10 @@ export const ledgerMigrations: Record<string, LedgerMigration> = {
   "2026_11_25_0004_breaches": breaches,
   "2026_11_25_0005_signed_ingest": signedIngest,
   "2026_11_25_0006_signal_indexes": signalIndexes,
+  "2026_11_25_0007_host_heartbeat": hostHeartbeat,
+  "2026_11_25_0008_job_channel": jobChannel,
+  "2026_11_25_0009_remediation_runs": remediationRuns,
+  "2026_11_25_0010_notifications": notifications,
+  "2026_11_25_0011_incidents": incidents,
+  "2026_11_25_0012_report_settings": reportSettings,
 };

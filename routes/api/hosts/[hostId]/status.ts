@@ -2,14 +2,15 @@ import { define } from "@/lib/define.ts";
 import { ingestStatus } from "@/lib/ingest/ingest.ts";
 import { readBodyCapped } from "@/lib/http/body.ts";
 import { requestTarget } from "@/lib/ingest/signed.ts";
-import { authenticateHostBearer } from "@/lib/hosts/keys.ts";
+import { authenticateHostRead } from "@/lib/hosts/read_auth.ts";
+import { hostHeartbeat } from "@/lib/hosts/host_heartbeat.ts";
 import { latestHostState } from "@/lib/ingest/store.ts";
-import { heartbeatState } from "@/lib/signals/heartbeat.ts";
 
 /**
  * POST: a status push: the agent's (bearer host key, agent-protocol §1.10) or the host runner's
  * (signed, Part 2); `host.status.write`.
- * GET: the latest stored state for a key with `host.status.read`.
+ * GET: the latest stored state and heartbeat, for a bearer key or a signed runner request with
+ * `host.status.read` (agent-protocol §0.1).
  */
 export const handler = define.handlers({
   async POST(ctx) {
@@ -29,21 +30,18 @@ export const handler = define.handlers({
   },
   async GET(ctx) {
     const { services } = ctx.state;
-    const { host } = await authenticateHostBearer(services.ledger, {
+    const auth = await authenticateHostRead(services, {
       hostId: ctx.params.hostId,
-      authorization: ctx.req.headers.get("authorization"),
-      requiredScope: "host.status.read",
-      now: services.clock.now(),
+      headers: ctx.req.headers,
+      method: ctx.req.method,
+      path: requestTarget(ctx.req.url),
       ip: ctx.state.ip,
-    });
+    }, "host.status.read");
+    const { host } = auth;
     const latest = await latestHostState(services.kv, host.orgId, host.id);
-    const heartbeat = heartbeatState(
-      host.lastSeenAt,
-      services.clock.now(),
-      services.config.heartbeat,
-    );
-    return Response.json({ ok: true, hostId: host.id, heartbeat, latest }, {
-      headers: { "cache-control": "no-store" },
-    });
+    const heartbeat = hostHeartbeat(host, services.clock.now(), services.config.heartbeat);
+    const headers = new Headers({ "cache-control": "no-store" });
+    if (auth.deprecatedUntil) headers.set("x-sentry-key-deprecated", auth.deprecatedUntil);
+    return Response.json({ ok: true, hostId: host.id, heartbeat, latest }, { headers });
   },
 });

@@ -1,0 +1,227 @@
+/**
+ * The incident page's data (`routes/incidents/[incidentId].tsx`): the incident with its
+ * timeline (actors as e-mail addresses), linked items with their console links, workflow steps
+ * with their latest results, the postmortem, and who may do what.
+ *
+ * @module
+ */
+
+import type { Role } from "../auth/roles.ts";
+import { roleAtLeast } from "../auth/roles.ts";
+import type { Services } from "../services.ts";
+import { hostNames } from "../ui/host_names.ts";
+import { incidentNotFound } from "./model.ts";
+import { memberOptions } from "./page_data.ts";
+import { getEscalationPolicy } from "./policy.ts";
+import { getPostmortem, type Postmortem } from "./postmortem.ts";
+import { getIncident, type LinkedItem } from "./query.ts";
+import { type StepStatus, workflowStates } from "./workflow_run.ts";
+import { WORKFLOWS } from "./workflows.ts";
+
+/** One timeline row. */
+export interface TimelineRow {
+  id: string;
+  ts: string;
+  type: string;
+  actor: string;
+  change: string | null;
+  message: string;
+}
+
+/** One linked item with where it lives in the console. */
+export interface LinkRow extends LinkedItem {
+  href: string;
+}
+
+/** One workflow with its steps' latest results. */
+export interface WorkflowView {
+  id: string;
+  title: string;
+  description: string;
+  steps: {
+    id: string;
+    title: string;
+    description: string;
+    kind: string;
+    status: StepStatus;
+    detail: string | null;
+    at: string | null;
+  }[];
+}
+
+/** Everything the incident page renders (besides form state). */
+export interface IncidentPageData {
+  incident: {
+    id: string;
+    title: string;
+    summary: string;
+    severity: string;
+    state: "open" | "acknowledged" | "resolved" | "closed";
+    hostId: string | null;
+    hostName: string | null;
+    assigneeId: string | null;
+    assignee: string | null;
+    openedAt: string;
+    acknowledgedAt: string | null;
+    resolvedAt: string | null;
+    closedAt: string | null;
+    ackDueAt: string | null;
+    nextEscalationAt: string | null;
+    escalationLevel: number;
+    remindersSent: number;
+    signalCount: number;
+    source: string;
+  };
+  levels: number;
+  overdue: boolean;
+  suggestResolve: boolean;
+  timeline: TimelineRow[];
+  links: LinkRow[];
+  workflows: WorkflowView[];
+  postmortem: {
+    status: Postmortem["status"];
+    summary: string;
+    impact: string;
+    rootCause: string;
+    actionItems: Postmortem["actionItems"];
+    prefill: Postmortem["prefill"];
+    waiveReason: string | null;
+    publishedAt: string | null;
+  } | null;
+  members: [string, string][];
+  /** Ops and above act on incidents. */
+  manage: boolean;
+}
+
+const HREFS: Record<LinkedItem["kind"], (id: string) => string> = {
+  host: (id) => `/hosts/${id}`,
+  breach: (id) => `/breaches/${id}`,
+  run: (id) => `/remediation/${id}`,
+  signal: () => "",
+};
+
+function resultDetail(result: Record<string, unknown> | null): string | null {
+  if (!result) return null;
+  if (typeof result.error === "string") return result.error;
+  if (typeof result.note === "string") return result.note;
+  const parts = Object.entries(result)
+    .filter(([, v]) => ["string", "number", "boolean"].includes(typeof v))
+    .slice(0, 6).map(([k, v]) => `${k}: ${v}`);
+  return parts.length ? parts.join(", ") : null;
+}
+
+/**
+ * Loads the page of one incident of `orgId` (404 when it is not there).
+ *
+ * @example
+ * ```ts
+ * const data = await loadIncidentPage(ctx.state.services, org, ctx.params.incidentId);
+ * ```
+ */
+export async function loadIncidentPage(
+  services: Services,
+  org: { id: string; role: Role },
+  incidentId: string,
+): Promise<IncidentPageData> {
+  const now = services.clock.now();
+  const found = await getIncident(services.ledger, org.id, incidentId, now);
+  if (!found) throw incidentNotFound();
+  const { incident } = found;
+  const members = await memberOptions(services, org.id);
+  const emails = new Map(members);
+  const names = await hostNames(services, org.id, incident.hostId ? [incident.hostId] : []);
+  const states = await workflowStates(services.ledger, org.id, incident.id);
+  const pm = await getPostmortem(services.ledger, org.id, incident.id);
+  const policy = await getEscalationPolicy(services.ledger, org.id);
+  const label = (type: string, id: string) => type === "user" ? emails.get(id) ?? id : id;
+  return {
+    incident: {
+      id: incident.id,
+      title: incident.title,
+      summary: incident.summary,
+      severity: incident.severity,
+      state: incident.state,
+      hostId: incident.hostId,
+      hostName: incident.hostId ? names.get(incident.hostId)?.name ?? incident.hostId : null,
+      assigneeId: incident.assigneeId,
+      assignee: incident.assigneeId ? emails.get(incident.assigneeId) ?? null : null,
+      openedAt: incident.openedAt.toISOString(),
+      acknowledgedAt: incident.acknowledgedAt?.toISOString() ?? null,
+      resolvedAt: incident.resolvedAt?.toISOString() ?? null,
+      closedAt: incident.closedAt?.toISOString() ?? null,
+      ackDueAt: incident.ackDueAt?.toISOString() ?? null,
+      nextEscalationAt: incident.nextEscalationAt?.toISOString() ?? null,
+      escalationLevel: incident.escalationLevel,
+      remindersSent: incident.remindersSent,
+      signalCount: incident.signalCount,
+      source: incident.source,
+    },
+    levels: policy.levels.length,
+    overdue: found.overdue,
+    suggestResolve: found.suggestResolve,
+    timeline: found.events.map((e) => ({
+      id: e.id,
+      ts: e.ts.toISOString(),
+      type: e.type,
+      actor: e.actorType === "system" ? `system (${e.actorId})` : label("user", e.actorId),
+      change: e.fromState || e.toState ? `${e.fromState ?? "—"} → ${e.toState ?? "—"}` : null,
+      message: e.message,
+    })),
+    links: found.links.map((l) => ({ ...l, href: HREFS[l.kind](l.id) })),
+    workflows: WORKFLOWS.map((w) => ({
+      id: w.id,
+      title: w.title,
+      description: w.description,
+      steps: w.steps.map((s) => {
+        const state = states.find((x) => x.workflowId === w.id && x.stepId === s.id);
+        return {
+          id: s.id,
+          title: s.title,
+          description: s.description,
+          kind: s.kind,
+          status: state?.status ?? "pending",
+          detail: resultDetail(state?.result ?? null),
+          at: state?.updatedAt?.toISOString() ?? null,
+        };
+      }),
+    })),
+    postmortem: pm && {
+      status: pm.status,
+      summary: pm.summary,
+      impact: pm.impact,
+      rootCause: pm.rootCause,
+      actionItems: pm.actionItems,
+      prefill: pm.prefill,
+      waiveReason: pm.waiveReason,
+      publishedAt: pm.publishedAt?.toISOString() ?? null,
+    },
+    members,
+    manage: roleAtLeast(org.role, "ops"),
+  };
+}
+
+/**
+ * Action items from the postmortem form: rows `item-<n>-title|owner|due|status|id`, empty
+ * titles skipped.
+ *
+ * @example
+ * ```ts
+ * postmortemItemsFromForm({ "item-0-title": "Rotate keys", "item-0-owner": userId });
+ * ```
+ */
+export function postmortemItemsFromForm(values: Record<string, string>) {
+  const items = [];
+  for (let n = 0; n <= 50; n++) {
+    const title = (values[`item-${n}-title`] ?? "").trim();
+    if (!title) continue;
+    const id = values[`item-${n}-id`];
+    items.push({
+      ...(id ? { id } : {}),
+      title,
+      ownerId: values[`item-${n}-owner`] || null,
+      dueDate: values[`item-${n}-due`] || null,
+      status: values[`item-${n}-status`] === "done" ? "done" : "open",
+    });
+  }
+  return items;
+}

@@ -1,0 +1,208 @@
+/**
+ * Notification endpoints in the ledger (`notify_endpoints`): rows to one domain shape, reads
+ * scoped to an organization, and the sealed columns. URLs (Slack and Discord URLs are
+ * credentials) and webhook secrets are sealed with AES-GCM under keys derived from the app
+ * secret (`lib/auth/keys.ts`); only {@link openEndpointTarget} opens them, for a send.
+ *
+ * @module
+ */
+
+import { openString, sealString } from "../auth/keys.ts";
+import { appSecretOf } from "../auth/secret.ts";
+import type { LedgerTx } from "../db/ledger/transaction.ts";
+import { toDate } from "../db/ledger/values.ts";
+import type { NotifyEndpointsTable } from "../db/ledger/schema.ts";
+import { HttpError } from "../fresh/errors.ts";
+import type { Services } from "../services.ts";
+import type { EndpointKind, NotifyEventType, NotifySeverity } from "./types.ts";
+
+/** Seal purpose of endpoint URLs. */
+export const URL_SEAL_PURPOSE = "notify-endpoint-url";
+/** Seal purpose of webhook secrets. */
+export const SECRET_SEAL_PURPOSE = "notify-webhook-secret";
+
+/** An endpoint as everyone may see it: no URL beyond its display form, never the secret. */
+export interface NotifyEndpoint {
+  id: string;
+  orgId: string;
+  name: string;
+  kind: EndpointKind;
+  enabled: boolean;
+  minSeverity: NotifySeverity;
+  /** Routed event types; empty: every type. */
+  eventTypes: NotifyEventType[];
+  /** Addresses of an e-mail endpoint; empty for the others. */
+  emails: string[];
+  /** Scheme, host and first path segment of the URL (`lib/notify/url_policy.ts`). */
+  urlDisplay: string | null;
+  /** Whether a signing secret is set (webhook endpoints). */
+  hasSecret: boolean;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** An endpoint with its URL and secret opened: only for sending, never for a response. */
+export interface EndpointTarget extends NotifyEndpoint {
+  url: string | null;
+  secret: string | null;
+}
+
+type Row =
+  & Pick<
+    NotifyEndpointsTable,
+    | "id"
+    | "org_id"
+    | "name"
+    | "kind"
+    | "enabled"
+    | "url_sealed"
+    | "url_display"
+    | "emails"
+    | "secret_sealed"
+    | "min_severity"
+    | "event_types"
+    | "created_by"
+  >
+  & { created_at: Date | string; updated_at: Date | string };
+
+function fromRow(row: Row): NotifyEndpoint {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    name: row.name,
+    kind: row.kind,
+    enabled: Number(row.enabled) === 1,
+    minSeverity: row.min_severity as NotifySeverity,
+    eventTypes: JSON.parse(row.event_types) as NotifyEventType[],
+    emails: row.emails ? JSON.parse(row.emails) as string[] : [],
+    urlDisplay: row.url_display,
+    hasSecret: row.secret_sealed !== null,
+    createdBy: row.created_by,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/**
+ * The organization's endpoints, by name.
+ *
+ * @example
+ * ```ts
+ * const endpoints = await listEndpoints(services.ledger, org.id);
+ * ```
+ */
+export async function listEndpoints(tx: LedgerTx, orgId: string): Promise<NotifyEndpoint[]> {
+  const rows = await tx.db.selectFrom("notify_endpoints").selectAll()
+    .where("org_id", "=", orgId).orderBy("name").orderBy("id").execute();
+  return rows.map(fromRow);
+}
+
+/**
+ * One endpoint of the organization, or null (another organization's endpoint is null too).
+ *
+ * @example
+ * ```ts
+ * const endpoint = await getEndpoint(services.ledger, org.id, "ne_01JDX…");
+ * ```
+ */
+export async function getEndpoint(
+  tx: LedgerTx,
+  orgId: string,
+  id: string,
+): Promise<NotifyEndpoint | null> {
+  const row = await tx.db.selectFrom("notify_endpoints").selectAll()
+    .where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+  return row ? fromRow(row) : null;
+}
+
+/**
+ * One endpoint of the organization; 404 otherwise, so another organization's ids reveal nothing.
+ *
+ * @example
+ * ```ts
+ * const endpoint = await endpointOr404(services.ledger, org.id, ctx.params.endpointId);
+ * ```
+ */
+export async function endpointOr404(
+  tx: LedgerTx,
+  orgId: string,
+  id: string,
+): Promise<NotifyEndpoint> {
+  const endpoint = id.length <= 64 ? await getEndpoint(tx, orgId, id) : null;
+  if (!endpoint) {
+    throw new HttpError(404, "No such notification endpoint; check the id in the list.", {
+      code: "not_found",
+    });
+  }
+  return endpoint;
+}
+
+/**
+ * An endpoint with URL and secret opened for a send; null when it no longer exists.
+ *
+ * @example
+ * ```ts
+ * const target = await openEndpointTarget(services, delivery.endpointId);
+ * ```
+ */
+export async function openEndpointTarget(
+  services: Pick<Services, "ledger" | "config">,
+  id: string,
+): Promise<EndpointTarget | null> {
+  const row = await services.ledger.db.selectFrom("notify_endpoints").selectAll()
+    .where("id", "=", id).executeTakeFirst();
+  if (!row) return null;
+  const secret = appSecretOf(services.config);
+  return {
+    ...fromRow(row),
+    url: row.url_sealed ? await openString(secret, URL_SEAL_PURPOSE, row.url_sealed) : null,
+    secret: row.secret_sealed
+      ? await openString(secret, SECRET_SEAL_PURPOSE, row.secret_sealed)
+      : null,
+  };
+}
+
+/**
+ * Seals a value for one of the endpoint columns.
+ *
+ * @example
+ * ```ts
+ * const urlSealed = await sealForEndpoint(services, "url", "https://hooks.slack.com/…");
+ * ```
+ */
+export function sealForEndpoint(
+  services: Pick<Services, "config">,
+  what: "url" | "secret",
+  value: string,
+): Promise<string> {
+  return sealString(
+    appSecretOf(services.config),
+    what === "url" ? URL_SEAL_PURPOSE : SECRET_SEAL_PURPOSE,
+    value,
+  );
+}
+
+/**
+ * The JSON shape of an endpoint in API answers (no URL beyond its display form, no secret).
+ *
+ * @example
+ * ```ts
+ * return ok({ endpoints: endpoints.map(endpointJson) });
+ * ```
+ */
+export function endpointJson(e: NotifyEndpoint): Record<string, unknown> {
+  return {
+    id: e.id,
+    name: e.name,
+    kind: e.kind,
+    enabled: e.enabled,
+    minSeverity: e.minSeverity,
+    eventTypes: e.eventTypes,
+    emails: e.emails,
+    urlDisplay: e.urlDisplay,
+    hasSecret: e.hasSecret,
+    createdAt: e.createdAt.toISOString(),
+    updatedAt: e.updatedAt.toISOString(),
+  };
+}

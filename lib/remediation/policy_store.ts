@@ -1,0 +1,223 @@
+/**
+ * An organization's remediation policy in the ledger: guard profile (strict / balanced /
+ * rapid), the "remediation frozen" kill switch, maintenance windows and the approval threshold,
+ * plus per-host knob overrides. Absent rows mean the defaults (balanced, not frozen).
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { LedgerTx } from "../db/ledger/transaction.ts";
+import { toDate } from "../db/ledger/values.ts";
+import { HttpError } from "../fresh/errors.ts";
+import type { MaintenanceWindow } from "./guard.ts";
+import {
+  CATALOG_ALLOW_RULES,
+  type ExecutableRule,
+  type GuardPolicy,
+  guardPolicy,
+  type HostGuardOverride,
+  hostOverrideSchema,
+  PROFILE_NAMES,
+  type ProfileName,
+  PROFILES,
+} from "./profiles.ts";
+import { RISK_TIERS, type RiskTier } from "./types.ts";
+
+/** What an organization has set. */
+export interface OrgRemediationPolicy {
+  profile: ProfileName;
+  frozen: boolean;
+  frozenReason: string | null;
+  approvalThreshold: RiskTier;
+  maintenanceWindows: { startsAt: string; endsAt: string; reason?: string }[];
+  updatedBy: string | null;
+  updatedAt: Date | null;
+}
+
+const windowSchema = z.object({
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }),
+  reason: z.string().max(200).optional(),
+}).refine((w) => Date.parse(w.endsAt) > Date.parse(w.startsAt), {
+  message: "endsAt must be after startsAt",
+  path: ["endsAt"],
+});
+
+/** The body of a policy change; every member optional. */
+export const policyChangeSchema = z.object({
+  profile: z.enum(PROFILE_NAMES).optional(),
+  frozen: z.boolean().optional(),
+  frozenReason: z.string().max(500).nullable().optional(),
+  approvalThreshold: z.enum(RISK_TIERS).optional(),
+  maintenanceWindows: z.array(windowSchema).max(50).optional(),
+}).strict();
+export type PolicyChange = z.infer<typeof policyChangeSchema>;
+
+/**
+ * The organization's policy (defaults when it never set one).
+ *
+ * @example
+ * ```ts
+ * const policy = await getOrgPolicy(services.ledger, org.id);
+ * if (policy.frozen) …
+ * ```
+ */
+export async function getOrgPolicy(tx: LedgerTx, orgId: string): Promise<OrgRemediationPolicy> {
+  const row = await tx.db.selectFrom("remediation_policies").selectAll()
+    .where("org_id", "=", orgId).executeTakeFirst();
+  if (!row) {
+    return {
+      profile: "balanced",
+      frozen: false,
+      frozenReason: null,
+      approvalThreshold: PROFILES.balanced.approvalThreshold,
+      maintenanceWindows: [],
+      updatedBy: null,
+      updatedAt: null,
+    };
+  }
+  return {
+    profile: row.profile as ProfileName,
+    frozen: Number(row.frozen) === 1,
+    frozenReason: row.frozen_reason,
+    approvalThreshold: row.approval_threshold as RiskTier,
+    maintenanceWindows: JSON.parse(row.maintenance_windows),
+    updatedBy: row.updated_by,
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/**
+ * Applies a change to the organization's policy and returns the result. 400 naming the field
+ * for a bad value.
+ *
+ * @example
+ * ```ts
+ * await setOrgPolicy(services.ledger, org.id, { frozen: true, frozenReason: "incident" }, user.id, now);
+ * ```
+ */
+export async function setOrgPolicy(
+  tx: LedgerTx,
+  orgId: string,
+  input: unknown,
+  userId: string,
+  now: Date,
+): Promise<OrgRemediationPolicy> {
+  const parsed = policyChangeSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join(".") || "(body)";
+    throw new HttpError(400, `${field}: ${issue.message}`, {
+      code: "invalid_input",
+      details: { field },
+    });
+  }
+  const next = { ...await getOrgPolicy(tx, orgId), ...parsed.data };
+  if (parsed.data.frozen === false) next.frozenReason = null;
+  const row = {
+    profile: next.profile,
+    frozen: next.frozen ? 1 : 0,
+    frozen_reason: next.frozenReason ?? null,
+    approval_threshold: next.approvalThreshold,
+    maintenance_windows: JSON.stringify(next.maintenanceWindows),
+    updated_by: userId,
+    updated_at: now,
+  };
+  await tx.db.insertInto("remediation_policies").values({ org_id: orgId, ...row })
+    .onConflict((oc) => oc.column("org_id").doUpdateSet(row)).execute();
+  return await getOrgPolicy(tx, orgId);
+}
+
+/**
+ * A host's knob overrides, or null.
+ *
+ * @example
+ * ```ts
+ * const override = await getHostOverride(services.ledger, host.id);
+ * ```
+ */
+export async function getHostOverride(
+  tx: LedgerTx,
+  hostId: string,
+): Promise<HostGuardOverride | null> {
+  const row = await tx.db.selectFrom("remediation_host_policies").select("overrides")
+    .where("host_id", "=", hostId).executeTakeFirst();
+  return row ? hostOverrideSchema.parse(JSON.parse(row.overrides)) : null;
+}
+
+/**
+ * Sets (or with `null` clears) a host's knob overrides. 400 naming the field for a bad value.
+ *
+ * @example
+ * ```ts
+ * await setHostOverride(services.ledger, org.id, host.id, { cooldownSec: 60 }, now);
+ * ```
+ */
+export async function setHostOverride(
+  tx: LedgerTx,
+  orgId: string,
+  hostId: string,
+  input: unknown,
+  now: Date,
+): Promise<HostGuardOverride | null> {
+  if (input === null) {
+    await tx.db.deleteFrom("remediation_host_policies").where("host_id", "=", hostId).execute();
+    return null;
+  }
+  const parsed = hostOverrideSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = `overrides.${issue.path.join(".")}`;
+    throw new HttpError(400, `${field}: ${issue.message}`, {
+      code: "invalid_input",
+      details: { field },
+    });
+  }
+  const overrides = JSON.stringify(parsed.data);
+  await tx.db.insertInto("remediation_host_policies")
+    .values({ host_id: hostId, org_id: orgId, overrides, updated_at: now })
+    .onConflict((oc) => oc.column("host_id").doUpdateSet({ overrides, updated_at: now }))
+    .execute();
+  return parsed.data;
+}
+
+/**
+ * The guard policy for one host: the org's profile and approval threshold, then the host's
+ * overrides.
+ *
+ * @example
+ * ```ts
+ * const { policy, org } = await hostGuardPolicy(services.ledger, host);
+ * ```
+ */
+export async function hostGuardPolicy(
+  tx: LedgerTx,
+  host: { id: string; orgId: string },
+  toolPrefix = "",
+): Promise<
+  { policy: GuardPolicy; org: OrgRemediationPolicy; override: HostGuardOverride | null }
+> {
+  const org = await getOrgPolicy(tx, host.orgId);
+  const override = await getHostOverride(tx, host.id);
+  const policy = guardPolicy(
+    org.profile,
+    { approvalThreshold: org.approvalThreshold, ...override },
+    toolPrefix ? { allow: prefixedAllowRules(toolPrefix) } : {},
+  );
+  return { policy, org, override };
+}
+
+/** The catalog's allow rules under `REMEDIATION_TOOL_PREFIX`. */
+function prefixedAllowRules(prefix: string): ExecutableRule[] {
+  return CATALOG_ALLOW_RULES.map((rule) => ({ ...rule, path: prefix + rule.path }));
+}
+
+/** The org's windows in the guard's shape. */
+export function maintenanceWindowsOf(org: OrgRemediationPolicy): MaintenanceWindow[] {
+  return org.maintenanceWindows.map((w) => ({
+    startsAt: w.startsAt,
+    endsAt: w.endsAt,
+    ...(w.reason ? { reason: w.reason } : {}),
+  }));
+}

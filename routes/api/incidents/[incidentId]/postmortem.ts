@@ -1,0 +1,51 @@
+import { define } from "@/lib/define.ts";
+import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { HttpError } from "@/lib/fresh/mod.ts";
+import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { incidentNotFound } from "@/lib/incidents/model.ts";
+import { getPostmortem } from "@/lib/incidents/postmortem.ts";
+import { editPostmortemAs, finishPostmortemAs } from "@/lib/incidents/postmortem_admin.ts";
+
+/**
+ * An incident's postmortem (viewer; 404 before the incident is resolved). PUT edits the draft,
+ * POST `{action: publish}` or `{action: waive, reason}` ends it (ops and above, audited; 409
+ * once published or waived).
+ */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const orgId = authOf(ctx).org!.id;
+    const { ledger } = ctx.state.services;
+    const incident = await ledger.db.selectFrom("incidents").select("id")
+      .where("id", "=", ctx.params.incidentId).where("org_id", "=", orgId).executeTakeFirst();
+    if (!incident) throw incidentNotFound();
+    const postmortem = await getPostmortem(ledger, orgId, incident.id);
+    if (!postmortem) {
+      throw new HttpError(404, "No postmortem yet: it is drafted when the incident is resolved.", {
+        code: "no_postmortem",
+      });
+    }
+    return ok({ postmortem });
+  },
+  async PUT(ctx) {
+    const body = await readJson(ctx.req, JsonObject);
+    const postmortem = await editPostmortemAs(
+      ctx.state.services,
+      authOf(ctx),
+      ctx.params.incidentId,
+      body,
+      clientOf(ctx),
+    );
+    return ok({ postmortem });
+  },
+  async POST(ctx) {
+    const body = await readJson(ctx.req, JsonObject);
+    const postmortem = await finishPostmortemAs(
+      ctx.state.services,
+      authOf(ctx),
+      ctx.params.incidentId,
+      body,
+      clientOf(ctx),
+    );
+    return ok({ postmortem });
+  },
+});

@@ -1,0 +1,44 @@
+import { define } from "@/lib/define.ts";
+import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { createIncidentByHand } from "@/lib/incidents/admin.ts";
+import { incidentListQuery } from "@/lib/incidents/list_input.ts";
+import { incidentCounts, isOverdue, listIncidents } from "@/lib/incidents/query.ts";
+
+/**
+ * The organization's incidents (viewer): filters `state`, `severity`, `host`, `assignee`,
+ * `overdue`, cursor `after`, with counts per state and of overdue acknowledgements. POST opens
+ * one by hand (ops and above, audited).
+ */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const orgId = authOf(ctx).org!.id;
+    const { ledger, clock } = ctx.state.services;
+    const q = incidentListQuery(ctx.url);
+    const now = clock.now();
+    const incidents = await listIncidents(ledger, orgId, {
+      state: q.state,
+      severity: q.severity,
+      hostId: q.host,
+      assigneeId: q.assignee,
+      overdue: q.overdue,
+      limit: q.limit,
+      after: q.after,
+    }, now);
+    return ok({
+      incidents: incidents.map((i) => ({ ...i, overdue: isOverdue(i, now) })),
+      counts: await incidentCounts(ledger, orgId, now),
+      nextCursor: incidents.length === q.limit ? incidents.at(-1)!.id : null,
+    });
+  },
+  async POST(ctx) {
+    const body = await readJson(ctx.req, JsonObject);
+    const incident = await createIncidentByHand(
+      ctx.state.services,
+      authOf(ctx),
+      body,
+      clientOf(ctx),
+    );
+    return ok({ incident }, { status: 201 });
+  },
+});

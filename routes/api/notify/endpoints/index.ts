@@ -1,0 +1,40 @@
+import { define } from "@/lib/define.ts";
+import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { createEndpoint } from "@/lib/notify/endpoint_admin.ts";
+import { endpointJson, listEndpoints } from "@/lib/notify/endpoint_store.ts";
+import { lastDeliveries } from "@/lib/notify/deliveries.ts";
+
+/**
+ * The organization's notification endpoints (ops read; admins create). A webhook's signing
+ * secret is in the create answer only.
+ */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const { ledger } = ctx.state.services;
+    const orgId = authOf(ctx).org!.id;
+    const [endpoints, last] = await Promise.all([
+      listEndpoints(ledger, orgId),
+      lastDeliveries(ledger, orgId),
+    ]);
+    return ok({
+      endpoints: endpoints.map((e) => {
+        const l = last.get(e.id);
+        return {
+          ...endpointJson(e),
+          lastDelivery: l
+            ? { id: l.id, status: l.status, code: l.lastCode, at: l.updatedAt.toISOString() }
+            : null,
+        };
+      }),
+    });
+  },
+  async POST(ctx) {
+    const body = await readJson(ctx.req, JsonObject);
+    const created = await createEndpoint(ctx.state.services, authOf(ctx), body, clientOf(ctx));
+    return ok({
+      endpoint: endpointJson(created.endpoint),
+      ...(created.secret ? { secret: created.secret } : {}),
+    }, { status: 201 });
+  },
+});

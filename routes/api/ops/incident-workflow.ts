@@ -1,0 +1,36 @@
+import { define } from "@/lib/define.ts";
+import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { HttpError } from "@/lib/fresh/mod.ts";
+import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { incidentNotFound } from "@/lib/incidents/model.ts";
+import { WORKFLOWS } from "@/lib/incidents/workflows.ts";
+import { workflowStates, workflowStep } from "@/lib/incidents/workflow_run.ts";
+
+/**
+ * Incident workflows (ops): GET the catalog (with `?incidentId=` the incident's step results);
+ * POST `{incidentId, workflowId, stepId, action: run | done | skip}` runs or marks one step,
+ * recorded on the timeline and audited.
+ */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const orgId = authOf(ctx).org!.id;
+    const incidentId = ctx.url.searchParams.get("incidentId");
+    if (incidentId === null || incidentId === "") return ok({ workflows: WORKFLOWS });
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(incidentId)) {
+      throw new HttpError(400, "incidentId: not a valid id", {
+        code: "invalid_input",
+        details: { field: "incidentId" },
+      });
+    }
+    const { ledger } = ctx.state.services;
+    const found = await ledger.db.selectFrom("incidents").select("id")
+      .where("id", "=", incidentId).where("org_id", "=", orgId).executeTakeFirst();
+    if (!found) throw incidentNotFound();
+    return ok({ workflows: WORKFLOWS, steps: await workflowStates(ledger, orgId, incidentId) });
+  },
+  async POST(ctx) {
+    const body = await readJson(ctx.req, JsonObject);
+    const out = await workflowStep(ctx.state.services, authOf(ctx), body, clientOf(ctx));
+    return ok({ step: out.state, incident: out.incident });
+  },
+});

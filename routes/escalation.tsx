@@ -1,0 +1,221 @@
+import { define } from "@/lib/define.ts";
+import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { authOf, clientOf } from "@/lib/auth/http.ts";
+import { roleAtLeast } from "@/lib/auth/roles.ts";
+import { auditOperatorChange } from "@/lib/auth/request_audit.ts";
+import { formObject } from "@/lib/http/input.ts";
+import { INCIDENT_SEVERITIES } from "@/lib/incidents/model.ts";
+import { memberOptions } from "@/lib/incidents/page_data.ts";
+import {
+  type EscalationPolicy,
+  getEscalationPolicy,
+  MAX_LEVELS,
+  setEscalationPolicy,
+} from "@/lib/incidents/policy.ts";
+import { formFieldOf, policyBodyFromForm } from "@/lib/incidents/policy_form.ts";
+import { listEndpoints } from "@/lib/notify/endpoint_store.ts";
+import { type FieldErrors, flashOf, type FormProblem, formProblem } from "@/lib/ui/forms.ts";
+import { seeOther } from "@/lib/ui/navigation.ts";
+import type { State } from "@/lib/state.ts";
+import { Field, Hidden } from "@/components/Field.tsx";
+import { Messages } from "@/components/Notice.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
+
+interface Data {
+  policy: Pick<
+    EscalationPolicy,
+    "levels" | "ackMinutes" | "repeatMinutes" | "repeatCount" | "isDefault"
+  >;
+  members: [string, string][];
+  endpoints: [string, string][];
+  /** Admins and owners change the policy. */
+  edit: boolean;
+  values?: Record<string, string>;
+  errors: FieldErrors;
+  flash?: string;
+  message?: string;
+}
+
+type Ctx = FreshContext<State>;
+
+async function render(
+  ctx: Ctx,
+  extra: Pick<Data, "values" | "flash"> = {},
+  problem?: FormProblem,
+): Promise<PageResponse<Data>> {
+  const org = authOf(ctx).org!;
+  const { services } = ctx.state;
+  ctx.state.title = "Escalation policy";
+  const policy = await getEscalationPolicy(services.ledger, org.id);
+  const endpoints = await listEndpoints(services.ledger, org.id);
+  return page<Data>({
+    policy,
+    members: await memberOptions(services, org.id),
+    endpoints: endpoints.map((e): [string, string] => [e.id, `${e.name} (${e.kind})`]),
+    edit: roleAtLeast(org.role, "admin"),
+    errors: problem?.errors ?? {},
+    message: problem && Object.keys(problem.errors).length === 0 ? problem.message : undefined,
+    ...extra,
+  }, { status: problem?.status ?? 200, headers: { "cache-control": "no-store" } });
+}
+
+export const handler = define.handlers({
+  GET(ctx) {
+    return render(ctx, { flash: flashOf(ctx.url, { saved: "Escalation policy saved." }) });
+  },
+  async POST(ctx) {
+    const auth = authOf(ctx);
+    const { services } = ctx.state;
+    const values = await formObject(ctx.req);
+    if (values.intent !== "save") {
+      throw new HttpError(400, "intent: unknown form", { details: { field: "intent" } });
+    }
+    const body = policyBodyFromForm(values);
+    try {
+      const policy = await setEscalationPolicy(
+        services.ledger,
+        auth.org!.id,
+        body,
+        auth.user.id,
+        services.clock.now(),
+      );
+      await auditOperatorChange(services, clientOf(ctx), auth, {
+        action: "incident.policy.update",
+        summary: `escalation policy: ${policy.levels.length} level(s)`,
+        target: { type: "org", id: auth.org!.id },
+        details: { change: body },
+      });
+    } catch (error) {
+      const problem = formProblem(error);
+      const errors = Object.fromEntries(
+        Object.entries(problem.errors).map(([k, v]) => [formFieldOf(k), v]),
+      );
+      return render(ctx, { values }, { ...problem, errors });
+    }
+    return seeOther(ctx, "/escalation?done=saved");
+  },
+});
+
+function LevelEditor(
+  props: { n: number; data: Data; level?: { userIds: string[]; endpointIds: string[] } },
+) {
+  const { n, data, level } = props;
+  const ticked = (kind: "user" | "endpoint", id: string) =>
+    data.values
+      ? data.values[`level-${n}-${kind}-${id}`] !== undefined
+      : (kind === "user" ? level?.userIds : level?.endpointIds)?.includes(id) ?? false;
+  const error = data.errors[`level-${n}`];
+  return (
+    <fieldset class={error ? "field-invalid" : undefined} data-level={n + 1}>
+      <legend>Level {n + 1}{level ? "" : " (new)"}</legend>
+      {error && <p class="field-error">{error}</p>}
+      <div class="escalation-choices">
+        {data.members.map(([id, email]) => (
+          <label key={id} class="check">
+            <input
+              type="checkbox"
+              name={`level-${n}-user-${id}`}
+              checked={ticked("user", id)}
+              disabled={!data.edit}
+            />{" "}
+            {email}
+          </label>
+        ))}
+        {data.endpoints.map(([id, name]) => (
+          <label key={id} class="check">
+            <input
+              type="checkbox"
+              name={`level-${n}-endpoint-${id}`}
+              checked={ticked("endpoint", id)}
+              disabled={!data.edit}
+            />{" "}
+            {name}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+export default define.page<typeof handler>(({ data }) => {
+  const levels = data.policy.levels;
+  const shown = data.edit && levels.length < MAX_LEVELS ? levels.length + 1 : levels.length;
+  const minutes = (prefix: "ack" | "repeat", sev: typeof INCIDENT_SEVERITIES[number]) =>
+    data.values?.[`${prefix}-${sev}`] ??
+      String((prefix === "ack" ? data.policy.ackMinutes : data.policy.repeatMinutes)[sev]);
+  return (
+    <>
+      <header class="page-header">
+        <p>
+          <a href="/incidents">Incidents</a>
+        </p>
+        <h1>Escalation policy</h1>
+      </header>
+      <Messages flash={data.flash} message={data.message} />
+      <section class="card">
+        <p>
+          A new incident pages level 1 (and the notification routing rules). If nobody acknowledges
+          it within the deadline of its severity, level 2 is paged, and so on every repeat interval;
+          after the last level the last level gets reminders, up to the repeat count.
+        </p>
+        {levels.length === 0 && (
+          <p class="empty">
+            No levels yet: incidents are announced only through the notification routing rules. Tick
+            the members and <a href="/notifications">notification endpoints</a>{" "}
+            to page for level 1 below.
+          </p>
+        )}
+        {!data.edit && <p class="muted">Only admins and owners change the policy.</p>}
+      </section>
+      <form method="post" class="form">
+        <Hidden name="intent" value="save" />
+        {Array.from(
+          { length: shown },
+          (_, n) => <LevelEditor key={n} n={n} data={data} level={levels[n]} />,
+        )}
+        <fieldset>
+          <legend>Deadlines (minutes)</legend>
+          <div class="filters">
+            {INCIDENT_SEVERITIES.map((sev) => (
+              <Field
+                key={`ack-${sev}`}
+                name={`ack-${sev}`}
+                label={`Acknowledge ${sev} within`}
+                value={minutes("ack", sev)}
+                error={data.errors[`ack-${sev}`]}
+                inputmode="numeric"
+                readOnly={!data.edit}
+              />
+            ))}
+            {INCIDENT_SEVERITIES.map((sev) => (
+              <Field
+                key={`repeat-${sev}`}
+                name={`repeat-${sev}`}
+                label={`Repeat ${sev} every`}
+                value={minutes("repeat", sev)}
+                error={data.errors[`repeat-${sev}`]}
+                inputmode="numeric"
+                readOnly={!data.edit}
+              />
+            ))}
+            <Field
+              name="repeatCount"
+              label="Reminders after the last level"
+              value={data.values?.repeatCount ??
+                (data.policy.repeatCount === null ? "" : String(data.policy.repeatCount))}
+              error={data.errors.repeatCount}
+              hint="Empty: 24"
+              inputmode="numeric"
+              readOnly={!data.edit}
+            />
+          </div>
+        </fieldset>
+        {data.edit && (
+          <div>
+            <SubmitButton label="Save policy" pendingLabel="Saving…" class="button-primary" />
+          </div>
+        )}
+      </form>
+    </>
+  );
+});

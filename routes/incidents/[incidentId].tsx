@@ -1,0 +1,259 @@
+import { define } from "@/lib/define.ts";
+import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { authOf, clientOf } from "@/lib/auth/http.ts";
+import { auditOperatorChange } from "@/lib/auth/request_audit.ts";
+import { incidentAction, operatorActor } from "@/lib/incidents/admin.ts";
+import { escalateByHand } from "@/lib/incidents/escalation.ts";
+import {
+  type IncidentPageData,
+  loadIncidentPage,
+  postmortemItemsFromForm,
+} from "@/lib/incidents/incident_page.ts";
+import { editPostmortemAs, finishPostmortemAs } from "@/lib/incidents/postmortem_admin.ts";
+import { workflowStep } from "@/lib/incidents/workflow_run.ts";
+import { flashOf, type FormProblem, formProblem, runIntent } from "@/lib/ui/forms.ts";
+import { seeOther } from "@/lib/ui/navigation.ts";
+import type { State } from "@/lib/state.ts";
+import { Messages, Notice } from "@/components/Notice.tsx";
+import { Time } from "@/components/HostBadges.tsx";
+import { IncidentActions } from "./(_components)/IncidentActions.tsx";
+import { IncidentTimeline, LinkedItems } from "./(_components)/IncidentTimeline.tsx";
+import { PostmortemEditor } from "./(_components)/PostmortemEditor.tsx";
+import { WorkflowSteps } from "./(_components)/WorkflowSteps.tsx";
+import type { FailedForm } from "./(_components)/types.ts";
+
+const FLASH = {
+  opened: "Incident opened.",
+  acknowledge: "Incident acknowledged: escalation stopped.",
+  resolve: "Incident resolved: a postmortem draft is ready below.",
+  close: "Incident closed.",
+  reopen: "Incident re-opened: the acknowledgement deadline runs again.",
+  escalate: "Escalated to the next level.",
+  assign: "Assignment saved.",
+  note: "Note added.",
+  link: "Linked.",
+  unlink: "Unlinked.",
+  workflow: "Workflow step recorded.",
+  "postmortem-save": "Postmortem draft saved.",
+  "postmortem-publish": "Postmortem published.",
+  "postmortem-waive": "Postmortem waived.",
+};
+
+type Data = IncidentPageData & { failed?: FailedForm; flash?: string; message?: string };
+type Ctx = FreshContext<State>;
+
+async function render(
+  ctx: Ctx,
+  extra: { failed?: FailedForm; flash?: string } = {},
+  problem?: FormProblem,
+): Promise<PageResponse<Data>> {
+  const org = authOf(ctx).org!;
+  const data = await loadIncidentPage(ctx.state.services, org, ctx.params.incidentId);
+  ctx.state.title = data.incident.title;
+  return page<Data>({
+    ...data,
+    ...extra,
+    message: problem && Object.keys(problem.errors).length === 0 ? problem.message : undefined,
+  }, {
+    status: problem?.status ?? 200,
+    headers: { "cache-control": "no-store", ...problem?.headers },
+  });
+}
+
+/** Runs one form's action; on a domain error re-renders with it, else redirects with a flash. */
+function intent(
+  form: keyof typeof FLASH,
+  run: (ctx: Ctx, values: Record<string, string>) => Promise<unknown>,
+) {
+  return async (ctx: Ctx, values: Record<string, string>) => {
+    try {
+      await run(ctx, values);
+    } catch (error) {
+      const problem = formProblem(error);
+      const kept = Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [k, v.slice(0, 8000)]),
+      );
+      return render(ctx, { failed: { form, values: kept, errors: problem.errors } }, problem);
+    }
+    return seeOther(ctx, `/incidents/${ctx.params.incidentId}?done=${form}`);
+  };
+}
+
+const act =
+  (body: (v: Record<string, string>) => Record<string, unknown>) =>
+  (ctx: Ctx, values: Record<string, string>) =>
+    incidentAction(
+      ctx.state.services,
+      authOf(ctx),
+      ctx.params.incidentId,
+      body(values),
+      clientOf(ctx),
+    );
+
+const transition = (action: string) => act(() => ({ action }));
+
+const INTENTS = {
+  acknowledge: intent("acknowledge", transition("acknowledge")),
+  resolve: intent("resolve", transition("resolve")),
+  close: intent("close", transition("close")),
+  reopen: intent("reopen", transition("reopen")),
+  assign: intent("assign", act((v) => ({ action: "assign", assigneeId: v.assigneeId || null }))),
+  note: intent("note", act((v) => ({ action: "note", text: v.text ?? "" }))),
+  link: intent("link", act((v) => ({ action: "link", kind: v.kind, refId: v.refId ?? "" }))),
+  unlink: intent("unlink", act((v) => ({ action: "unlink", kind: v.kind, refId: v.refId ?? "" }))),
+  escalate: intent("escalate", async (ctx) => {
+    const auth = authOf(ctx);
+    const incident = await escalateByHand(ctx.state.services, {
+      orgId: auth.org!.id,
+      incidentId: ctx.params.incidentId,
+      actor: operatorActor(auth),
+    });
+    await auditOperatorChange(ctx.state.services, clientOf(ctx), auth, {
+      action: "incident.escalate",
+      summary: `escalated incident "${incident.title}" to level ${incident.escalationLevel}`,
+      target: { type: "incident", id: incident.id },
+      details: { level: incident.escalationLevel, state: incident.state },
+    });
+  }),
+  workflow: intent("workflow", (ctx, v) =>
+    workflowStep(ctx.state.services, authOf(ctx), {
+      incidentId: ctx.params.incidentId,
+      workflowId: v.workflowId ?? "",
+      stepId: v.stepId ?? "",
+      action: v.action ?? "",
+    }, clientOf(ctx))),
+  "postmortem-save": intent(
+    "postmortem-save",
+    (ctx, v) =>
+      editPostmortemAs(ctx.state.services, authOf(ctx), ctx.params.incidentId, {
+        summary: v.summary ?? "",
+        impact: v.impact ?? "",
+        rootCause: v.rootCause ?? "",
+        actionItems: postmortemItemsFromForm(v),
+      }, clientOf(ctx)),
+  ),
+  "postmortem-publish": intent(
+    "postmortem-publish",
+    (ctx) =>
+      finishPostmortemAs(ctx.state.services, authOf(ctx), ctx.params.incidentId, {
+        action: "publish",
+      }, clientOf(ctx)),
+  ),
+  "postmortem-waive": intent(
+    "postmortem-waive",
+    (ctx, v) =>
+      finishPostmortemAs(ctx.state.services, authOf(ctx), ctx.params.incidentId, {
+        action: "waive",
+        reason: v.reason ?? "",
+      }, clientOf(ctx)),
+  ),
+};
+
+export const handler = define.handlers({
+  GET(ctx) {
+    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
+  },
+  async POST(ctx) {
+    // Another organization's incident (or none) is a 404 before any form is read.
+    await loadIncidentPage(ctx.state.services, authOf(ctx).org!, ctx.params.incidentId);
+    return runIntent(ctx, ctx.req, INTENTS);
+  },
+});
+
+export default define.page<typeof handler>(({ data }) => {
+  const i = data.incident;
+  return (
+    <>
+      <header class="page-header">
+        <p>
+          <a href="/incidents">Incidents</a>
+        </p>
+        <h1>{i.title}</h1>
+      </header>
+      <Messages flash={data.flash} message={data.message} />
+      {data.overdue && (
+        <Notice kind="error">
+          Not acknowledged in time: the escalation policy is paging level {i.escalationLevel || 1}.
+        </Notice>
+      )}
+      {data.suggestResolve && (
+        <Notice kind="info">
+          Every linked breach is fixed: consider resolving this incident.
+        </Notice>
+      )}
+      <section class="card" aria-labelledby="incident-facts">
+        <h2 id="incident-facts">Incident</h2>
+        <dl class="facts">
+          <dt>State</dt>
+          <dd>
+            <span class={`state state-${i.state}`} data-state={i.state}>{i.state}</span>
+          </dd>
+          <dt>Severity</dt>
+          <dd>
+            <span class={`sev sev-${i.severity}`}>{i.severity}</span>
+          </dd>
+          <dt>Host</dt>
+          <dd>
+            {i.hostId
+              ? <a href={`/hosts/${i.hostId}`}>{i.hostName}</a>
+              : <span class="muted">none</span>}
+          </dd>
+          <dt>Assignee</dt>
+          <dd>{i.assignee ?? <span class="muted">unassigned</span>}</dd>
+          <dt>Opened</dt>
+          <dd>
+            <Time iso={i.openedAt} /> <span class="muted">({i.source})</span>
+          </dd>
+          {i.state === "open" && (
+            <>
+              <dt>Ack due</dt>
+              <dd>
+                <Time iso={i.ackDueAt} empty="—" />
+              </dd>
+            </>
+          )}
+          <dt>Acknowledged</dt>
+          <dd>
+            <Time iso={i.acknowledgedAt} empty="not yet" />
+          </dd>
+          <dt>Resolved</dt>
+          <dd>
+            <Time iso={i.resolvedAt} empty="not yet" />
+          </dd>
+          {i.closedAt && (
+            <>
+              <dt>Closed</dt>
+              <dd>
+                <Time iso={i.closedAt} />
+              </dd>
+            </>
+          )}
+          <dt>Escalation</dt>
+          <dd>
+            {data.levels === 0
+              ? (
+                <span class="muted">
+                  no policy levels (<a href="/escalation">set them</a>)
+                </span>
+              )
+              : `level ${i.escalationLevel} of ${data.levels}`}
+            {i.remindersSent > 0 && `, ${i.remindersSent} reminder(s)`}
+            {i.nextEscalationAt && (
+              <>
+                ; next <Time iso={i.nextEscalationAt} />
+              </>
+            )}
+          </dd>
+          <dt>Signals</dt>
+          <dd>{i.signalCount}</dd>
+        </dl>
+        {i.summary && <p class="wrap pre-line">{i.summary}</p>}
+      </section>
+      {data.manage && <IncidentActions data={data} failed={data.failed} />}
+      <LinkedItems data={data} />
+      <IncidentTimeline data={data} />
+      <WorkflowSteps data={data} />
+      <PostmortemEditor data={data} failed={data.failed} />
+    </>
+  );
+});

@@ -1,0 +1,293 @@
+import { define } from "@/lib/define.ts";
+import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { authOf, clientOf } from "@/lib/auth/http.ts";
+import { roleAtLeast } from "@/lib/auth/roles.ts";
+import {
+  type FieldErrors,
+  flashOf,
+  type FormProblem,
+  formProblem,
+  runIntent,
+} from "@/lib/ui/forms.ts";
+import { seeOther } from "@/lib/ui/navigation.ts";
+import type { State } from "@/lib/state.ts";
+import {
+  deleteEndpoint,
+  rotateEndpointSecret,
+  updateEndpoint,
+} from "@/lib/notify/endpoint_admin.ts";
+import { endpointOr404, type NotifyEndpoint } from "@/lib/notify/endpoint_store.ts";
+import { deliveryLog } from "@/lib/notify/deliveries.ts";
+import { testEndpoints, type TestOutcome } from "@/lib/notify/test_send.ts";
+import {
+  type EndpointFormValues,
+  endpointFormValues,
+  endpointInput,
+  storedEndpointValues,
+} from "@/lib/notify/form_input.ts";
+import { ENDPOINT_KIND_LABELS } from "@/lib/notify/types.ts";
+import { Field, Hidden } from "@/components/Field.tsx";
+import { Messages } from "@/components/Notice.tsx";
+import { IntentButton } from "@/components/IntentButton.tsx";
+import { Time } from "@/components/HostBadges.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
+import { EndpointFields } from "./(_components)/EndpointFields.tsx";
+import { rulesText, targetText } from "./(_components)/EndpointsTable.tsx";
+import { DeliveryLog, type DeliveryRow, deliveryRows } from "./(_components)/DeliveryLog.tsx";
+import { SecretNotice, TestResults } from "./(_components)/Notices.tsx";
+
+const FLASH = {
+  saved: "Endpoint saved.",
+  enabled: "Endpoint enabled.",
+  disabled: "Endpoint disabled: nothing is sent to it until it is enabled again.",
+};
+
+interface Data {
+  endpoint: NotifyEndpoint;
+  log: DeliveryRow[];
+  manage: boolean;
+  form: { values: EndpointFormValues; errors: FieldErrors };
+  newSecret?: string;
+  testResults?: TestOutcome[];
+  deleteError?: string;
+  flash?: string;
+  message?: string;
+}
+
+type Ctx = FreshContext<State>;
+
+async function render(
+  ctx: Ctx,
+  extra: Partial<Pick<Data, "form" | "newSecret" | "testResults" | "deleteError" | "flash">> = {},
+  problem?: FormProblem,
+): Promise<PageResponse<Data>> {
+  const org = authOf(ctx).org!;
+  const { ledger } = ctx.state.services;
+  const endpoint = await endpointOr404(ledger, org.id, ctx.params.endpointId);
+  const log = await deliveryLog(ledger, org.id, endpoint.id, { limit: 50 });
+  ctx.state.title = `${endpoint.name} · Notifications`;
+  return page<Data>({
+    endpoint,
+    log: deliveryRows(log),
+    manage: roleAtLeast(org.role, "admin"),
+    form: extra.form ?? { values: storedEndpointValues(endpoint), errors: {} },
+    newSecret: extra.newSecret,
+    testResults: extra.testResults,
+    deleteError: extra.deleteError,
+    flash: extra.flash,
+    message: problem && !extra.deleteError
+      ? problem.message ?? "Check the fields marked below."
+      : undefined,
+  }, {
+    status: problem?.status ?? 200,
+    headers: { "cache-control": "no-store", ...problem?.headers },
+  });
+}
+
+const here = (ctx: Ctx) => `/notifications/${ctx.params.endpointId}`;
+
+function fieldErrors(problem: FormProblem): FieldErrors {
+  const out: FieldErrors = {};
+  for (const [field, message] of Object.entries(problem.errors)) {
+    out[field.split(".")[0]] ??= message;
+  }
+  return out;
+}
+
+const INTENTS: Record<
+  string,
+  (ctx: Ctx, values: Record<string, string>) => Promise<Response | PageResponse<Data>>
+> = {
+  async update(ctx, values) {
+    const { services } = ctx.state;
+    const endpoint = await endpointOr404(
+      services.ledger,
+      authOf(ctx).org!.id,
+      ctx.params.endpointId,
+    );
+    const form = endpointFormValues(values);
+    try {
+      await updateEndpoint(
+        services,
+        authOf(ctx),
+        endpoint.id,
+        endpointInput(form, endpoint.kind, "update"),
+        clientOf(ctx),
+      );
+      return seeOther(ctx, `${here(ctx)}?done=saved`);
+    } catch (error) {
+      const problem = formProblem(error);
+      return render(ctx, { form: { values: { ...form, url: "" }, errors: fieldErrors(problem) } }, {
+        ...problem,
+        message: problem.message ?? "Check the fields marked below.",
+      });
+    }
+  },
+  async toggle(ctx, values) {
+    const enabled = values.enabled === "on";
+    await updateEndpoint(
+      ctx.state.services,
+      authOf(ctx),
+      ctx.params.endpointId,
+      { enabled },
+      clientOf(ctx),
+    );
+    return seeOther(ctx, `${here(ctx)}?done=${enabled ? "enabled" : "disabled"}`);
+  },
+  async rotate(ctx) {
+    try {
+      const { secret } = await rotateEndpointSecret(
+        ctx.state.services,
+        authOf(ctx),
+        ctx.params.endpointId,
+        clientOf(ctx),
+      );
+      return render(ctx, { newSecret: secret });
+    } catch (error) {
+      return render(ctx, {}, formProblem(error));
+    }
+  },
+  async test(ctx) {
+    const results = await testEndpoints(
+      ctx.state.services,
+      authOf(ctx),
+      { endpointId: ctx.params.endpointId },
+      clientOf(ctx),
+    );
+    return render(ctx, { testResults: results });
+  },
+  async delete(ctx, values) {
+    try {
+      await deleteEndpoint(ctx.state.services, authOf(ctx), ctx.params.endpointId, clientOf(ctx), {
+        confirmName: (values.confirm ?? "").slice(0, 200),
+      });
+    } catch (error) {
+      const problem = formProblem(error);
+      return render(ctx, { deleteError: problem.errors.confirm ?? problem.message }, problem);
+    }
+    return seeOther(ctx, "/notifications?done=deleted");
+  },
+};
+
+export const handler = define.handlers({
+  GET(ctx) {
+    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
+  },
+  async POST(ctx) {
+    // Another organization's endpoint (or none) is a 404 before any form is read.
+    await endpointOr404(ctx.state.services.ledger, authOf(ctx).org!.id, ctx.params.endpointId);
+    return runIntent(ctx, ctx.req, INTENTS);
+  },
+});
+
+function Facts(props: { e: NotifyEndpoint }) {
+  const { e } = props;
+  return (
+    <dl class="facts" id="endpoint-facts">
+      <dt>Kind</dt>
+      <dd>{ENDPOINT_KIND_LABELS[e.kind]}</dd>
+      <dt>{e.kind === "email" ? "Addresses" : "URL"}</dt>
+      <dd>
+        <code>{targetText(e)}</code>
+      </dd>
+      <dt>Routes</dt>
+      <dd>{rulesText(e)}</dd>
+      <dt>State</dt>
+      <dd>{e.enabled ? "enabled" : "disabled"}</dd>
+      {e.kind === "webhook" && (
+        <>
+          <dt>Signing secret</dt>
+          <dd>{e.hasSecret ? "set (shown only when created or rotated)" : "none"}</dd>
+        </>
+      )}
+      <dt>Created</dt>
+      <dd>
+        <Time iso={e.createdAt.toISOString()} />
+      </dd>
+    </dl>
+  );
+}
+
+function Actions(props: { e: NotifyEndpoint }) {
+  const { e } = props;
+  return (
+    <div class="key-actions new-key" id="endpoint-actions">
+      <IntentButton intent="test" label="Send test" primary />
+      <form method="post" class="form-inline">
+        <Hidden name="intent" value="toggle" />
+        {!e.enabled && <Hidden name="enabled" value="on" />}
+        <button type="submit" id="toggle-enabled">{e.enabled ? "Disable" : "Enable"}</button>
+      </form>
+      {e.kind === "webhook" && <IntentButton intent="rotate" label="Rotate secret" />}
+    </div>
+  );
+}
+
+function DeleteForm(props: { name: string; error?: string }) {
+  return (
+    <form method="post" class="form">
+      <Hidden name="intent" value="delete" />
+      <p>Deletes the endpoint and its delivery log. This cannot be undone.</p>
+      <Field
+        name="confirm"
+        label={`Type the name ${props.name} to confirm`}
+        error={props.error}
+        autocomplete="off"
+        required
+      />
+      <button type="submit" class="button-danger">Delete endpoint</button>
+    </form>
+  );
+}
+
+export default define.page<typeof handler>(({ data }) => (
+  <>
+    <header class="page-header">
+      <div>
+        <p class="crumbs">
+          <a href="/notifications">Notifications</a>
+        </p>
+        <h1>{data.endpoint.name}</h1>
+        <p class="muted">
+          {ENDPOINT_KIND_LABELS[data.endpoint.kind]}
+          {!data.endpoint.enabled && " · disabled"}
+        </p>
+      </div>
+    </header>
+    <Messages flash={data.flash} message={data.message} />
+    {data.newSecret && <SecretNotice secret={data.newSecret} rotated />}
+    {data.testResults && <TestResults results={data.testResults} />}
+    <section class="card" aria-labelledby="facts-title">
+      <h2 id="facts-title">Endpoint</h2>
+      <Facts e={data.endpoint} />
+      {data.manage && <Actions e={data.endpoint} />}
+    </section>
+    <section class="card" aria-labelledby="log-title">
+      <h2 id="log-title">Delivery log</h2>
+      <DeliveryLog rows={data.log} />
+    </section>
+    {data.manage && (
+      <section class="card narrow" aria-labelledby="edit-title">
+        <h2 id="edit-title">Edit</h2>
+        <form method="post" class="form" id="edit-form">
+          <Hidden name="intent" value="update" />
+          <EndpointFields
+            kind={data.endpoint.kind}
+            prefix="edit"
+            values={data.form.values}
+            errors={data.form.errors}
+            mode="update"
+            urlDisplay={data.endpoint.urlDisplay}
+          />
+          <SubmitButton label="Save endpoint" pendingLabel="Saving…" class="button-primary" />
+        </form>
+      </section>
+    )}
+    {data.manage && (
+      <section class="card danger-zone" aria-labelledby="delete-title">
+        <h2 id="delete-title">Delete endpoint</h2>
+        <DeleteForm name={data.endpoint.name} error={data.deleteError} />
+      </section>
+    )}
+  </>
+));

@@ -1,0 +1,323 @@
+import { z } from "zod";
+import { define } from "@/lib/define.ts";
+import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { authOf } from "@/lib/auth/http.ts";
+import { roleAtLeast } from "@/lib/auth/roles.ts";
+import { catalogAction } from "@/lib/remediation/catalog/mod.ts";
+import { decideRun, replayRuns, type RunDecision } from "@/lib/remediation/lifecycle.ts";
+import { getOrgRun, type Run } from "@/lib/remediation/runs.ts";
+import { hostNames } from "@/lib/ui/host_names.ts";
+import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
+import { seeOther } from "@/lib/ui/navigation.ts";
+import { liveRun, type PlanView, planView, userLabels } from "@/lib/ui/remediation.ts";
+import type { LiveRun } from "@/lib/ui/run_live.ts";
+import type { State } from "@/lib/state.ts";
+import { Field, Hidden } from "@/components/Field.tsx";
+import { Messages } from "@/components/Notice.tsx";
+import { PlanDetails } from "@/components/Remediation.tsx";
+import { shortUtc, Time } from "@/components/HostBadges.tsx";
+import RunLive from "@/islands/RunLive.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
+
+const FLASH = {
+  requested: "Execute requested.",
+  approved: "Run approved: it is queued for the host.",
+  rejected: "Run rejected.",
+  canceled: "Run canceled.",
+  replayed: "Run replayed: it is queued again.",
+};
+
+interface Data {
+  run: {
+    id: string;
+    hostId: string;
+    hostName: string;
+    actionId: string;
+    actionTitle: string;
+    mode: Run["mode"];
+    state: Run["state"];
+    breachId: string | null;
+    needsApproval: boolean;
+    requestedBy: string;
+    requestedIp: string | null;
+    createdAt: string;
+    expiresAt: string;
+    attempts: number;
+    decidedBy: string | null;
+    decidedAt: string | null;
+    decisionReason: string | null;
+  };
+  plan: PlanView;
+  live: LiveRun;
+  /** Ops and above decide, cancel and replay. */
+  canAct: boolean;
+  /** The viewer requested this run (and so cannot approve it). */
+  isRequester: boolean;
+  /** The reason form that failed, with what was typed. */
+  failed?: { intent: string; reason: string; error?: string };
+  flash?: string;
+  message?: string;
+}
+
+type Ctx = FreshContext<State>;
+
+async function runOr404(ctx: Ctx): Promise<Run> {
+  const run = await getOrgRun(ctx.state.services.ledger, authOf(ctx).org!.id, ctx.params.runId);
+  if (!run) throw new HttpError(404, "No such remediation run.", { code: "run_not_found" });
+  return run;
+}
+
+async function render(
+  ctx: Ctx,
+  extra: Pick<Data, "failed" | "flash"> = {},
+  problem?: FormProblem,
+): Promise<PageResponse<Data>> {
+  const auth = authOf(ctx);
+  const { services } = ctx.state;
+  const run = await runOr404(ctx);
+  const [names, users, live] = await Promise.all([
+    hostNames(services, run.orgId, [run.hostId]),
+    userLabels(services, [run.requestedBy, run.decidedBy]),
+    liveRun(services, run),
+  ]);
+  const title = catalogAction(run.actionId)?.title ?? run.actionId;
+  const hostName = names.get(run.hostId)?.name ?? run.hostId;
+  ctx.state.title = `${title} on ${hostName}`;
+  return page<Data>({
+    run: {
+      id: run.id,
+      hostId: run.hostId,
+      hostName,
+      actionId: run.actionId,
+      actionTitle: title,
+      mode: run.mode,
+      state: run.state,
+      breachId: run.breachId,
+      needsApproval: run.needsApproval,
+      requestedBy: users.get(run.requestedBy) ?? run.requestedBy,
+      requestedIp: run.requestedIp,
+      createdAt: run.createdAt.toISOString(),
+      expiresAt: run.expiresAt.toISOString(),
+      attempts: run.attempts,
+      decidedBy: run.decidedBy ? users.get(run.decidedBy) ?? run.decidedBy : null,
+      decidedAt: run.decidedAt?.toISOString() ?? null,
+      decisionReason: run.decisionReason,
+    },
+    plan: planView(run.plan),
+    live,
+    canAct: roleAtLeast(auth.org!.role, "ops"),
+    isRequester: run.requestedBy === auth.user.id,
+    ...extra,
+    message: problem ? problem.message ?? Object.values(problem.errors)[0] : undefined,
+  }, {
+    status: problem?.status ?? 200,
+    headers: { "cache-control": "no-store" },
+  });
+}
+
+const Reason = z.object({ reason: z.string().trim().max(500).optional() });
+
+const DONE: Record<RunDecision, keyof typeof FLASH> = {
+  approve: "approved",
+  reject: "rejected",
+  cancel: "canceled",
+};
+
+function decision(kind: RunDecision) {
+  return async (ctx: Ctx, values: Record<string, string>) => {
+    const reason = (values.reason ?? "").slice(0, 500);
+    const parsed = parseValues(Reason, values);
+    if (!parsed.ok) {
+      return render(
+        ctx,
+        { failed: { intent: kind, reason, error: parsed.problem.errors.reason } },
+        {
+          ...parsed.problem,
+        },
+      );
+    }
+    const auth = authOf(ctx);
+    const run = await runOr404(ctx);
+    try {
+      await decideRun(ctx.state.services, {
+        orgId: auth.org!.id,
+        runId: run.id,
+        decision: kind,
+        userId: auth.user.id,
+        actor: { type: "user", id: auth.user.id, label: auth.user.email },
+        reason: parsed.data.reason || null,
+      });
+    } catch (error) {
+      return render(ctx, { failed: { intent: kind, reason } }, formProblem(error));
+    }
+    return seeOther(ctx, `/remediation/${run.id}?done=${DONE[kind]}`);
+  };
+}
+
+const INTENTS = {
+  approve: decision("approve"),
+  reject: decision("reject"),
+  cancel: decision("cancel"),
+  async replay(ctx: Ctx) {
+    const auth = authOf(ctx);
+    const run = await runOr404(ctx);
+    const replayed = await replayRuns(ctx.state.services, {
+      orgId: auth.org!.id,
+      runIds: [run.id],
+      actor: { type: "user", id: auth.user.id, label: auth.user.email },
+    });
+    if (replayed.length === 0) {
+      return render(ctx, {}, {
+        status: 409,
+        errors: {},
+        message: `The run is ${run.state}; only a dead-lettered run can be replayed.`,
+      });
+    }
+    return seeOther(ctx, `/remediation/${run.id}?done=replayed`);
+  },
+};
+
+export const handler = define.handlers({
+  GET(ctx) {
+    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
+  },
+  async POST(ctx) {
+    // Another organization's run (or none) is a 404 before any form is read.
+    await runOr404(ctx);
+    return runIntent(ctx, ctx.req, INTENTS);
+  },
+});
+
+function ReasonForm(
+  props: { intent: RunDecision; label: string; failed?: Data["failed"]; danger?: boolean },
+) {
+  const failed = props.failed?.intent === props.intent ? props.failed : undefined;
+  return (
+    <form method="post" class="form rem-form run-decision" data-intent={props.intent}>
+      <Hidden name="intent" value={props.intent} />
+      <Field
+        id={`${props.intent}-reason`}
+        name="reason"
+        label={`Reason (optional)`}
+        value={failed?.reason}
+        error={failed?.error}
+        maxLength={500}
+      />
+      <SubmitButton
+        label={props.label}
+        pendingLabel="Sending…"
+        class={props.danger ? "button-danger" : "button-primary"}
+      />
+    </form>
+  );
+}
+
+function Decisions(props: { data: Data }) {
+  const { data } = props;
+  const { state } = data.run;
+  const awaiting = state === "awaiting-approval";
+  const cancellable = ["queued", "awaiting-approval", "dispatched", "dead-letter"].includes(state);
+  if (!awaiting && !cancellable) return null;
+  return (
+    <section class="card" aria-labelledby="decide-title" id="decide">
+      <h2 id="decide-title">Decide</h2>
+      {!data.canAct && (
+        <p class="muted">Approving, rejecting and canceling runs needs the ops role.</p>
+      )}
+      {data.canAct && (
+        <div class="breach-actions">
+          {awaiting && (data.isRequester
+            ? (
+              <p class="approval-blocked" id="approval-blocked">
+                You requested this run, so you cannot approve it: a different person must
+                (two-person rule).
+              </p>
+            )
+            : <ReasonForm intent="approve" label="Approve" failed={data.failed} />)}
+          {awaiting && <ReasonForm intent="reject" label="Reject" failed={data.failed} danger />}
+          {!awaiting && cancellable && (
+            <ReasonForm intent="cancel" label="Cancel run" failed={data.failed} danger />
+          )}
+          {state === "dead-letter" && (
+            <form method="post" class="form rem-form run-decision" data-intent="replay">
+              <Hidden name="intent" value="replay" />
+              <p>Dispatch kept failing; put the run back in the queue.</p>
+              <SubmitButton label="Replay" pendingLabel="Replaying…" class="button-primary" />
+            </form>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** The approval line as of now (the live view keeps it current while the run waits). */
+function approvalText(r: Data["run"]): string {
+  if (r.decidedBy) {
+    const verb = r.state === "canceled" ? "rejected or canceled" : "approved";
+    return `${verb} by ${r.decidedBy}, ${shortUtc(r.decidedAt!)}` +
+      (r.decisionReason ? ` — ${r.decisionReason}` : "");
+  }
+  if (!r.needsApproval) return "not needed at this risk";
+  return r.state === "awaiting-approval"
+    ? "awaiting a second person (two-person rule)"
+    : "never given (the run ended first)";
+}
+
+export default define.page<typeof handler>(({ data }) => {
+  const r = data.run;
+  return (
+    <>
+      <header class="page-header host-header">
+        <div>
+          <p class="crumbs">
+            {data.canAct && (
+              <>
+                <a href="/remediation">Remediation</a> ›{" "}
+              </>
+            )}
+            <a href={`/hosts/${r.hostId}`}>{r.hostName}</a>
+          </p>
+          <h1>
+            {r.actionTitle} <span class="muted">({r.mode})</span>
+          </h1>
+          <p class="muted">
+            Run <code>{r.id}</code> on <a href={`/hosts/${r.hostId}`}>{r.hostName}</a>
+            {r.breachId && (
+              <>
+                {" "}for breach <a href={`/breaches/${r.breachId}`}>{r.breachId}</a>
+              </>
+            )}
+          </p>
+        </div>
+      </header>
+      <Messages flash={data.flash} message={data.message} />
+      <section class="card" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        <dl class="facts run-request">
+          <dt>Requested</dt>
+          <dd>
+            by <strong>{r.requestedBy}</strong>, <Time iso={r.createdAt} />
+            {r.requestedIp && <span class="muted">{` from ${r.requestedIp}`}</span>}
+          </dd>
+          <dt>Queue expiry</dt>
+          <dd>
+            <Time iso={r.expiresAt} />
+            {r.attempts > 0 && <span class="muted">{` · ${r.attempts} dispatch attempt(s)`}</span>}
+          </dd>
+        </dl>
+        <RunLive
+          initial={data.live}
+          approval={approvalText(r)}
+          actionsBelow={data.canAct && ["queued", "awaiting-approval", "dispatched", "dead-letter"]
+            .includes(r.state)}
+        />
+      </section>
+      <Decisions data={data} />
+      <section class="card" aria-labelledby="plan-title">
+        <h2 id="plan-title">Plan</h2>
+        <PlanDetails plan={data.plan} />
+      </section>
+    </>
+  );
+});

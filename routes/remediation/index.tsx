@@ -1,0 +1,311 @@
+import { z } from "zod";
+import { define } from "@/lib/define.ts";
+import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { authOf } from "@/lib/auth/http.ts";
+import { auditRequest } from "@/lib/auth/request_audit.ts";
+import { roleAtLeast } from "@/lib/auth/roles.ts";
+import {
+  decideRun,
+  drainQueue,
+  replayRuns,
+  type RunDecision,
+} from "@/lib/remediation/lifecycle.ts";
+import { FINAL_RUN_STATES, listRuns, type RunState } from "@/lib/remediation/runs.ts";
+import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
+import { seeOther } from "@/lib/ui/navigation.ts";
+import { policyView, type RunRow, runRows } from "@/lib/ui/remediation.ts";
+import type { State } from "@/lib/state.ts";
+import { Hidden } from "@/components/Field.tsx";
+import { Messages } from "@/components/Notice.tsx";
+import { RunsTable } from "@/components/Remediation.tsx";
+import { PolicyCard, type PolicyView } from "@/components/RemediationPolicy.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
+
+const FLASH = {
+  approved: "Run approved: it is queued for the host.",
+  rejected: "Run rejected.",
+  canceled: "Run canceled.",
+  replayed: "Dead-lettered run replayed: it is queued again.",
+  replayed_all: "Every dead-lettered run was replayed.",
+  drained: "Queue drained: every queued run was sent to its host.",
+  frozen: "Remediation frozen: no execute runs until the freeze is lifted.",
+  unfrozen: "Freeze lifted: executes run again when the guards allow them.",
+  policy: "Remediation policy saved.",
+};
+
+/** Rows of each list. */
+const LIST_ROWS = 50;
+const RECENT_ROWS = 20;
+
+interface Data {
+  awaiting: RunRow[];
+  active: RunRow[];
+  dead: RunRow[];
+  recent: RunRow[];
+  policy: PolicyView;
+  canChangePolicy: boolean;
+  /** The signed-in user (requesters cannot approve their own runs). */
+  userId: string;
+  flash?: string;
+  message?: string;
+}
+
+type Ctx = FreshContext<State>;
+
+async function render(
+  ctx: Ctx,
+  extra: Pick<Data, "flash"> = {},
+  problem?: FormProblem,
+): Promise<PageResponse<Data>> {
+  const auth = authOf(ctx);
+  const org = auth.org!;
+  const { services } = ctx.state;
+  const list = (states: readonly RunState[], limit = LIST_ROWS) =>
+    listRuns(services.ledger, org.id, { states, limit });
+  const [awaiting, active, dead, recent, policy] = await Promise.all([
+    list(["awaiting-approval"]),
+    list(["queued", "dispatched", "running"]),
+    list(["dead-letter"]),
+    list(FINAL_RUN_STATES, RECENT_ROWS),
+    policyView(services, org.id),
+  ]);
+  // Oldest first: the queue is worked from the front.
+  const rows = await runRows(services, org.id, [
+    ...awaiting.reverse(),
+    ...active.reverse(),
+    ...dead,
+    ...recent,
+  ]);
+  const part = (from: number, n: number) => rows.slice(from, from + n);
+  ctx.state.title = "Remediation";
+  return page<Data>({
+    awaiting: part(0, awaiting.length),
+    active: part(awaiting.length, active.length),
+    dead: part(awaiting.length + active.length, dead.length),
+    recent: part(awaiting.length + active.length + dead.length, recent.length),
+    policy,
+    canChangePolicy: roleAtLeast(org.role, "admin"),
+    userId: auth.user.id,
+    ...extra,
+    message: problem ? problem.message ?? Object.values(problem.errors)[0] : undefined,
+  }, {
+    status: problem?.status ?? 200,
+    headers: { "cache-control": "no-store" },
+  });
+}
+
+const RunId = z.object({ runId: z.string().trim().min(1).max(64) });
+
+const DONE: Record<RunDecision, keyof typeof FLASH> = {
+  approve: "approved",
+  reject: "rejected",
+  cancel: "canceled",
+};
+
+function decision(kind: RunDecision) {
+  return async (ctx: Ctx, values: Record<string, string>) => {
+    const parsed = parseValues(RunId, values);
+    if (!parsed.ok) return render(ctx, {}, parsed.problem);
+    const auth = authOf(ctx);
+    try {
+      await decideRun(ctx.state.services, {
+        orgId: auth.org!.id,
+        runId: parsed.data.runId,
+        decision: kind,
+        userId: auth.user.id,
+        actor: { type: "user", id: auth.user.id, label: auth.user.email },
+        reason: null,
+      });
+    } catch (error) {
+      return render(ctx, {}, formProblem(error));
+    }
+    return seeOther(ctx, `/remediation?done=${DONE[kind]}`);
+  };
+}
+
+const actorOf = (ctx: Ctx) => {
+  const user = authOf(ctx).user;
+  return { type: "user" as const, id: user.id, label: user.email };
+};
+
+const INTENTS = {
+  approve: decision("approve"),
+  reject: decision("reject"),
+  cancel: decision("cancel"),
+  async replay(ctx: Ctx, values: Record<string, string>) {
+    const parsed = parseValues(RunId, values);
+    if (!parsed.ok) return render(ctx, {}, parsed.problem);
+    const replayed = await replayRuns(ctx.state.services, {
+      orgId: authOf(ctx).org!.id,
+      runIds: [parsed.data.runId],
+      actor: actorOf(ctx),
+    });
+    if (replayed.length === 0) {
+      return render(ctx, {}, {
+        status: 409,
+        errors: {},
+        message: "That run is not dead-lettered (any more); nothing was replayed.",
+      });
+    }
+    return seeOther(ctx, "/remediation?done=replayed");
+  },
+  async replay_all(ctx: Ctx) {
+    await replayRuns(ctx.state.services, {
+      orgId: authOf(ctx).org!.id,
+      runIds: [],
+      actor: actorOf(ctx),
+    });
+    return seeOther(ctx, "/remediation?done=replayed_all");
+  },
+  async drain(ctx: Ctx) {
+    const drained = await drainQueue(ctx.state.services, authOf(ctx).org!.id);
+    await auditRequest(ctx, {
+      action: "remediation.queue.drain",
+      summary: `queue drained: ${drained.dispatched} dispatched, ${drained.expired} expired`,
+      details: { ...drained },
+    });
+    return seeOther(ctx, "/remediation?done=drained");
+  },
+};
+
+export const handler = define.handlers({
+  GET(ctx) {
+    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
+  },
+  /** Ops and above (route policy): approve, reject, cancel, replay, drain. */
+  POST(ctx) {
+    return runIntent(ctx, ctx.req, INTENTS);
+  },
+});
+
+function RowButton(
+  props: { intent: string; runId: string; label: string; ariaLabel: string; danger?: boolean },
+) {
+  return (
+    <form method="post" class="form-inline">
+      <Hidden name="intent" value={props.intent} />
+      <Hidden name="runId" value={props.runId} />
+      <button
+        type="submit"
+        class={props.danger ? "button-danger" : undefined}
+        aria-label={props.ariaLabel}
+      >
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+export default define.page<typeof handler>(({ data }) => (
+  <>
+    <header class="page-header page-header-actions">
+      <h1>Remediation</h1>
+      <form method="post" class="form-inline" id="drain-form">
+        <Hidden name="intent" value="drain" />
+        <SubmitButton label="Drain the queue now" pendingLabel="Draining…" />
+      </form>
+    </header>
+    <Messages flash={data.flash} message={data.message} />
+    <PolicyCard policy={data.policy} canChange={data.canChangePolicy} />
+    <section class="card" aria-labelledby="awaiting-title">
+      <h2 id="awaiting-title">Awaiting approval</h2>
+      <RunsTable
+        id="runs-awaiting"
+        rows={data.awaiting}
+        caption="Runs awaiting a second person's approval, oldest first"
+        empty="Nothing awaits approval."
+        showHost
+        actions={(r) => (
+          <div class="key-actions">
+            {r.requestedById === data.userId
+              ? (
+                <span class="muted small">
+                  You requested it; another person approves (two-person rule).
+                </span>
+              )
+              : (
+                <RowButton
+                  intent="approve"
+                  runId={r.id}
+                  label="Approve"
+                  ariaLabel={`Approve ${r.actionId} on ${r.hostName}`}
+                />
+              )}
+            <RowButton
+              intent="reject"
+              runId={r.id}
+              label="Reject"
+              ariaLabel={`Reject ${r.actionId} on ${r.hostName}`}
+              danger
+            />
+          </div>
+        )}
+      />
+    </section>
+    <section class="card" aria-labelledby="active-title">
+      <h2 id="active-title">Queued and running</h2>
+      <RunsTable
+        id="runs-active"
+        rows={data.active}
+        caption="Runs queued, dispatched or running, oldest first"
+        empty="Nothing is queued or running."
+        showHost
+        actions={(r) =>
+          r.state === "running" ? <span class="muted small">on the host</span> : (
+            <RowButton
+              intent="cancel"
+              runId={r.id}
+              label="Cancel"
+              ariaLabel={`Cancel ${r.actionId} on ${r.hostName}`}
+              danger
+            />
+          )}
+      />
+    </section>
+    <section class="card" aria-labelledby="dead-title">
+      <div class="section-head">
+        <h2 id="dead-title">Dead-lettered</h2>
+        {data.dead.length > 0 && (
+          <form method="post" class="form-inline" id="replay-all-form">
+            <Hidden name="intent" value="replay_all" />
+            <SubmitButton label="Replay all" pendingLabel="Replaying…" />
+          </form>
+        )}
+      </div>
+      <RunsTable
+        id="runs-dead"
+        rows={data.dead}
+        caption="Runs whose dispatch kept failing, newest first"
+        empty="No dead-lettered run."
+        showHost
+        actions={(r) => (
+          <div class="key-actions">
+            <RowButton
+              intent="replay"
+              runId={r.id}
+              label="Replay"
+              ariaLabel={`Replay ${r.actionId} on ${r.hostName}`}
+            />
+            <RowButton
+              intent="cancel"
+              runId={r.id}
+              label="Cancel"
+              ariaLabel={`Cancel ${r.actionId} on ${r.hostName}`}
+              danger
+            />
+          </div>
+        )}
+      />
+    </section>
+    <section class="card" aria-labelledby="recent-title">
+      <h2 id="recent-title">Recently finished</h2>
+      <RunsTable
+        id="runs-recent"
+        rows={data.recent}
+        caption="Runs that finished, newest first"
+        empty="No run has finished yet."
+        showHost
+      />
+    </section>
+  </>
+));

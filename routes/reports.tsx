@@ -1,0 +1,368 @@
+import { define } from "@/lib/define.ts";
+import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { authOf, clientOf } from "@/lib/auth/http.ts";
+import { auditRequest } from "@/lib/auth/request_audit.ts";
+import { roleAtLeast } from "@/lib/auth/roles.ts";
+import { type FieldErrors, runIntent } from "@/lib/ui/forms.ts";
+import { seeOther } from "@/lib/ui/navigation.ts";
+import type { State } from "@/lib/state.ts";
+import { describeSchedule, type ReportPeriodKind, WEEKDAYS } from "@/lib/reports/period.ts";
+import {
+  getReportSettings,
+  type ReportSettings,
+  updateReportSettings,
+} from "@/lib/reports/settings.ts";
+import { previewReport, sendReportNow } from "@/lib/reports/on_demand.ts";
+import { renderReportHtml } from "@/lib/reports/render.ts";
+import { recentReportSends } from "@/lib/reports/sends.ts";
+import {
+  formErrorsOf,
+  keptFormValues,
+  sendFromForm,
+  settingsFromForm,
+} from "@/lib/reports/form.ts";
+import { Field, Hidden, SelectField } from "@/components/Field.tsx";
+import { Messages } from "@/components/Notice.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
+
+type Ctx = FreshContext<State>;
+type FormState = { values: Record<string, string>; errors: FieldErrors };
+
+interface Data {
+  settings: ReportSettings;
+  schedule: string;
+  canChange: boolean;
+  userEmail: string;
+  mailConfigured: boolean;
+  period: ReportPeriodKind;
+  subject: string;
+  /** The e-mail's report table with classes instead of inline styles (CSP), values escaped. */
+  previewHtml: string;
+  text: string;
+  sends: { periodKey: string; state: string; attempts: number; at: string; detail: string }[];
+  settingsForm: FormState;
+  sendForm: FormState;
+  flash?: string;
+  message?: string;
+}
+
+const SETTINGS_FIELDS = ["enabled", "frequency", "weekday", "hourUtc", "emails", "viaEndpoints"];
+const SEND_FIELDS = ["period", "emails", "viaEndpoints"];
+
+function settingsValues(s: ReportSettings): Record<string, string> {
+  return {
+    enabled: s.enabled ? "on" : "",
+    frequency: s.frequency,
+    weekday: String(s.weekday),
+    hourUtc: String(s.hourUtc),
+    emails: s.emails.join(", "),
+    viaEndpoints: s.viaEndpoints ? "on" : "",
+  };
+}
+
+/** The flash after a redirect: saved settings, or what "send now" queued. */
+function flashOf(url: URL): string | undefined {
+  const done = url.searchParams.get("done");
+  if (done === "settings") return "Report schedule saved.";
+  if (done === "unchanged") return "Nothing changed: the schedule already had these values.";
+  if (done !== "sent") return undefined;
+  const n = (name: string) => Math.max(0, Math.min(999, Number(url.searchParams.get(name)) || 0));
+  return `Report sent: ${n("queued")} delivery(ies) queued for the notification pipeline` +
+    (n("suppressed") ? `, ${n("suppressed")} suppressed (quiet hours or maintenance)` : "") +
+    (url.searchParams.get("deduped") === "1" ? "; an identical report had just gone out" : "") +
+    ".";
+}
+
+async function render(
+  ctx: Ctx,
+  extra: { settingsForm?: FormState; sendForm?: FormState; status?: number; message?: string } = {},
+): Promise<PageResponse<Data>> {
+  const auth = authOf(ctx);
+  const org = auth.org!;
+  const { services } = ctx.state;
+  const settings = await getReportSettings(services.ledger, org.id);
+  const asked = ctx.url.searchParams.get("period");
+  const preview = await previewReport(
+    services,
+    org.id,
+    asked === "day" || asked === "week" ? asked : undefined,
+  );
+  const sends = await recentReportSends(services.ledger, org.id, 5);
+  ctx.state.title = "Reports";
+  return page<Data>({
+    settings,
+    schedule: describeSchedule(settings),
+    canChange: roleAtLeast(org.role, "admin"),
+    userEmail: auth.user.email,
+    mailConfigured: services.mailer.configured,
+    period: preview.report.period.kind,
+    subject: preview.subject,
+    previewHtml: renderReportHtml(preview.report, { inlineStyles: false, document: false }),
+    text: preview.text,
+    sends: sends.map((s) => ({
+      periodKey: s.periodKey,
+      state: s.state,
+      attempts: s.attempts,
+      at: (s.finishedAt ?? s.claimedAt).toISOString(),
+      detail: s.detail ?? "",
+    })),
+    settingsForm: extra.settingsForm ?? { values: settingsValues(settings), errors: {} },
+    sendForm: extra.sendForm ?? { values: { period: preview.report.period.kind }, errors: {} },
+    flash: extra.message ? undefined : flashOf(ctx.url),
+    message: extra.message,
+  }, { status: extra.status ?? 200, headers: { "cache-control": "no-store" } });
+}
+
+const INTENTS = {
+  async settings(ctx: Ctx, values: Record<string, string>) {
+    const auth = authOf(ctx);
+    const role = auth.org!.role;
+    if (!roleAtLeast(role, "admin")) {
+      await auditRequest(ctx, {
+        action: "auth.access.denied",
+        target: { type: "route", id: "POST /reports (settings)" },
+        summary: `${auth.user.email} (${role}) needs admin to change the report schedule`,
+        details: { role, required: "admin" },
+      });
+      throw new HttpError(403, `This needs the admin role or higher; you are ${role}.`, {
+        code: "role_required",
+        details: { required: "admin", role },
+      });
+    }
+    const input = settingsFromForm(values);
+    try {
+      const { changes } = await updateReportSettings(
+        ctx.state.services,
+        auth,
+        input,
+        clientOf(ctx),
+      );
+      const done = Object.keys(changes).length > 0 ? "settings" : "unchanged";
+      return seeOther(ctx, `/reports?done=${done}`);
+    } catch (error) {
+      const { status, errors, message } = formErrorsOf(error, input);
+      return render(ctx, {
+        settingsForm: { values: keptFormValues(values, SETTINGS_FIELDS), errors },
+        status,
+        message,
+      });
+    }
+  },
+  async send(ctx: Ctx, values: Record<string, string>) {
+    const input = sendFromForm(values);
+    try {
+      const { delivery } = await sendReportNow(
+        ctx.state.services,
+        authOf(ctx),
+        input,
+        clientOf(ctx),
+      );
+      return seeOther(
+        ctx,
+        `/reports?done=sent&queued=${delivery.deliveries.length}` +
+          `&suppressed=${delivery.suppressed.length}&deduped=${delivery.deduped ? 1 : 0}`,
+      );
+    } catch (error) {
+      const { status, errors, message } = formErrorsOf(error, input);
+      return render(ctx, {
+        sendForm: { values: keptFormValues(values, SEND_FIELDS), errors },
+        status,
+        message,
+      });
+    }
+  },
+};
+
+export const handler = define.handlers({
+  GET(ctx) {
+    return render(ctx);
+  },
+  /** Ops (route policy): "send now"; the settings form additionally needs admin (checked above). */
+  POST(ctx) {
+    return runIntent(ctx, ctx.req, INTENTS);
+  },
+});
+
+function Check(props: { name: string; label: string; checked: boolean; hint: string; id: string }) {
+  return (
+    <div class="check">
+      <input
+        type="checkbox"
+        id={props.id}
+        name={props.name}
+        value="on"
+        checked={props.checked}
+        aria-describedby={`${props.id}-hint`}
+      />
+      <label for={props.id}>{props.label}</label>
+      <p id={`${props.id}-hint`} class="field-hint">{props.hint}</p>
+    </div>
+  );
+}
+
+const HOURS: [string, string][] = Array.from(
+  { length: 24 },
+  (_, h) => [String(h), `${String(h).padStart(2, "0")}:00 UTC`],
+);
+
+function SettingsForm(props: { form: FormState }) {
+  const { values, errors } = props.form;
+  return (
+    <form method="post" class="form" id="report-settings-form">
+      <Hidden name="intent" value="settings" />
+      <Check
+        id="f-enabled"
+        name="enabled"
+        label="Send the report on a schedule"
+        checked={values.enabled === "on"}
+        hint="Each period is sent once, a few minutes after the hour."
+      />
+      <SelectField
+        name="frequency"
+        label="Frequency"
+        value={values.frequency}
+        error={errors.frequency}
+        options={[["daily", "Daily (covers the last 24 hours)"], [
+          "weekly",
+          "Weekly (covers the last 7 days)",
+        ]]}
+      />
+      <SelectField
+        name="weekday"
+        label="Day of the week (weekly reports)"
+        value={values.weekday}
+        error={errors.weekday}
+        options={WEEKDAYS.map((d, i) => [String(i), d])}
+      />
+      <SelectField
+        name="hourUtc"
+        label="Hour (UTC)"
+        value={values.hourUtc}
+        error={errors.hourUtc}
+        options={HOURS}
+      />
+      <Field
+        name="emails"
+        type="text"
+        label="E-mail recipients"
+        value={values.emails}
+        error={errors.emails}
+        maxLength={6000}
+        hint="Addresses separated by commas; up to 20."
+      />
+      <Check
+        id="f-viaEndpoints"
+        name="viaEndpoints"
+        label="Also send through notification endpoints"
+        checked={values.viaEndpoints === "on"}
+        hint="Endpoints whose event types include “Report” receive it."
+      />
+      <SubmitButton label="Save schedule" pendingLabel="Saving…" class="button-primary" />
+    </form>
+  );
+}
+
+function SendForm(props: { form: FormState; userEmail: string }) {
+  const { values, errors } = props.form;
+  return (
+    <form method="post" class="form" id="report-send-form">
+      <Hidden name="intent" value="send" />
+      <SelectField
+        id="f-send-period"
+        name="period"
+        label="Period"
+        value={values.period}
+        error={errors.period}
+        options={[["day", "The last 24 hours"], ["week", "The last 7 days"]]}
+      />
+      <Field
+        id="f-send-emails"
+        name="emails"
+        type="text"
+        label="To"
+        value={values.emails}
+        error={errors.emails}
+        maxLength={6000}
+        hint={`Addresses separated by commas; empty: to you (${props.userEmail}).`}
+      />
+      <Check
+        id="f-send-viaEndpoints"
+        name="viaEndpoints"
+        label="Through the notification endpoints that take reports"
+        checked={values.viaEndpoints === "on"}
+        hint="Instead of you, unless addresses are given too."
+      />
+      <SubmitButton label="Send now" pendingLabel="Sending…" class="button-primary" />
+    </form>
+  );
+}
+
+export default define.page<typeof handler>(({ data }) => (
+  <>
+    <header class="page-header">
+      <h1>Reports</h1>
+    </header>
+    <Messages flash={data.flash} message={data.message} />
+    <div class="cards">
+      <section class="card" aria-labelledby="schedule-title">
+        <h2 id="schedule-title">Schedule</h2>
+        <dl class="facts" id="report-schedule">
+          <dt>Status</dt>
+          <dd>{data.settings.enabled ? `On: ${data.schedule}` : "Off"}</dd>
+          <dt>E-mail to</dt>
+          <dd>{data.settings.emails.length ? data.settings.emails.join(", ") : "nobody"}</dd>
+          <dt>Endpoints</dt>
+          <dd>{data.settings.viaEndpoints ? "those routed for reports" : "no"}</dd>
+        </dl>
+        {!data.mailConfigured && (
+          <p class="muted">E-mail is not configured (SMTP_URL): addresses will not receive it.</p>
+        )}
+        {data.canChange
+          ? <SettingsForm form={data.settingsForm} />
+          : <p class="muted">Only admins change the schedule.</p>}
+        {data.sends.length > 0 && (
+          <>
+            <h3>Recent scheduled sends</h3>
+            <ul id="report-sends">
+              {data.sends.map((s) => (
+                <li key={s.periodKey}>
+                  <code>{s.periodKey}</code> {s.state} (attempt {s.attempts}) {s.detail}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </section>
+      <section class="card" aria-labelledby="send-title">
+        <h2 id="send-title">Send now</h2>
+        <SendForm form={data.sendForm} userEmail={data.userEmail} />
+      </section>
+    </div>
+    <section class="card" aria-labelledby="preview-title">
+      <h2 id="preview-title">Preview</h2>
+      <p>
+        <strong id="report-subject">{data.subject}</strong>{" "}
+        <span class="muted">
+          Show:{" "}
+          <a href="/reports?period=day" aria-current={data.period === "day" ? "page" : undefined}>
+            day
+          </a>
+          {" · "}
+          <a href="/reports?period=week" aria-current={data.period === "week" ? "page" : undefined}>
+            week
+          </a>
+        </span>
+      </p>
+      <div
+        class="report-preview"
+        id="report-preview"
+        // deno-lint-ignore react-no-danger -- renderReportHtml escapes every value; no scripts, no inline styles
+        dangerouslySetInnerHTML={{ __html: data.previewHtml }}
+      />
+      <details>
+        <summary>Plain-text version</summary>
+        <pre class="report-text" id="report-text">{data.text}</pre>
+      </details>
+    </section>
+  </>
+));

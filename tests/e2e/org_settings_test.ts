@@ -1,0 +1,82 @@
+/**
+ * Real browser: an owner changes retention on the organization settings page. While the POST is
+ * in flight the submit button (an island) is disabled, `aria-busy` and says "Saving…"; the
+ * answer redirects to the page with the flash — no console errors, no CSP violations.
+ */
+import { deepEqual, equal, match } from "node:assert/strict";
+import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
+import { createOrg } from "@/lib/orgs/orgs.ts";
+import { createUser } from "@/lib/orgs/users.ts";
+import { addMember } from "@/lib/orgs/members.ts";
+import { hashPassword } from "@/lib/auth/password.ts";
+import { orgRetention } from "@/lib/orgs/settings.ts";
+import { createTestApp } from "../support/test_app.ts";
+
+const OWNER = { email: "otto@example.test", password: "owner passphrase 321" };
+
+Deno.test({
+  name: "[e2e] org settings: the save button shows the pending state, then the flash",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using t = await createTestApp({ mode: "development" });
+    const { ledger, config } = t.services;
+    const org = await createOrg(ledger, { name: "Night Watch", slug: "night" });
+    const user = await createUser(ledger, {
+      email: OWNER.email,
+      name: "Otto Owner",
+      passwordHash: await hashPassword(OWNER.password, config.passwordHashCost),
+    });
+    await addMember(ledger, { orgId: org.id, userId: user.id, role: "owner" });
+    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    await using browser = await launchChromium();
+    const page = await browser.context.newPage();
+    const watch = await watchPage(page);
+
+    await page.goto(`${base}/sign-in`);
+    await page.fill('input[name="email"]', OWNER.email);
+    await page.fill('input[name="password"]', OWNER.password);
+    await Promise.all([
+      page.waitForURL(`${base}/`),
+      page.click('form[action="/sign-in"] button.button-primary'),
+    ]);
+
+    // The button's pending state, reported from the page as it happens (a locator or evaluate
+    // would wait for the navigation the held POST keeps pending).
+    let pending: (report: string) => void = () => {};
+    const reported = new Promise<string>((resolve) => pending = resolve);
+    page.on("console", (m) => {
+      if (m.text().startsWith("pending-state ")) pending(m.text());
+    });
+    await page.addInitScript(() => {
+      new MutationObserver(() => {
+        const b = document.querySelector<HTMLButtonElement>("#retention-form button");
+        if (b?.getAttribute("aria-busy") === "true") {
+          console.info(`pending-state disabled=${b.disabled} text=${b.textContent?.trim()}`);
+        }
+      }).observe(document, { subtree: true, attributes: true, childList: true });
+    });
+    await page.goto(`${base}/org/members`);
+    await page.click("#org-settings-link");
+    await page.waitForURL(`${base}/org/settings`);
+    // Hold the POST until the pending state has been seen.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => release = resolve);
+    await page.route(`${base}/org/settings`, async (route) => {
+      if (route.request().method() === "POST") await held;
+      await route.continue();
+    });
+    await page.fill("#f-snapshotRetentionDays", "14");
+    const button = page.locator("#retention-form button[type='submit']");
+    await button.click({ noWaitAfter: true });
+    equal(await reported, "pending-state disabled=true text=Saving…");
+    release();
+    await page.waitForURL(`${base}/org/settings?done=retention`);
+    match((await page.textContent("main")) ?? "", /Retention settings saved\./);
+    equal(await button.isDisabled(), false, "the new page's button is ready again");
+    equal((await orgRetention(t.services, org.id)).snapshotRetentionDays, 14);
+
+    deepEqual({ csp: await watch.cspViolations(), errors: watch.errors }, { csp: [], errors: [] });
+  },
+});

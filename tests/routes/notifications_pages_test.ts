@@ -1,0 +1,225 @@
+/**
+ * The notification console pages: the list with create forms per kind (a webhook's secret shown
+ * once), settings, the endpoint page with edit, rotate, disable, test, delete with confirmation
+ * and the delivery log; roles, the nav link for admins, and organization isolation.
+ */
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { notify } from "@/lib/notify/notify.ts";
+import { getEndpoint, listEndpoints } from "@/lib/notify/endpoint_store.ts";
+import { getNotifySettings } from "@/lib/notify/settings.ts";
+import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
+import { startWebhookReceiver } from "../support/webhook_receiver.ts";
+import { notifyWorld } from "../lib/notify/notify_world.ts";
+
+Deno.test("[pages] notifications: admins create endpoints per kind; the secret is shown once", async () => {
+  await using hook = await startWebhookReceiver();
+  await using w = await notifyWorld();
+  const page = await getPage(w.app, "/notifications", w.headers(w.a.admin));
+  equal(page.status, 200);
+  ok(page.doc.querySelector("nav a[href='/notifications']"), "nav link for admins");
+  for (const kind of ["email", "webhook", "slack", "discord"]) {
+    ok(page.doc.querySelector(`#create-${kind} form`), `a create form for ${kind}`);
+  }
+  match(
+    textOf(page.doc.querySelector("#endpoints-title")?.parentElement ?? null),
+    /No endpoint yet/,
+  );
+
+  const res = await postForm(w.app, "/notifications", {
+    intent: "create",
+    kind: "webhook",
+    name: "Pager",
+    url: `${hook.origin}/pager`,
+    minSeverity: "high",
+    "event.incident.opened": "on",
+    "event.report": "on",
+    enabled: "on",
+  }, { cookie: w.a.admin.cookie });
+  equal(res.status, 200);
+  const shown = parseHtml(await res.text());
+  const secret = textOf(shown.querySelector("#new-secret"));
+  match(secret, /^whsec_/);
+  const [endpoint] = await listEndpoints(w.services.ledger, w.orgA.id);
+  deepEqual(endpoint.eventTypes, ["incident.opened", "report"]);
+  equal(endpoint.minSeverity, "high");
+  equal(endpoint.enabled, true);
+
+  const again = await getPage(w.app, "/notifications", w.headers(w.a.admin));
+  ok(!again.html.includes(secret), "never shown again");
+  ok(!again.html.includes(secret.slice(6)));
+  const row = again.doc.querySelector(`tr[data-endpoint='${endpoint.id}']`);
+  match(textOf(row), /Pager/);
+  match(textOf(row), /high and above · Incident opened, Report/);
+
+  const slack = await postForm(w.app, "/notifications", {
+    intent: "create",
+    kind: "slack",
+    name: "Chat",
+    url: `${hook.origin}/services/T/B/tok`,
+    minSeverity: "medium",
+    enabled: "on",
+  }, { cookie: w.a.admin.cookie });
+  equal(slack.status, 303);
+  equal(slack.headers.get("location"), "/notifications?done=created");
+  const listed = await getPage(w.app, "/notifications?done=created", w.headers(w.a.admin));
+  match(textOf(listed.doc.body), /Endpoint created\./);
+  ok(!listed.html.includes("/services/T/B/tok"), "the Slack URL is a credential: host only");
+});
+
+Deno.test("[pages] notifications: bad input re-renders the form with the field's error", async () => {
+  await using w = await notifyWorld();
+  const res = await postForm(w.app, "/notifications", {
+    intent: "create",
+    kind: "email",
+    name: "Mail",
+    emails: "oncall@acme.test, not-an-address",
+    minSeverity: "high",
+    enabled: "on",
+  }, { cookie: w.a.admin.cookie });
+  equal(res.status, 400);
+  const doc = parseHtml(await res.text());
+  ok(doc.querySelector("#create-email[open]"), "the failed form stays open");
+  ok(doc.querySelector("#create-email .field-invalid #new-email-emails"));
+  match(textOf(doc.querySelector("#new-email-emails-error")), /ops@example\.com/);
+  equal(doc.querySelector("#new-email-name")?.getAttribute("value"), "Mail", "typed values kept");
+  equal((await listEndpoints(w.services.ledger, w.orgA.id)).length, 0);
+
+  const settings = await postForm(w.app, "/notifications", {
+    intent: "settings",
+    dedupeWindowMinutes: "15",
+    quietStart: "22:00",
+    quietEnd: "",
+    timezone: "Mars/Olympus",
+    digestIntervalMinutes: "60",
+  }, { cookie: w.a.admin.cookie });
+  equal(settings.status, 400);
+  const sdoc = parseHtml(await settings.text());
+  ok(sdoc.querySelector(".field-invalid #f-quietEnd"), "the missing end time is marked");
+  match(textOf(sdoc.querySelector("#f-quietEnd-error")), /HH:MM/);
+  equal((await getNotifySettings(w.services.ledger, w.orgA.id)).updatedAt, null, "nothing stored");
+
+  const saved = await postForm(w.app, "/notifications", {
+    intent: "settings",
+    dedupeWindowMinutes: "15",
+    quietStart: "22:00",
+    quietEnd: "07:00",
+    timezone: "Europe/Berlin",
+    digestIntervalMinutes: "30",
+  }, { cookie: w.a.admin.cookie });
+  equal(saved.status, 303);
+  const stored = await getNotifySettings(w.services.ledger, w.orgA.id);
+  deepEqual(stored.quietHours, { start: "22:00", end: "07:00" });
+  equal(stored.dedupeWindowMinutes, 15);
+  equal(stored.digestIntervalMinutes, 30);
+  const shown = await getPage(w.app, "/notifications?done=settings", w.headers(w.a.ops));
+  match(textOf(shown.doc.querySelector("#settings-in-force")), /22:00–07:00 Europe\/Berlin/);
+  equal(shown.doc.querySelector("#settings-form"), null, "ops read settings, no form");
+});
+
+Deno.test("[pages] endpoint page: delivery log, edit, rotate, disable, test, delete", async () => {
+  await using hook = await startWebhookReceiver();
+  await using w = await notifyWorld();
+  const { endpoint } = await w.addEndpoint({
+    name: "Hook",
+    kind: "webhook",
+    url: `${hook.origin}/h`,
+  });
+  const path = `/notifications/${endpoint.id}`;
+  hook.script(500, 200);
+  await notify(w.services, {
+    orgId: w.orgA.id,
+    type: "incident.opened",
+    severity: "critical",
+    title: "IOC on web-1",
+    summary: "scan",
+  });
+  await w.deliverDue();
+  w.services.clock.advance(30_000);
+  await w.deliverDue();
+
+  const asOps = await getPage(w.app, path, w.headers(w.a.ops));
+  equal(asOps.status, 200);
+  equal(asOps.doc.querySelector("#edit-form"), null, "ops read only");
+  const row = asOps.doc.querySelector("#delivery-log tbody tr");
+  equal(row?.getAttribute("data-status"), "sent");
+  const attempts = [...row!.querySelectorAll("li[data-attempt]")].map((li) => textOf(li));
+  equal(attempts.length, 2);
+  match(attempts[0], /#1 failed 500 · \d+ ms/);
+  match(attempts[0], /HTTP 500/);
+  match(attempts[1], /#2 sent 200/);
+  const nav = await getPage(w.app, "/", w.headers(w.a.ops));
+  equal(nav.doc.querySelector("nav a[href='/notifications']"), null, "nav link for admins only");
+
+  const post = (fields: Record<string, string>) =>
+    postForm(w.app, path, fields, { cookie: w.a.admin.cookie });
+  const edit = await post({
+    intent: "update",
+    name: "Hook 2",
+    url: "",
+    minSeverity: "low",
+    "event.host.silent": "on",
+    enabled: "on",
+  });
+  equal(edit.status, 303);
+  let stored = (await getEndpoint(w.services.ledger, w.orgA.id, endpoint.id))!;
+  equal(stored.name, "Hook 2");
+  deepEqual(stored.eventTypes, ["host.silent"]);
+  equal(stored.urlDisplay, `${hook.origin}/h`, "an empty URL keeps the stored one");
+
+  const rotate = await post({ intent: "rotate" });
+  equal(rotate.status, 200);
+  const secret = textOf(parseHtml(await rotate.text()).querySelector("#new-secret"));
+  match(secret, /^whsec_/);
+  ok(!(await getPage(w.app, path, w.headers(w.a.admin))).html.includes(secret));
+
+  equal((await post({ intent: "toggle" })).headers.get("location"), `${path}?done=disabled`);
+  stored = (await getEndpoint(w.services.ledger, w.orgA.id, endpoint.id))!;
+  equal(stored.enabled, false);
+  equal((await post({ intent: "toggle", enabled: "on" })).status, 303);
+
+  const test = await post({ intent: "test" });
+  equal(test.status, 200);
+  match(
+    textOf(parseHtml(await test.text()).querySelector("#test-results")),
+    /Hook 2: sent \(200\)/,
+  );
+
+  const wrong = await post({ intent: "delete", confirm: "Hook" });
+  equal(wrong.status, 400);
+  match(
+    textOf(parseHtml(await wrong.text()).querySelector("#f-confirm-error")),
+    /type the endpoint's name \(Hook 2\)/,
+  );
+  ok(await getEndpoint(w.services.ledger, w.orgA.id, endpoint.id));
+  const gone = await post({ intent: "delete", confirm: "Hook 2" });
+  equal(gone.headers.get("location"), "/notifications?done=deleted");
+  equal(await getEndpoint(w.services.ledger, w.orgA.id, endpoint.id), null);
+});
+
+Deno.test("[pages] notifications: roles and organization isolation", async () => {
+  await using w = await notifyWorld();
+  const { endpoint } = await w.addEndpoint({
+    name: "A only",
+    kind: "slack",
+    url: "http://127.0.0.1:9/x",
+  });
+  const path = `/notifications/${endpoint.id}`;
+  equal((await getPage(w.app, "/notifications", w.headers(w.a.viewer))).status, 403);
+  const opsList = await getPage(w.app, "/notifications", w.headers(w.a.ops));
+  equal(opsList.status, 200);
+  equal(opsList.doc.querySelector("#create-webhook"), null, "no create forms for ops");
+  equal(
+    (await postForm(w.app, path, { intent: "toggle" }, { cookie: w.a.ops.cookie })).status,
+    403,
+  );
+  const b = await getPage(w.app, path, w.headers(w.ownerB));
+  equal(b.status, 404);
+  ok(!b.html.includes("A only"));
+  const bPost = await postForm(w.app, path, { intent: "delete", confirm: "A only" }, {
+    cookie: w.ownerB.cookie,
+  });
+  equal(bPost.status, 404);
+  ok(await getEndpoint(w.services.ledger, w.orgA.id, endpoint.id), "still there");
+  const bList = await getPage(w.app, "/notifications", w.headers(w.ownerB));
+  ok(!bList.html.includes("A only"));
+});
