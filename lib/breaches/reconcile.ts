@@ -7,8 +7,10 @@
  * Rules, per fingerprint:
  * - present, no row → a new `open` breach;
  * - present, `open` → `last_seen_at` refreshed (title, detail and evidence follow the newest);
- * - present, `fixed` or `mitigated` → re-opened: the same row (`reopen_count` + 1), never a new
- *   one — a signal that flaps is one breach with a history, however often it comes back;
+ * - present, `mitigated` (a remediation ran, product §1.1) → stays `mitigated`, refreshed: the
+ *   run is flagged `unverified` instead, and an operator decides (re-open or fix by hand);
+ * - present, `fixed` → re-opened: the same row (`reopen_count` + 1), never a new one — a signal
+ *   that flaps is one breach with a history, however often it comes back;
  * - present, `ignored` → stays ignored until `ignored_until`; once that has passed (wall
  *   clock), re-opened;
  * - absent from a snapshot collected after the newest one that decided the breach (`checked_at`)
@@ -177,7 +179,10 @@ export function reconcileBreaches(
       if (breach.checkedAt !== null && ts.getTime() <= breach.checkedAt.getTime()) continue;
       const expired = breach.state === "ignored" && breach.ignoredUntil !== null &&
         breach.ignoredUntil.getTime() <= now.getTime();
-      if (breach.state === "open" || (breach.state === "ignored" && !expired)) {
+      if (
+        breach.state === "open" || breach.state === "mitigated" ||
+        (breach.state === "ignored" && !expired)
+      ) {
         // Title, detail and evidence follow the newest signal; written only when they changed.
         if (sameFinding(breach, finding)) seenAgain.push(breach.id);
         else await refreshFinding(tx, { ...finding, ts, id: breach.id });
@@ -187,8 +192,6 @@ export function reconcileBreaches(
         ts.getTime() - breach.checkedAt.getTime() <= FLAP_WINDOW_MS;
       const reason = breach.state === "fixed"
         ? (flapped ? "flapped: back within the dedupe window of its fix" : "seen again")
-        : breach.state === "mitigated"
-        ? "still present after mitigation"
         : "ignore expired; still present";
       await tx.db.updateTable("breaches").set(finding).where("id", "=", breach.id).execute();
       await changeState(tx, breach, {

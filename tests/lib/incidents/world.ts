@@ -58,8 +58,10 @@ export interface IncidentWorld extends OperatorWorld {
  * const incident = await w.open({ title: "DB down", severity: "critical" });
  * ```
  */
-export async function incidentWorld(): Promise<IncidentWorld> {
-  const w = await operatorWorld();
+export async function incidentWorld(
+  opts: { env?: Record<string, string> } = {},
+): Promise<IncidentWorld> {
+  const w = await operatorWorld(opts);
   const api: IncidentWorld["api"] = async (who, method, path, body) => {
     const res = await w.app.request(path, {
       method,

@@ -9,6 +9,7 @@ import { runHeartbeatSweep } from "@/jobs/heartbeat_sweep.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
 import { listIncidents } from "@/lib/incidents/query.ts";
 import { startWebhookReceiver, verifyStandardWebhook } from "../../support/webhook_receiver.ts";
+import { startSmtpServer } from "../../support/smtp.ts";
 import { fixtureJson, pushStatus } from "../../support/hosts_api.ts";
 import { incidentWorld } from "../../lib/incidents/world.ts";
 
@@ -17,9 +18,17 @@ interface Listed {
   counts: Record<string, number>;
 }
 
-Deno.test("[incidents] an IOC flood is ONE incident with its signals linked, and pages a signed webhook", async () => {
-  await using w = await incidentWorld();
+Deno.test("[incidents] an IOC flood is ONE incident with its signals linked, and pages a signed webhook and an e-mail", async () => {
+  await using smtp = await startSmtpServer();
+  await using w = await incidentWorld({ env: { SMTP_URL: smtp.url } });
   await using hook = await startWebhookReceiver();
+  const mailbox = await w.api(w.a.admin, "POST", "/api/notify/endpoints", {
+    name: "on-call mail",
+    kind: "email",
+    emails: ["oncall@example.test"],
+    minSeverity: "critical",
+  });
+  equal(mailbox.status, 201, JSON.stringify(mailbox.body));
   const endpoint = await w.api(w.a.admin, "POST", "/api/notify/endpoints", {
     name: "pager",
     kind: "webhook",
@@ -60,11 +69,15 @@ Deno.test("[incidents] an IOC flood is ONE incident with its signals linked, and
   const events = detail.body.events as { type: string }[];
   equal(events.filter((e) => e.type === "opened").length, 1);
 
-  // incident.opened went through the routing rules to the webhook endpoint: one delivery.
+  // incident.opened went through the routing rules: one delivery to each endpoint.
   const deliveries = await w.deliveries("incident.opened");
-  equal(deliveries.length, 1, JSON.stringify(deliveries));
-  equal(deliveries[0].endpoint_id, endpointId);
-  equal(await w.send(deliveries[0].id), "sent");
+  equal(deliveries.length, 2, JSON.stringify(deliveries));
+  const toHook = deliveries.find((d) => d.endpoint_id === endpointId)!;
+  const toMail = deliveries.find((d) => d.endpoint_id !== endpointId)!;
+  equal(await w.send(toHook.id), "sent");
+  equal(await w.send(toMail.id), "sent");
+  const mail = await smtp.waitForMessage((m) => m.to.includes("oncall@example.test"));
+  match(mail.subject, /incident|IOC|critical/i);
   const [request] = await hook.waitFor(1);
   equal(request.method, "POST");
   equal(request.path, "/hook");

@@ -6,7 +6,7 @@ import { getRun, listRuns } from "@/lib/remediation/runs.ts";
 import { createQueueDispatcher } from "@/jobs/queue.ts";
 import { createQueueHandlers } from "@/jobs/mod.ts";
 import { remediationWorld } from "../../support/remediation_world.ts";
-import { createHostViaApi } from "../../support/hosts_api.ts";
+import { createHostViaApi, fixtureJson, pushStatus } from "../../support/hosts_api.ts";
 
 const LOCKDOWN = "lockdown-access-surface";
 
@@ -381,4 +381,57 @@ Deno.test("remediate: the job-signing key rotates with an overlap (owner), audit
   const after = await (await w.api(w.a.admin, "GET", "/api/ops/job-signing-key")).json();
   deepEqual(after.keys.map((k: { kid: string }) => k.kid), [body.activeKid, before.activeKid]);
   ok((await auditActions(w, "remediation.job_key.rotate")).length === 1);
+});
+
+Deno.test("remediate: a linked breach is mitigated by the run, stays so until a snapshot verifies", async () => {
+  await using w = await remediationWorld();
+  const host = w.web.host.id;
+  await w.api(w.a.admin, "PUT", "/api/ops/remediate-policy", { approvalThreshold: "risky_manual" });
+  const breaches = await (await w.api(w.a.viewer, "GET", `/api/hosts/${host}/breaches`)).json();
+  const redis = breaches.breaches.find((b: { fingerprint: string }) =>
+    b.fingerprint.includes("6379")
+  );
+  ok(redis, "the drift fixture opens a breach for tcp:6379");
+  const action = {
+    hostId: host,
+    actionId: LOCKDOWN,
+    params: { ports: ["tcp:6379"] },
+    breachId: redis.id,
+  };
+  const dry = await w.remediate(w.a.ops, { ...action, mode: "dry-run" });
+  await w.runOnHost(dry.body.run!.id);
+  const hash = dry.body.plan!.planHash;
+  const res = await w.remediate(w.a.ops, {
+    ...action,
+    mode: "execute",
+    planHash: hash,
+    confirm: `EXECUTE ${LOCKDOWN} ${hash.slice(0, 8)}`,
+  });
+  equal(res.status, 202, JSON.stringify(res.body));
+  await w.runOnHost(res.body.run!.id);
+  const breachState = async () =>
+    (await (await w.api(w.a.viewer, "GET", `/api/breaches/${redis.id}`)).json()).breach.state;
+  equal(await breachState(), "mitigated");
+
+  // The host still shows the port: the run is flagged, the breach stays mitigated.
+  const drift = await fixtureJson("status-drift.json");
+  w.services.clock.advance(60_000);
+  await pushStatus(w, w.web, drift, "2026-11-25T10:01:00.000Z");
+  const flagged = (await getRun(w.services.ledger, res.body.run!.id))!;
+  equal(flagged.verification, "unverified", flagged.verificationDetail ?? "");
+  equal(await breachState(), "mitigated");
+
+  // The port is gone: the breach is fixed by the snapshot.
+  const fixed = structuredClone(drift) as Record<string, unknown>;
+  for (const key of ["ports_public_unexpected", "ports_public"]) {
+    if (Array.isArray(fixed[key])) {
+      fixed[key] = (fixed[key] as { port?: number }[]).filter((p) => p.port !== 6379);
+    }
+  }
+  if (Array.isArray(fixed.alerts)) {
+    fixed.alerts = (fixed.alerts as unknown[]).filter((a) => !JSON.stringify(a).includes("6379"));
+  }
+  w.services.clock.advance(60_000);
+  await pushStatus(w, w.web, fixed, "2026-11-25T10:02:00.000Z");
+  equal(await breachState(), "fixed");
 });
