@@ -24,7 +24,7 @@ export function AuditTable(props: { rows: AuditRow[]; filters: Record<string, st
   const filtered = (extra: Record<string, string>) =>
     withQuery("/audit", { ...props.filters, before: undefined, ...extra });
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Audit events table">
       <table class="audit">
         <thead>
           <tr>

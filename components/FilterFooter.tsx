@@ -1,5 +1,6 @@
 import { Field } from "./Field.tsx";
 import type { FieldErrors } from "@/lib/ui/forms.ts";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /**
  * The end of a filter form: a UTC time range and the Filter / Clear actions. `untilHint` says
@@ -23,7 +24,7 @@ export function TimeRangeAndActions(props: {
       />
       <Field name="to" label="Until" value={values.to} error={errors.to} hint={props.untilHint} />
       <div class="filter-actions">
-        <button type="submit" class="button-primary">Filter</button>
+        <SubmitButton class="button-primary" label="Filter" pendingLabel="Filtering…" />
         <a href={props.clearHref}>Clear</a>
       </div>
     </>

@@ -1,5 +1,4 @@
 import type { fleetSummary } from "@/lib/hosts/fleet.ts";
-import { withQuery } from "@/lib/ui/navigation.ts";
 
 export type Summary = Awaited<ReturnType<typeof fleetSummary>>;
 
@@ -16,7 +15,10 @@ function Counts(props: { items: [string, number, string?][] }) {
   );
 }
 
-/** The organization's hosts by heartbeat and posture band, and latest signals by severity. */
+/**
+ * The organization's hosts by heartbeat and posture band, and latest signals by severity.
+ * Browser-safe: the live fleet island (`islands/FleetLive.tsx`) renders it too.
+ */
 export function FleetSummary(props: { summary: Summary }) {
   const { hosts, signals } = props.summary;
   return (
@@ -27,7 +29,7 @@ export function FleetSummary(props: { summary: Summary }) {
           items={(["critical", "elevated", "guarded", "low"] as const).map((band) => [
             band,
             hosts.posture[band],
-            withQuery("/hosts", { band }),
+            `/hosts?band=${band}`,
           ])}
         />
       </article>

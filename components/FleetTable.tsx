@@ -4,7 +4,7 @@ import { HeartbeatBadge, PostureBadge, Tags, Time } from "@/components/HostBadge
 /** Every host of the page: posture, heartbeat, open critical/high signals, last snapshot. */
 export function FleetTable(props: { rows: FleetRow[] }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Hosts table">
       <table class="fleet">
         <caption class="visually-hidden">Hosts</caption>
         <thead>

@@ -1,13 +1,26 @@
+import { useContext } from "preact/hooks";
+import { formatRelative, NowContext } from "@/lib/ui/time.ts";
 import type { PostureBand } from "@/lib/signals/posture.ts";
 import type { HeartbeatStateName } from "@/lib/signals/heartbeat.ts";
 
 /** `2026-11-25 16:56 UTC` from an ISO time. */
 export const shortUtc = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 
-/** A time shown short, with the exact ISO value as its tooltip and machine value. */
-export function Time(props: { iso: string | null; empty?: string }) {
+/**
+ * A time for people — relative to the request's now ("5 min ago", "in 3 h") where the layout
+ * provides it, else short UTC (`absolute` forces that, for islands) — with the exact ISO value
+ * as its tooltip and machine value.
+ *
+ * @example
+ * ```tsx
+ * <Time iso={row.lastSnapshot} empty="no snapshot yet" />
+ * ```
+ */
+export function Time(props: { iso: string | null; empty?: string; absolute?: boolean }) {
+  const now = useContext(NowContext);
   if (!props.iso) return <span class="muted">{props.empty ?? "never"}</span>;
-  return <time dateTime={props.iso} title={props.iso}>{shortUtc(props.iso)}</time>;
+  const text = now && !props.absolute ? formatRelative(props.iso, now) : shortUtc(props.iso);
+  return <time dateTime={props.iso} title={props.iso}>{text}</time>;
 }
 
 /** The posture score and band, coloured by band (the text says it too). */

@@ -4,7 +4,7 @@ import type { PortRow, ThreatRow, Vitals } from "@/lib/ui/host_page.ts";
 export function PortsTable(props: { ports: PortRow[] }) {
   if (props.ports.length === 0) return <p>No public listener in the latest snapshot.</p>;
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Public listeners table">
       <table class="ports">
         <caption class="visually-hidden">Public ports</caption>
         <thead>

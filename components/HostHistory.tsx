@@ -6,7 +6,7 @@ export function BreachesTable(props: { rows: BreachRow[]; more: boolean }) {
   if (props.rows.length === 0) return <p>No open breach.</p>;
   return (
     <>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Open breaches table">
         <table class="breaches">
           <caption class="visually-hidden">Open breaches</caption>
           <thead>

@@ -2,6 +2,7 @@ import type { KeyRow } from "@/lib/ui/host_page.ts";
 import { Time } from "@/components/HostBadges.tsx";
 import { Field, Hidden } from "@/components/Field.tsx";
 import { IntentButton } from "./IntentButton.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const GRACE: [string, string][] = [
   ["0", "none: the old key stops now"],
@@ -25,7 +26,7 @@ function KeyActions(props: { k: KeyRow }) {
           <select id={`grace-${k.id}`} name="graceSeconds">
             {GRACE.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
           </select>
-          <button type="submit">Rotate</button>
+          <SubmitButton label="Rotate" pendingLabel="Rotating…" ariaLabel={`Rotate ${k.prefix}`} />
         </form>
       )}
       <IntentButton
@@ -46,7 +47,7 @@ export function HostKeys(props: { keys: KeyRow[]; manage: boolean }) {
       {props.keys.length === 0
         ? <p>This host has no key: it cannot push until an admin creates one.</p>
         : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Host keys table">
             <table class="keys">
               <caption class="visually-hidden">Keys</caption>
               <thead>
@@ -106,7 +107,7 @@ export function HostKeys(props: { keys: KeyRow[]; manage: boolean }) {
           <Hidden name="intent" value="key_create" />
           <label for="f-key-label">Label</label>
           <input id="f-key-label" name="label" maxLength={80} placeholder="e.g. agent" />
-          <button type="submit">New key</button>
+          <SubmitButton label="New key" pendingLabel="Creating…" />
         </form>
       )}
     </>
@@ -128,7 +129,7 @@ export function DeleteHostForm(props: { slug: string; error?: string }) {
         autocomplete="off"
         required
       />
-      <button type="submit" class="button-danger">Delete host</button>
+      <SubmitButton class="button-danger" label="Delete host" pendingLabel="Deleting…" />
     </form>
   );
 }

@@ -27,7 +27,7 @@ export function HostPosture(props: { posture: Posture }) {
       {posture.contributors.length === 0
         ? <p>No signal adds risk right now.</p>
         : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Risk contributors table">
             <table class="contributors">
               <caption class="visually-hidden">Top contributors to the score</caption>
               <thead>

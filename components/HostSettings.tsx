@@ -2,6 +2,7 @@ import { Field, Hidden, SelectField } from "@/components/Field.tsx";
 import type { FieldErrors } from "@/lib/ui/forms.ts";
 import { HostGroupTagFields } from "./HostFields.tsx";
 import type { HostSettingsValues } from "@/lib/ui/host_settings.ts";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 export type { HostSettingsValues } from "@/lib/ui/host_settings.ts";
 
@@ -86,7 +87,7 @@ export function HostSettingsForm(
         hint="Left out of the fleet; its pushes are still stored, with a warning."
       />
       {errors.disabled && <p class="field-error">{errors.disabled}</p>}
-      <button type="submit" class="button-primary">Save settings</button>
+      <SubmitButton class="button-primary" label="Save settings" pendingLabel="Saving…" />
     </form>
   );
 }

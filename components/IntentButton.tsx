@@ -1,4 +1,5 @@
 import { Hidden } from "./Field.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /**
  * A one-button form that posts an `intent` (and the ids it acts on) to the current page, the
@@ -13,6 +14,8 @@ export function IntentButton(props: {
   intent: string;
   fields?: Record<string, string>;
   label: string;
+  /** Shown while the form is being sent (default "Working…"). */
+  pendingLabel?: string;
   ariaLabel?: string;
   danger?: boolean;
   primary?: boolean;
@@ -24,7 +27,12 @@ export function IntentButton(props: {
       {Object.entries(props.fields ?? {}).map(([name, value]) => (
         <Hidden key={name} name={name} value={value} />
       ))}
-      <button type="submit" class={cls} aria-label={props.ariaLabel}>{props.label}</button>
+      <SubmitButton
+        class={cls}
+        label={props.label}
+        pendingLabel={props.pendingLabel ?? "Working…"}
+        ariaLabel={props.ariaLabel}
+      />
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import type { Role } from "@/lib/auth/roles.ts";
 import { Hidden } from "./Field.tsx";
 import { IntentButton } from "./IntentButton.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /** A member row with what the viewing operator may do to it (decided by the page's handler). */
 export interface MemberRow {
@@ -39,7 +40,11 @@ function RoleForm(props: { member: MemberRow }) {
           <option key={role} value={role} selected={role === member.role}>{role}</option>
         ))}
       </select>
-      <button type="submit">Save</button>
+      <SubmitButton
+        label="Save"
+        pendingLabel="Saving…"
+        ariaLabel={`Save role of ${member.email}`}
+      />
     </form>
   );
 }
@@ -47,7 +52,7 @@ function RoleForm(props: { member: MemberRow }) {
 /** Members; role selects and Remove buttons only where the server would allow them. */
 export function MembersTable(props: { members: MemberRow[]; controls: boolean }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Members table">
       <table class="members">
         <thead>
           <tr>
@@ -100,7 +105,7 @@ export function MembersTable(props: { members: MemberRow[]; controls: boolean })
 export function InvitationsTable(props: { invitations: InvitationRow[] }) {
   if (props.invitations.length === 0) return <p class="muted">No pending invitations.</p>;
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Invitations table">
       <table class="invitations">
         <thead>
           <tr>

@@ -1,4 +1,5 @@
 import { Field, Hidden } from "./Field.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /**
  * The second sign-in step: the pending-sign-in token travels in a hidden field (never the
@@ -20,7 +21,7 @@ export function MfaForm(props: { mfaToken: string; next: string; error?: string 
         autofocus
         required
       />
-      <button type="submit" class="button-primary">Verify</button>
+      <SubmitButton class="button-primary" label="Verify" pendingLabel="Verifying…" />
     </form>
   );
 }

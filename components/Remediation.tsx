@@ -88,7 +88,7 @@ export function RunsTable(
 ) {
   if (props.rows.length === 0) return <p class="empty">{props.empty}</p>;
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={`${props.caption} table`}>
       <table class="runs" id={props.id}>
         <caption class="visually-hidden">{props.caption}</caption>
         <thead>

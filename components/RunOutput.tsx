@@ -80,13 +80,23 @@ export function RunOutput(props: { jobs: LiveJob[]; idPrefix?: string }) {
                     {s.stdoutTail && (
                       <>
                         <p class="stream-label">stdout</p>
-                        <pre class="output" data-stream="stdout">{s.stdoutTail}</pre>
+                        <pre
+                          class="output"
+                          data-stream="stdout"
+                          tabIndex={0}
+                          aria-label={`${s.id} stdout`}
+                        >{s.stdoutTail}</pre>
                       </>
                     )}
                     {s.stderrTail && (
                       <>
                         <p class="stream-label">stderr</p>
-                        <pre class="output" data-stream="stderr">{s.stderrTail}</pre>
+                        <pre
+                          class="output"
+                          data-stream="stderr"
+                          tabIndex={0}
+                          aria-label={`${s.id} stderr`}
+                        >{s.stderrTail}</pre>
                       </>
                     )}
                     {!s.stdoutTail && !s.stderrTail && <p class="muted small">No output.</p>}
@@ -100,7 +110,7 @@ export function RunOutput(props: { jobs: LiveJob[]; idPrefix?: string }) {
   );
 }
 
-/** When something happened, or a dash. */
+/** When something happened (exact UTC: this renders in the RunLive island too), or a dash. */
 export function When(props: { iso: string | null }) {
-  return props.iso ? <Time iso={props.iso} /> : <span class="muted">—</span>;
+  return props.iso ? <Time iso={props.iso} absolute /> : <span class="muted">—</span>;
 }

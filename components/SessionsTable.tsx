@@ -42,7 +42,7 @@ export function deviceOf(userAgent: string): string {
 /** The operator's sessions: this one marked, the others with an "End" button. */
 export function SessionsTable(props: { sessions: SessionRow[] }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Sessions table">
       <table>
         <thead>
           <tr>

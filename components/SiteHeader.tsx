@@ -2,6 +2,7 @@ import ThemeToggle from "@/islands/ThemeToggle.tsx";
 import type { Theme } from "@/lib/state.ts";
 import type { AuthState, OrgChoice } from "@/lib/auth/state.ts";
 import { type Role, roleAtLeast } from "@/lib/auth/roles.ts";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 interface NavLink {
   href: string;
@@ -68,7 +69,7 @@ function OrgPicker(props: { orgs: OrgChoice[]; active: OrgChoice }) {
           </option>
         ))}
       </select>
-      <button type="submit">Switch</button>
+      <SubmitButton label="Switch" pendingLabel="Switching…" />
     </form>
   );
 }
@@ -106,7 +107,11 @@ export function SiteHeader(
         <ThemeToggle initial={props.theme} />
         {auth && (
           <form method="post" action="/sign-out" class="sign-out">
-            <button type="submit" title={`Signed in as ${auth.user.email}`}>Sign out</button>
+            <SubmitButton
+              label="Sign out"
+              pendingLabel="Signing out…"
+              title={`Signed in as ${auth.user.email}`}
+            />
           </form>
         )}
       </div>

@@ -1,6 +1,7 @@
 import type { EnrolmentView } from "@/lib/ui/totp.ts";
 import { Field, Hidden } from "./Field.tsx";
 import { IntentButton } from "./IntentButton.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /** Recovery codes, shown once right after they are made. */
 export function RecoveryCodes(props: { codes: string[] }) {
@@ -70,7 +71,7 @@ export function TotpSection(props: {
                 hint="Six digits; it proves the app has the key. The set-up expires after 10 minutes."
                 required
               />
-              <button type="submit" class="button-primary">Turn on</button>
+              <SubmitButton class="button-primary" label="Turn on" pendingLabel="Turning on…" />
             </form>
           </div>
         </div>
@@ -93,7 +94,7 @@ export function TotpSection(props: {
               autocomplete="current-password"
               required
             />
-            <button type="submit" class="button-danger">Turn off</button>
+            <SubmitButton class="button-danger" label="Turn off" pendingLabel="Turning off…" />
           </form>
         </>
       )}

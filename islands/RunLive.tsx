@@ -2,16 +2,19 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { RunOutput, RunState, When } from "@/components/RunOutput.tsx";
 import { type LiveRun, liveRunOf, RUN_STATE_LABELS, stillMoving } from "@/lib/ui/run_live.ts";
+import { liveSupported, liveUrl, subscribeLive } from "@/lib/live/client.ts";
 
-/** Poll interval, and how long one page keeps polling. */
+/** Fallback polling (browsers without EventSource): interval, and how long a page polls. */
 const EVERY_MS = 2_000;
 const AT_MOST_MS = 30 * 60_000;
 
 /**
  * A run's state, approval, commit-confirm, verification and job output, kept current: while the
- * run is still moving it re-reads `GET /api/remediate/:runId` every 2 s and re-renders in place,
- * announcing state changes politely. Server-rendered with the same data, so without JavaScript
- * it is the state as of the page load. (Issue 7 replaces the polling with server-sent events.)
+ * run is still moving it follows its host's live stream (`GET /api/live?host=…`) and re-reads
+ * `GET /api/remediate/:runId` when an event names the run (and once per (re)connection, for
+ * what happened before), re-rendering in place and announcing state changes politely. Without
+ * EventSource it polls every 2 s instead. Server-rendered with the same data, so without
+ * JavaScript it is the state as of the page load.
  *
  * `approval`: the approval line as the server rendered it (omitted: no approval line).
  * `actionsBelow`: the page has forms for the state it was rendered in; once the state changes,
@@ -33,46 +36,65 @@ export default function RunLive(
   useEffect(() => {
     if (!stillMoving(live.value)) return;
     note.value = "Live: this updates by itself.";
-    const started = Date.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
-    const poll = async () => {
-      if (stopped) return;
-      if (!document.hidden) {
-        try {
-          const res = await fetch(`/api/remediate/${encodeURIComponent(props.initial.id)}`, {
-            headers: { accept: "application/json" },
-          });
-          if (res.ok) {
-            const body = await res.json();
-            const next = liveRunOf(body.run, body.jobs ?? []);
-            if (next.state !== live.value.state) {
-              note.value = `State changed to ${RUN_STATE_LABELS[next.state] ?? next.state}.`;
-            }
-            live.value = next;
-          } else if (res.status < 500) {
-            note.value = "Live updates stopped; reload the page.";
-            return;
+    let stop = () => {};
+    /** Re-reads the run; false when updates should end (settled, or refused). */
+    const refresh = async (): Promise<boolean> => {
+      try {
+        const res = await fetch(`/api/remediate/${encodeURIComponent(props.initial.id)}`, {
+          headers: { accept: "application/json" },
+        });
+        if (res.ok) {
+          const body = await res.json();
+          const next = liveRunOf(body.run, body.jobs ?? []);
+          if (next.state !== live.value.state) {
+            note.value = `State changed to ${RUN_STATE_LABELS[next.state] ?? next.state}.`;
           }
-        } catch {
-          // A network blip: the next round tries again.
+          live.value = next;
+        } else if (res.status < 500) {
+          note.value = "Live updates stopped; reload the page.";
+          return false;
         }
+      } catch {
+        return true; // a network blip: the next event or round tries again
       }
-      if (stopped) return;
       if (!stillMoving(live.value)) {
         note.value = `Final state: ${RUN_STATE_LABELS[live.value.state] ?? live.value.state}.`;
-        return;
+        return false;
       }
-      if (Date.now() - started > AT_MOST_MS) {
-        note.value = "Live updates paused; reload the page to resume.";
-        return;
-      }
-      timer = setTimeout(poll, EVERY_MS);
+      return true;
     };
-    timer = setTimeout(poll, EVERY_MS);
+    const hostId = props.initial.hostId;
+    if (liveSupported() && hostId) {
+      const follow = async () => {
+        if (!stopped && !(await refresh())) stop();
+      };
+      stop = subscribeLive(liveUrl(hostId, null), {
+        open: follow,
+        reset: follow,
+        event(data) {
+          if (data.type === "run" && data.id === props.initial.id) void follow();
+        },
+      });
+    } else {
+      const started = Date.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const poll = async () => {
+        if (stopped) return;
+        if (!document.hidden && !(await refresh())) return;
+        if (stopped) return;
+        if (Date.now() - started > AT_MOST_MS) {
+          note.value = "Live updates paused; reload the page to resume.";
+          return;
+        }
+        timer = setTimeout(poll, EVERY_MS);
+      };
+      timer = setTimeout(poll, EVERY_MS);
+      stop = () => clearTimeout(timer);
+    }
     return () => {
       stopped = true;
-      clearTimeout(timer);
+      stop();
     };
   }, []);
   const run = live.value;

@@ -9,10 +9,19 @@ import { useEffect, useRef } from "preact/hooks";
  * @example
  * ```tsx
  * <SubmitButton label="Save retention" pendingLabel="Saving…" class="button-primary" />
+ * <SubmitButton label="Test" pendingLabel="Sending…" ariaLabel="Send a test to Pager" />
  * ```
  */
 export default function SubmitButton(
-  props: { label: string; pendingLabel: string; class?: string; id?: string },
+  props: {
+    label: string;
+    pendingLabel: string;
+    class?: string;
+    id?: string;
+    /** The accessible name when the visible label alone is ambiguous (row actions). */
+    ariaLabel?: string;
+    title?: string;
+  },
 ) {
   const pending = useSignal(false);
   const ref = useRef<HTMLButtonElement>(null);
@@ -36,6 +45,8 @@ export default function SubmitButton(
       type="submit"
       id={props.id}
       class={props.class}
+      aria-label={props.ariaLabel}
+      title={props.title}
       disabled={pending.value}
       aria-busy={pending.value ? "true" : undefined}
     >

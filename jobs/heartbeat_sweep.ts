@@ -25,8 +25,10 @@ import { type Host, listHosts } from "../lib/hosts/registry.ts";
 import type { Services } from "../lib/services.ts";
 import { hostHeartbeat } from "../lib/hosts/host_heartbeat.ts";
 import { hostSilentForIncidents } from "../lib/incidents/ingest_hook.ts";
+import { refreshDueSummaries } from "../lib/hosts/summary.ts";
 import type { HeartbeatStateName } from "../lib/signals/heartbeat.ts";
 import type { Severity } from "../lib/signals/types.ts";
+import { noteHourly } from "../lib/charts/fleet_hourly.ts";
 
 /** `Deno.cron` name (and `cron_runs.name`) of the sweep. */
 export const HEARTBEAT_SWEEP_CRON = "heartbeat-sweep";
@@ -59,6 +61,8 @@ export interface HeartbeatSweepResult {
   expiredIgnores: number;
   /** `snapshot_gap` signals raised to `high`: unexplained 30 min after recording (§2.6). */
   gapsEscalated: number;
+  /** Fleet summary rows recomputed because time changed their posture or heartbeat. */
+  summariesRefreshed: number;
 }
 
 type SweepServices = Pick<Services, "ledger" | "kv" | "clock" | "log" | "config">;
@@ -104,6 +108,7 @@ export async function runHeartbeatSweep(services: SweepServices): Promise<Heartb
     transitions: [],
     expiredIgnores: 0,
     gapsEscalated: 0,
+    summariesRefreshed: 0,
   };
   try {
     let afterOrg = "";
@@ -131,6 +136,8 @@ export async function runHeartbeatSweep(services: SweepServices): Promise<Heartb
       afterOrg = orgs[orgs.length - 1].id;
     }
     result.expiredIgnores = await expireIgnoredBreaches(services.ledger, startedAt);
+    // The fleet overview's stored postures and heartbeats whose time has come (summary.ts).
+    result.summariesRefreshed = await refreshDueSummaries(services, startedAt);
     const raised = result.transitions.filter((t) => t.signal !== null).length;
     await recordCronRun(services.ledger, {
       name: HEARTBEAT_SWEEP_CRON,
@@ -139,7 +146,8 @@ export async function runHeartbeatSweep(services: SweepServices): Promise<Heartb
       status: "ok",
       detail: `${result.hosts} hosts, ${result.transitions.length} transitions, ` +
         `${raised} signals, ${result.expiredIgnores} ignores expired, ` +
-        `${result.gapsEscalated} sequence gaps escalated`,
+        `${result.gapsEscalated} sequence gaps escalated, ` +
+        `${result.summariesRefreshed} fleet summaries refreshed`,
     });
     return result;
   } catch (error) {
@@ -197,6 +205,9 @@ async function sweepHost(
       mitre: null,
       created_at: now,
     }).execute();
+    await noteHourly(services.ledger, host.orgId, {
+      signals: [{ ts: now, severity: info.severity }],
+    });
     services.log.info("heartbeat transition", { hostId: host.id, from, to: hb.state, signal });
     // A critical-priority host's silence opens (or joins) its incident; never fails the sweep.
     if (signal === "host_silent") await hostSilentForIncidents(services, host, signalId, now);

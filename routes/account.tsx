@@ -38,6 +38,7 @@ import { Messages } from "@/components/Notice.tsx";
 import { type SessionRow, SessionsTable } from "@/components/SessionsTable.tsx";
 import { TotpSection } from "@/components/TotpSection.tsx";
 import { IntentButton } from "@/components/IntentButton.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const FLASH = {
   password: "Password changed. Your other sessions have ended.",
@@ -254,7 +255,7 @@ export default define.page(({ data }: PageProps<Data, State>) => (
             minLength={PASSWORD_MIN_LENGTH}
             required
           />
-          <button type="submit" class="button-primary">Change password</button>
+          <SubmitButton class="button-primary" label="Change password" pendingLabel="Changing…" />
         </form>
       </section>
       <TotpSection

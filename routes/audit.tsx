@@ -122,7 +122,11 @@ export default define.page<typeof handler>(({ data }) => {
           </p>
         </div>
         {data.rows.length === 0
-          ? <p class="muted">No entries match.</p>
+          ? (
+            <p class="empty">
+              No entry matches these filters. <a href="/audit">Show every entry</a>.
+            </p>
+          )
           : <AuditTable rows={data.rows} filters={data.applied} />}
         <nav class="pager" aria-label="Pages">
           {data.paged && <a href={withQuery("/audit", data.applied)}>Newest</a>}

@@ -3,6 +3,7 @@ import { page } from "@/lib/fresh/mod.ts";
 import { loadSystemOverview } from "@/lib/ops/overview.ts";
 import { CheckList } from "@/components/CheckList.tsx";
 import RelativeTime from "@/islands/RelativeTime.tsx";
+import { Time } from "@/components/HostBadges.tsx";
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -67,9 +68,7 @@ export default define.page<typeof handler>(({ data, state }) => (
                 <tr key={run.id}>
                   <td>{run.name}</td>
                   <td>
-                    <time dateTime={run.startedAt}>
-                      {run.startedAt.replace("T", " ").slice(0, 19)} UTC
-                    </time>
+                    <Time iso={run.startedAt} />
                   </td>
                   <td>{run.status}</td>
                 </tr>

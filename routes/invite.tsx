@@ -25,6 +25,7 @@ import type { State } from "@/lib/state.ts";
 import { AuthCard } from "@/components/AuthCard.tsx";
 import { Field, Hidden } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /** What the visitor can do with the invitation. */
 type Step = "problem" | "accept" | "other_account" | "create" | "sign_in";
@@ -181,7 +182,7 @@ export default define.page(({ data }: PageProps<Data, State>) => {
         <form method="post" class="form">
           <Hidden name="intent" value="accept" />
           <Hidden name="token" value={data.token} />
-          <button type="submit" class="button-primary">Accept invitation</button>
+          <SubmitButton class="button-primary" label="Accept invitation" pendingLabel="Joining…" />
         </form>
       )}
       {data.step === "other_account" && (
@@ -229,7 +230,11 @@ export default define.page(({ data }: PageProps<Data, State>) => {
             minLength={PASSWORD_MIN_LENGTH}
             required
           />
-          <button type="submit" class="button-primary">Create account and join</button>
+          <SubmitButton
+            class="button-primary"
+            label="Create account and join"
+            pendingLabel="Creating…"
+          />
         </form>
       )}
     </AuthCard>

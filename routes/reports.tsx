@@ -356,12 +356,15 @@ export default define.page<typeof handler>(({ data }) => (
       <div
         class="report-preview"
         id="report-preview"
+        tabIndex={0}
+        role="region"
+        aria-label="Report preview"
         // deno-lint-ignore react-no-danger -- renderReportHtml escapes every value; no scripts, no inline styles
         dangerouslySetInnerHTML={{ __html: data.previewHtml }}
       />
       <details>
         <summary>Plain-text version</summary>
-        <pre class="report-text" id="report-text">{data.text}</pre>
+        <pre class="report-text" id="report-text" tabIndex={0}>{data.text}</pre>
       </details>
     </section>
   </>

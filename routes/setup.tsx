@@ -14,6 +14,7 @@ import { AuthCard } from "@/components/AuthCard.tsx";
 import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import type { State } from "@/lib/state.ts";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const SetupForm = z.object({
   name: NameField,
@@ -139,7 +140,11 @@ export default define.page(({ data }: PageProps<Data, State>) => {
             hint="Lower-case letters, digits and '-', used in URLs and the CLI. Leave empty to derive it from the name."
           />
         </fieldset>
-        <button type="submit" class="button-primary">Create owner and organization</button>
+        <SubmitButton
+          class="button-primary"
+          label="Create owner and organization"
+          pendingLabel="Creating…"
+        />
       </form>
     </AuthCard>
   );

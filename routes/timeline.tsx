@@ -13,6 +13,10 @@ import { Field, SelectField } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { Time } from "@/components/HostBadges.tsx";
 import { TimeRangeAndActions } from "@/components/FilterFooter.tsx";
+import { page } from "@/lib/fresh/mod.ts";
+import { type HistogramData, severityHistogram } from "@/lib/charts/page_data.ts";
+import { TimelineHistogram } from "@/components/Trends.tsx";
+import { authOf } from "@/lib/auth/http.ts";
 
 const FILTERS = ["host", "severity", "code", "q", "from", "to"] as const;
 /** Query fields the page keeps in links: the filters and the page size. */
@@ -25,15 +29,18 @@ interface Row extends HostItemRow {
   count: number;
 }
 
-type Data = FilteredListData<Row>;
+/** The list, and the 24-hour severity histogram above it (the host filter's host, or the fleet). */
+type Data = FilteredListData<Row> & { histogram: HistogramData };
 
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "Timeline";
-    return await filteredListPage<TimelineEntry, Row>(ctx, {
+    let chartHost: string | undefined;
+    const list = await filteredListPage<TimelineEntry, Row>(ctx, {
       kept: KEPT,
       cursorParam: "before",
       load: async (hostId, services, orgId) => {
+        chartHost = hostId;
         const result = await listTimeline(services.ledger, orgId, {
           ...timelineQuery(ctx.url),
           hostId,
@@ -55,12 +62,14 @@ export const handler = define.handlers({
         count: e.count,
       }),
     });
+    const histogram = await severityHistogram(ctx.state.services, authOf(ctx).org!.id, chartHost);
+    return page<Data>({ ...list.data, histogram }, { status: list.status, headers: list.headers });
   },
 });
 
 function TimelineTable(props: { rows: Row[] }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Timeline events table">
       <table class="timeline-table">
         <caption class="visually-hidden">Signals, newest first</caption>
         <thead>
@@ -149,6 +158,10 @@ export default define.page<typeof handler>(({ data }) => {
       </form>
       <section class="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">{data.paged ? "Older signals" : "Latest signals"}</h2>
+        <TimelineHistogram
+          histogram={data.histogram}
+          hostName={data.hosts.find(([id]) => id === data.histogram.hostId)?.[1]}
+        />
         <p class="muted">Identical signals of a host within 30 minutes are folded into one row.</p>
         {data.rows.length === 0
           ? (

@@ -1,12 +1,13 @@
 /**
- * `deno task bench:ingest [--requests N] [--concurrency C] [--hosts H]`
+ * `deno task bench:ingest [--requests N] [--concurrency C] [--hosts H] [--rounds R]`
  *
  * In one run: the real app (its own process, fresh embedded stores, SQLite ledger) and a
  * baseline server that authenticates nothing, reads the body and does one KV write of the
  * bytes. Both get the same real fixture payloads (each with a unique `ts`, so nothing is
- * deduplicated) at the same concurrency from this process. Prints snapshots/s, p50/p99 latency
- * and the server's peak RSS for both, and the ratio. Bounded: N requests per server, loopback
- * only, 60 s start-up limit.
+ * deduplicated) at the same concurrency from this process, in R alternating rounds (a slice on
+ * the baseline, then the same slice on the app; rates are requests over the summed round times).
+ * Prints snapshots/s, p50/p99 latency and the server's peak RSS for both, and the ratio.
+ * Bounded: N requests per server, loopback only, 60 s start-up limit.
  *
  * `BENCH_CPU_PROF_DIR=<dir>` runs the app with `--cpu-prof` and writes its `.cpuprofile` there
  * (on exit); aggregate it with `scripts/profile_ingest.ts --cpuprofile <dir>`.
@@ -21,11 +22,13 @@ const { values } = parseArgs({
     requests: { type: "string", default: "6000" },
     concurrency: { type: "string", default: "32" },
     hosts: { type: "string", default: "48" },
+    rounds: { type: "string", default: "4" },
   },
 });
 const REQUESTS = Number(values.requests),
   CONCURRENCY = Number(values.concurrency),
-  HOSTS = Number(values.hosts);
+  HOSTS = Number(values.hosts),
+  ROUNDS = Math.max(1, Number(values.rounds));
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -93,14 +96,27 @@ async function bodies(n: number): Promise<string[]> {
   });
 }
 
-async function load(targets: Array<{ url: string; token: string }>, payloads: string[]) {
+/** What one server did over all its rounds. */
+interface LoadResult {
+  requests: number;
+  seconds: number;
+  latencies: number[];
+  failures: number;
+}
+
+/** Posts `payloads` at the configured concurrency; target `i` is `targets[(offset + i) % n]`. */
+async function load(
+  targets: Array<{ url: string; token: string }>,
+  payloads: string[],
+  offset = 0,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0, failures = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < payloads.length) {
       const i = next++;
-      const t = targets[i % targets.length];
+      const t = targets[(offset + i) % targets.length];
       const t0 = performance.now();
       const res = await fetch(t.url, {
         method: "POST",
@@ -113,10 +129,23 @@ async function load(targets: Array<{ url: string; token: string }>, payloads: st
     }
   }));
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  return { requests: payloads.length, seconds, latencies, failures };
+}
+
+function merge(results: LoadResult[]): LoadResult {
+  return {
+    requests: results.reduce((n, r) => n + r.requests, 0),
+    seconds: results.reduce((n, r) => n + r.seconds, 0),
+    latencies: results.flatMap((r) => r.latencies),
+    failures: results.reduce((n, r) => n + r.failures, 0),
+  };
+}
+
+function summary(r: LoadResult) {
+  const latencies = [...r.latencies].sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
-  return { perSecond: payloads.length / seconds, p50: pct(0.5), p99: pct(0.99), failures };
+  return { perSecond: r.requests / r.seconds, p50: pct(0.5), p99: pct(0.99), failures: r.failures };
 }
 
 const BASELINE = `
@@ -188,8 +217,17 @@ try {
     }));
     const baseTargets = [{ url: `http://127.0.0.1:${basePort}/`, token: "" }];
     await load(baseTargets, payloads.slice(0, 300)); // warm-up, not counted
-    const baseline = await load(baseTargets, payloads);
-    const ingest = await load(appTargets, payloads);
+    // Alternating rounds (baseline slice, then the same slice on the app): a burst of load from
+    // other processes on a shared machine hits both servers alike instead of one whole phase.
+    const baseRounds: LoadResult[] = [], appRounds: LoadResult[] = [];
+    const size = Math.ceil(REQUESTS / ROUNDS);
+    for (let start = 0; start < REQUESTS; start += size) {
+      const slice = payloads.slice(start, start + size);
+      baseRounds.push(await load(baseTargets, slice, start));
+      appRounds.push(await load(appTargets, slice, start));
+    }
+    const baseline = summary(merge(baseRounds));
+    const ingest = summary(merge(appRounds));
     const appRss = await peakRssMiB(app.pid), baseRss = await peakRssMiB(base.pid);
     const row = (label: string, r: typeof ingest, rss: number) =>
       console.log(
@@ -198,7 +236,8 @@ try {
         } | ${r.failures} |`,
       );
     console.log(
-      `${REQUESTS} requests per server, concurrency ${CONCURRENCY}, ${HOSTS} hosts, SQLite ledger`,
+      `${REQUESTS} requests per server in ${ROUNDS} alternating rounds, concurrency ${CONCURRENCY}, ` +
+        `${HOSTS} hosts, SQLite ledger`,
     );
     console.log("| server | snapshots/s | p50 ms | p99 ms | peak RSS MiB | non-200 |");
     console.log("|---|---|---|---|---|---|");

@@ -80,6 +80,9 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   // authenticated by the host's own key (agent-protocol Part 4) or, for status and history, also
   // by its runner's signature (§2.4), checked in the handler.
   "./routes/api/status.ts": role("viewer"),
+  // Live updates (SSE) and the fleet rows they re-read: every member, own organization only.
+  "./routes/api/live/index.ts": role("viewer"),
+  "./routes/api/live/hosts.ts": role("viewer"),
   "./routes/api/hosts/index.ts": { GET: role("viewer"), POST: role("admin") },
   "./routes/api/hosts/[hostId]/index.ts": {
     GET: role("viewer"),

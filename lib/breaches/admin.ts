@@ -17,6 +17,7 @@ import type { Services } from "../services.ts";
 import { SEVERITIES } from "../signals/types.ts";
 import { createManualBreach, ignoreBreach, markBreachFixed, reopenBreach } from "./actions.ts";
 import type { Breach } from "./model.ts";
+import { noteBreach } from "../live/notes.ts";
 
 const BreachId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "expected a breach id");
 const Reason = z.string().trim().min(1).max(1000);
@@ -112,5 +113,6 @@ export async function breachAction(
       ...("reason" in input && input.reason ? { reason: input.reason } : {}),
     },
   });
+  await noteBreach(services, breach, input.action);
   return { breach, created: input.action === "create" };
 }

@@ -66,15 +66,19 @@ export async function listBreaches(
   options: ListBreachesOptions = {},
 ): Promise<Breach[]> {
   const limit = pageLimit(options.limit, MAX_BREACHES_PAGE, 50);
-  let query = ledger.db.selectFrom("breaches").selectAll().where("org_id", "=", orgId);
-  if (options.hostId !== undefined) query = query.where("host_id", "=", options.hostId);
+  // One host's breaches by `(host_id, state, id)`, checked against the organization on the rows
+  // (a host belongs to one organization): with `org_id` in the where clause SQLite walked the
+  // whole organization's `(org_id, state, id)` range instead.
+  let query = options.hostId !== undefined
+    ? ledger.db.selectFrom("breaches").selectAll().where("host_id", "=", options.hostId)
+    : ledger.db.selectFrom("breaches").selectAll().where("org_id", "=", orgId);
   if (options.state !== undefined) query = query.where("state", "=", options.state);
   if (options.severity !== undefined) query = query.where("severity", "=", options.severity);
   if (options.after !== undefined) query = query.where("id", "<", options.after);
   const q = options.q?.trim().slice(0, 200);
   if (q) query = query.where(containsAny(["title", "detail", "code", "evidence"], q));
   const rows = await query.orderBy("id", "desc").limit(limit).execute();
-  return rows.map(toBreach);
+  return rows.filter((r) => r.org_id === orgId).map(toBreach);
 }
 
 /**

@@ -317,3 +317,82 @@ export function notifyDedupeKey(orgId: string, keyHash: string): Deno.KvKey {
 export function notifyDigestFlushKey(endpointId: string): Deno.KvKey {
   return ["notify_digest_flush", endpointId];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live updates (lib/live/changes.ts): per-organization change log read by the SSE streams
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The head of an organization's change log (`{ seq, at }`): the newest event id, bumped with
+ * every batch of events, so an organization stream waits on it with `kv.watch`.
+ *
+ * @example
+ * ```ts
+ * liveHeadKey("o_1"); // ["live_head", "o_1"]
+ * ```
+ */
+export function liveHeadKey(orgId: string): Deno.KvKey {
+  return ["live_head", orgId];
+}
+
+/**
+ * One event of an organization's change log, by its sequence number (`ChangeEntry`), kept for a
+ * bounded number of events and time. List them with {@link liveLogPrefix}.
+ *
+ * @example
+ * ```ts
+ * liveLogKey("o_1", 42); // ["live_log", "o_1", 42]
+ * ```
+ */
+export function liveLogKey(orgId: string, seq: number): Deno.KvKey {
+  return [...liveLogPrefix(orgId), seq];
+}
+
+/**
+ * The prefix of every {@link liveLogKey} of one organization.
+ *
+ * @example
+ * ```ts
+ * kv.list({ start: liveLogKey("o_1", 43), end: [...liveLogPrefix("o_1"), Infinity] });
+ * ```
+ */
+export function liveLogPrefix(orgId: string): Deno.KvKey {
+  return ["live_log", orgId];
+}
+
+/**
+ * The newest event id that concerned one host (`{ seq }`), so a host stream waits on it with
+ * `kv.watch` instead of waking for every event of the organization.
+ *
+ * @example
+ * ```ts
+ * liveHostKey("o_1", "h_1"); // ["live_host", "o_1", "h_1"]
+ * ```
+ */
+export function liveHostKey(orgId: string, hostId: string): Deno.KvKey {
+  return ["live_host", orgId, hostId];
+}
+
+/**
+ * The same event as {@link liveLogKey}, indexed by host, for host streams.
+ *
+ * @example
+ * ```ts
+ * liveHostLogKey("o_1", "h_1", 42); // ["live_host_log", "o_1", "h_1", 42]
+ * ```
+ */
+export function liveHostLogKey(orgId: string, hostId: string, seq: number): Deno.KvKey {
+  return [...liveHostLogPrefix(orgId, hostId), seq];
+}
+
+/**
+ * The prefix of every {@link liveHostLogKey} of one host.
+ *
+ * @example
+ * ```ts
+ * kv.list({ prefix: liveHostLogPrefix("o_1", "h_1") });
+ * ```
+ */
+export function liveHostLogPrefix(orgId: string, hostId: string): Deno.KvKey {
+  return ["live_host_log", orgId, hostId];
+}

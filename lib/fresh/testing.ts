@@ -113,7 +113,11 @@ export async function watchPage(page: Page): Promise<PageWatch> {
       errors.push(`console.${m.type()}: ${m.text()}`);
     }
   });
-  page.on("requestfailed", (r) => errors.push(`requestfailed: ${r.url()}`));
+  page.on("requestfailed", (r) => {
+    // An EventSource ends by being aborted (page left, or closed by the script): not a failure.
+    if (r.resourceType() === "eventsource" && r.failure()?.errorText === "net::ERR_ABORTED") return;
+    errors.push(`requestfailed: ${r.url()}`);
+  });
   // Init scripts run through the DevTools protocol, outside the page's CSP.
   await page.addInitScript(() => {
     const seen: string[] = [];

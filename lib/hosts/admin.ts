@@ -28,8 +28,7 @@ import { type Onboarding, onboardingFor } from "./onboarding.ts";
 import { getActiveJobSigningKey } from "../remediation/job_keys.ts";
 import { deleteHostState, latestHostState } from "../ingest/store.ts";
 import { hostHeartbeat } from "./host_heartbeat.ts";
-import { computePosture } from "../signals/posture.ts";
-import type { Signal } from "../signals/types.ts";
+import { postureOfItems } from "./summary_posture.ts";
 
 /** A host of the active organization, or 404 (another organization's id reveals nothing). */
 export async function hostOr404(services: Services, orgId: string, hostId: string): Promise<Host> {
@@ -352,18 +351,12 @@ export async function hostView(services: Services, host: Host) {
   const now = services.clock.now();
   const state = await latestHostState(services.kv, host.orgId, host.id);
   const heartbeat = hostHeartbeat(host, now, services.config.heartbeat);
-  const signals: Signal[] = (state?.signals.items ?? []).flatMap((item) =>
-    Array.from({ length: Math.min(item.count, 20) }, () => ({
-      code: item.code,
-      severity: item.severity,
-      title: item.code,
-      detail: "",
-      ts: state!.ts,
-      source: "ingest" as const,
-      fingerprint: item.code,
-    }))
+  // The same computation the fleet summary stores (lib/hosts/summary_posture.ts).
+  const posture = postureOfItems(
+    state?.signals.items ?? [],
+    state ? new Date(state.ts) : null,
+    heartbeat,
+    now,
   );
-  const ageMinutes = state ? (now.getTime() - Date.parse(state.ts)) / 60_000 : undefined;
-  const posture = computePosture(signals.map((s) => ({ ...s, ageMinutes })), heartbeat);
   return { host, heartbeat, latest: state, posture };
 }

@@ -1,13 +1,13 @@
-/** The fleet summary of one organization, paged through the registry (never one unbounded read). */
+/** The fleet summary of one organization, from its maintained counters (no host is read). */
 import type { Services } from "../services.ts";
-import { listHosts } from "./registry.ts";
-import { hostView } from "./admin.ts";
+import { fleetCounters } from "./fleet_counts.ts";
+import { dueCountCorrection } from "./summary_refresh.ts";
 import { SEVERITIES, type Severity } from "../signals/types.ts";
 
-const PAGE = 200;
-
 /**
- * Hosts by heartbeat state and posture band, and latest signals by severity.
+ * Hosts by heartbeat state and posture band, and latest signals by severity, from
+ * `fleet_counts` (maintained with every `host_summaries` change; see `lib/hosts/summary.ts`)
+ * plus what the rows due for a time-driven refresh would change, so the counts are exact now.
  *
  * @example
  * ```ts
@@ -15,25 +15,31 @@ const PAGE = 200;
  * ```
  */
 export async function fleetSummary(services: Services, orgId: string) {
-  const heartbeat = { fresh: 0, delayed: 0, stale: 0, missing: 0 };
-  const posture = { low: 0, guarded: 0, elevated: 0, critical: 0 };
-  const signals = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  let total = 0;
-  let after: string | undefined;
-  while (true) {
-    const page = await listHosts(services.ledger, orgId, { limit: PAGE, after });
-    for (const view of await Promise.all(page.map((h) => hostView(services, h)))) {
-      total++;
-      heartbeat[view.heartbeat.state]++;
-      posture[view.posture.band]++;
-      for (const s of SEVERITIES) signals[s] += view.latest?.signals.bySeverity[s] ?? 0;
-    }
-    if (page.length < PAGE) break;
-    after = page.at(-1)!.slug;
-  }
+  const now = services.clock.now();
+  const [counts, due] = await Promise.all([
+    fleetCounters(services.ledger, orgId),
+    dueCountCorrection(services, orgId, now),
+  ]);
+  const n = (name: string) => (counts.get(name) ?? 0) + (due.get(name) ?? 0);
+  const heartbeat = {
+    fresh: n("heartbeat:fresh"),
+    delayed: n("heartbeat:delayed"),
+    stale: n("heartbeat:stale"),
+    missing: n("heartbeat:missing"),
+  };
+  const posture = {
+    low: n("band:low"),
+    guarded: n("band:guarded"),
+    elevated: n("band:elevated"),
+    critical: n("band:critical"),
+  };
+  const signals = Object.fromEntries(SEVERITIES.map((s) => [s, n(`signals:${s}`)])) as Record<
+    Severity,
+    number
+  >;
   return {
-    hosts: { total, heartbeat, posture },
+    hosts: { total: n("hosts"), heartbeat, posture },
     signals,
-    generatedAt: services.clock.now().toISOString(),
+    generatedAt: now.toISOString(),
   };
 }

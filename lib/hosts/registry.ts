@@ -16,6 +16,12 @@ import { HttpError } from "../fresh/errors.ts";
 import { lockOrgRow } from "../orgs/orgs.ts";
 import { type Host, HOST_ID_PATTERN, type HostRow, type IngestMode, toHost } from "./host.ts";
 import { slugFromName, validateHostInput } from "./host_input.ts";
+import {
+  deleteHostSummary,
+  hostSummaryEdited,
+  insertHostSummary,
+  setHostSummaryEnabled,
+} from "./summary.ts";
 
 export { type Host, HOST_ID_PATTERN, type IngestMode } from "./host.ts";
 export { slugFromName, validateHostInput } from "./host_input.ts";
@@ -150,6 +156,7 @@ export async function createHost(
         heartbeat_expected_minutes: host.heartbeatExpectedMinutes,
         created_at: createdAt,
       }).execute();
+      await insertHostSummary(tx, host, createdAt); // the fleet overview's row and counters
     });
   } catch (error) {
     if (isUniqueViolation(error, "slug")) throw slugTaken(host.slug);
@@ -319,7 +326,9 @@ export async function updateHost(
       const row = await lockHost(tx, orgId, hostId);
       if (Object.keys(set).length === 0) return toHost(row);
       await tx.db.updateTable("hosts").set(set).where("id", "=", hostId).execute();
-      return toHost({ ...row, ...set } as HostRow);
+      const updated = toHost({ ...row, ...set } as HostRow);
+      await hostSummaryEdited(tx, updated); // the overview's copy of name, group and tags
+      return updated;
     });
   } catch (error) {
     if (valid.slug !== undefined && isUniqueViolation(error, "slug")) throw slugTaken(valid.slug);
@@ -351,6 +360,7 @@ export async function setHostDisabled(
       disabled_at: disabledAt === null ? null : toDate(disabledAt),
     })
       .where("id", "=", hostId).execute();
+    await setHostSummaryEnabled(tx, hostId, disabledAt === null);
     return toHost({ ...row, disabled_at: disabledAt });
   });
 }
@@ -424,6 +434,7 @@ export async function deleteHost(
     const keys = await removed("host_keys");
     const snapshots = await removed("snapshots");
     const signals = await removed("signals");
+    await deleteHostSummary(tx, hostId);
     await tx.db.deleteFrom("hosts").where("id", "=", hostId).execute();
     return { host: toHost(row), keys, snapshots, signals };
   });

@@ -21,6 +21,7 @@ import {
   transitionIncident,
 } from "./store.ts";
 import { scheduleTimer } from "./timer.ts";
+import { noteIncident } from "../live/notes.ts";
 
 /**
  * Schedules the timer a write armed. A lost enqueue is logged: the incident still shows its
@@ -45,6 +46,7 @@ export async function afterWrite(
       });
     }
   }
+  await noteIncident(services, write.incident);
   return write.incident;
 }
 

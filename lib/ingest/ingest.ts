@@ -14,6 +14,13 @@ import { reconcileBreaches, type ReconcileResult } from "../breaches/reconcile.t
 import { snapshotStoredForRemediation as afterSnapshot } from "../remediation/ingest_hook.ts";
 import { confirmedJtisForHost } from "../remediation/job_store.ts";
 import { snapshotStoredForIncidents } from "../incidents/ingest_hook.ts";
+import { noteIngest } from "../live/notes.ts";
+import type { LedgerTx } from "../db/ledger/transaction.ts";
+import type { Host } from "../hosts/host.ts";
+import type { Signal } from "../signals/types.ts";
+import type { ParsedSnapshot } from "./types.ts";
+import { hostStateOf } from "./latest_state.ts";
+import { noteSnapshotSummary } from "../hosts/summary.ts";
 
 /** Per agent-protocol §0.1: status POSTs per minute per host. */
 export const STATUS_POSTS_PER_MINUTE = 240;
@@ -30,6 +37,52 @@ export interface IngestRequest {
   headers?: Headers;
   method?: string;
   path?: string;
+}
+
+/**
+ * What commits in the same ledger transaction as a new snapshot (never on a dedupe): breach
+ * reconciliation, then the host's fleet summary row and counters. Shared by the ingest
+ * endpoint and the demo seeder, so both write the same.
+ *
+ * @example
+ * ```ts
+ * const hook = inSnapshotTransaction(services, host, now);
+ * await storeSnapshot(services, { host, parsed, signals, now,
+ *   afterInsert: (tx, id) => hook(tx, id, parsed, signals) });
+ * ```
+ */
+export function inSnapshotTransaction(
+  services: { config: Pick<Services["config"], "heartbeat"> },
+  host: Pick<
+    Host,
+    "id" | "orgId" | "name" | "slug" | "group" | "tags" | "disabledAt" | "heartbeatExpectedMinutes"
+  >,
+  now: Date,
+) {
+  return async (
+    tx: LedgerTx,
+    snapshotId: string,
+    parsed: ParsedSnapshot,
+    signals: Signal[],
+  ): Promise<ReconcileResult> => {
+    const breaches = await reconcileBreaches(tx, {
+      orgId: host.orgId,
+      hostId: host.id,
+      snapshotId,
+      signals,
+      ts: new Date(parsed.ts),
+      now,
+      hostLocked: true, // the store's host update ran first in this transaction
+    });
+    await noteSnapshotSummary(tx, {
+      host,
+      snapshotId,
+      state: hostStateOf(host.id, snapshotId, parsed, signals),
+      now,
+      heartbeat: services.config.heartbeat,
+    });
+    return breaches;
+  };
 }
 
 /**
@@ -64,20 +117,21 @@ export async function ingestStatus(services: Services, req: IngestRequest) {
     auth,
     received,
     now,
-    (tx, snapshotId, final, signals) =>
-      reconcileBreaches(tx, {
-        orgId: host.orgId,
-        hostId: host.id,
-        snapshotId,
-        signals,
-        ts: new Date(final.ts),
-        now,
-        hostLocked: true, // the store's host update ran first in this transaction
-      }),
+    inSnapshotTransaction(services, host, now),
   );
   const breaches = (stored.extra as ReconcileResult | undefined) ??
     { opened: [], reopened: [], fixed: [] };
   const posture = computePosture(signals, heartbeatState(now, now));
+  // Live updates (issue 7): noted alongside the hooks below, awaited before answering.
+  const live = noteIngest(services, {
+    host,
+    stored,
+    ts: parsed.ts,
+    posture,
+    signals,
+    breaches,
+    now,
+  });
   // Remediation follows the host: verify succeeded fixes, confirm armed reversible changes.
   if (stored.persisted && stored.snapshotId) {
     await afterSnapshot(services, host, stored.snapshotId, parsed, signals, Boolean(auth.signed));
@@ -89,6 +143,7 @@ export async function ingestStatus(services: Services, req: IngestRequest) {
   if ("confirmedJobs" in sequence) {
     sequence.confirmedJobs = await confirmedJtisForHost(services.ledger, host.id, now);
   }
+  await live;
   return {
     body: {
       ok: true as const,

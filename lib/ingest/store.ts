@@ -15,7 +15,6 @@
 
 import { sql } from "kysely";
 import { monotonicFactory } from "ulid";
-import { hostStateKey } from "../db/kv.ts";
 import { groupWrite } from "../db/ledger/group_commit.ts";
 import { type Placeholder, prepared, preparedInsert } from "../db/ledger/prepared.ts";
 import type { LedgerTx } from "../db/ledger/transaction.ts";
@@ -23,9 +22,22 @@ import { toDate } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Services } from "../services.ts";
-import { SEVERITIES, type Severity, type Signal } from "../signals/types.ts";
-import type { IngestCounts, ParsedSnapshot } from "./types.ts";
+import type { Signal } from "../signals/types.ts";
+import { buildHostState, putLatestState } from "./latest_state.ts";
+import { snapshotMetrics } from "../charts/snapshot_metrics.ts";
+import { noteHourly } from "../charts/fleet_hourly.ts";
+import type { ParsedSnapshot } from "./types.ts";
 
+export {
+  buildHostState,
+  type BuiltHostState,
+  deleteHostState,
+  type HostState,
+  hostStateOf,
+  latestHostState,
+  latestHostStates,
+  MAX_HOST_STATE_BYTES,
+} from "./latest_state.ts";
 export {
   getSnapshot,
   listSnapshots,
@@ -37,26 +49,6 @@ export {
 
 /** What {@link storeSnapshot} needs. */
 export type StoreServices = Pick<Services, "kv" | "ledger"> & Partial<Pick<Services, "log">>;
-
-/** The latest normalized state of a host, in KV under `hostStateKey(orgId, hostId)`. */
-export interface HostState {
-  hostId: string;
-  snapshotId: string;
-  /** Collection time, ISO 8601 UTC with ms. */
-  ts: string;
-  receivedAt: string;
-  okFlag: boolean;
-  agentVersion: string | null;
-  counts: IngestCounts;
-  signals: {
-    total: number;
-    bySeverity: Record<Severity, number>;
-    /** One row per code and severity, most severe first; capped (see `truncated`). */
-    items: { code: string; severity: Severity; count: number }[];
-    truncated: boolean;
-  };
-  warnings: string[];
-}
 
 /** What {@link storeSnapshot} did. */
 export interface StoredSnapshot {
@@ -72,12 +64,6 @@ export interface StoredSnapshot {
   extra?: unknown;
 }
 
-/** KV values stay below this (the limit is 64 KiB). */
-export const MAX_HOST_STATE_BYTES = 60 * 1024;
-/** Retries of the KV latest-state write after a versionstamp conflict. */
-const KV_RETRIES = 5;
-const MAX_STATE_ITEMS = 200;
-const MAX_STATE_WARNINGS = 50;
 const SIGNAL_BATCH = 200;
 
 const nextId = monotonicFactory();
@@ -134,6 +120,10 @@ const insertSnapshot = preparedInsert("snapshots", [
   "alerts_count",
   "public_ports_count",
   "seq",
+  "cpu_pct",
+  "mem_pct",
+  "disk_pct",
+  "posture_score",
 ], 1);
 const insertSignals = preparedInsert("signals", [
   "id",
@@ -206,6 +196,8 @@ export async function storeSnapshot(
     alerts_count: intColumn(parsed.counts.alertsCount),
     public_ports_count: intColumn(parsed.counts.publicPortsCount),
     seq: input.sequence?.seq ?? null,
+    // The charts' per-snapshot summary (vitals, posture at ingest): docs/charts.md.
+    ...snapshotMetrics(parsed.base, signals),
   };
   const signalRows = signals.map((s) => signalRow(s, { host, snapshotId, fallbackTs: ts, now }));
 
@@ -234,6 +226,7 @@ export async function storeSnapshot(
     }
     await insertSnapshot(tx, [snapshotRow]);
     await insertSignals(tx, signalRows);
+    await noteHourly(tx, host.orgId, { receivedAt: now, signals: signalRows });
     const extra = await input.afterInsert?.(tx, snapshotId);
     return { deduped: false as const, snapshotId, extra };
   });
@@ -241,8 +234,11 @@ export async function storeSnapshot(
   if (written.deduped) {
     return { snapshotId: written.snapshotId, persisted: false, deduped: true, latest: false };
   }
-  const state = hostStateOf(host.id, snapshotId, parsed, signals);
-  const latest = await putLatestState(services, host, state);
+  const latest = await putLatestState(
+    services,
+    host,
+    buildHostState(host.id, snapshotId, parsed, signals),
+  );
   const stored: StoredSnapshot = { snapshotId, persisted: true, deduped: false, latest };
   if (written.extra !== undefined) stored.extra = written.extra;
   return stored;
@@ -269,195 +265,4 @@ function signalRow(
     mitre: signal.mitre === undefined ? null : JSON.stringify(signal.mitre),
     created_at: at.now,
   };
-}
-
-/**
- * The KV value for a stored snapshot: counts, a per-code signal summary and the warnings,
- * trimmed until it fits {@link MAX_HOST_STATE_BYTES}. `receivedAt` is the parser's receive time.
- *
- * @example
- * ```ts
- * const state = hostStateOf(host.id, snapshotId, parsed, signals);
- * state.signals.bySeverity.critical; // how many critical signals the snapshot carried
- * ```
- */
-export function hostStateOf(
-  hostId: string,
-  snapshotId: string,
-  parsed: ParsedSnapshot,
-  signals: readonly Signal[],
-): HostState {
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const groups = new Map<string, { code: string; severity: Severity; count: number }>();
-  for (const s of signals) {
-    bySeverity[s.severity] = (bySeverity[s.severity] ?? 0) + 1;
-    const key = `${s.severity}|${s.code}`;
-    const group = groups.get(key);
-    if (group) group.count++;
-    else groups.set(key, { code: s.code.slice(0, 100), severity: s.severity, count: 1 });
-  }
-  const rank = (s: Severity) => SEVERITIES.indexOf(s);
-  const items = [...groups.values()].sort((a, b) =>
-    rank(b.severity) - rank(a.severity) || a.code.localeCompare(b.code)
-  );
-  const state: HostState = {
-    hostId,
-    snapshotId,
-    ts: parsed.ts,
-    receivedAt: parsed.receivedAt,
-    okFlag: parsed.okFlag,
-    agentVersion: parsed.agentVersion?.slice(0, 64) ?? null,
-    counts: {
-      ...parsed.counts,
-      expectedPublicPorts: parsed.counts.expectedPublicPorts?.slice(0, 100)
-        .map((p) => p.slice(0, 100)) ?? null,
-    },
-    signals: {
-      total: signals.length,
-      bySeverity,
-      items: items.slice(0, MAX_STATE_ITEMS),
-      truncated: items.length > MAX_STATE_ITEMS,
-    },
-    warnings: parsed.warnings.slice(0, MAX_STATE_WARNINGS).map((w) => w.slice(0, 200)),
-  };
-  while (new TextEncoder().encode(JSON.stringify(state)).length > MAX_HOST_STATE_BYTES) {
-    // Only hostile inputs get here (hundreds of long codes): keep the most severe half.
-    state.signals.items = state.signals.items.slice(0, Math.floor(state.signals.items.length / 2));
-    state.signals.truncated = true;
-    if (state.signals.items.length === 0) state.warnings = state.warnings.slice(0, 5);
-    if (state.signals.items.length === 0 && state.counts.expectedPublicPorts) {
-      state.counts.expectedPublicPorts = state.counts.expectedPublicPorts.slice(0, 10);
-    }
-  }
-  return state;
-}
-
-/** True when `a` should replace `b` as the latest: a later `ts`, ties broken by snapshot id. */
-function isNewer(
-  a: Pick<HostState, "ts" | "snapshotId">,
-  b: Pick<HostState, "ts" | "snapshotId">,
-): boolean {
-  const at = Date.parse(a.ts);
-  const bt = Date.parse(b.ts);
-  return at > bt || (at === bt && a.snapshotId > b.snapshotId);
-}
-
-/** What this process last wrote as a host's latest state: enough to write the next blind. */
-interface WrittenState {
-  versionstamp: string;
-  ts: string;
-  snapshotId: string;
-}
-
-/** Hosts remembered per KV handle; past this, the memory starts over (it is only a hint). */
-const MAX_REMEMBERED_STATES = 50_000;
-const writtenStates = new WeakMap<Deno.Kv, Map<string, WrittenState>>();
-
-function rememberedStates(kv: Deno.Kv): Map<string, WrittenState> {
-  let states = writtenStates.get(kv);
-  if (!states) writtenStates.set(kv, states = new Map());
-  return states;
-}
-
-/**
- * Writes `state` as the latest unless a newer one is there; true when it was written.
- *
- * The common case skips the read: this process remembers the versionstamp of the state it last
- * wrote for the host, and when `state` is newer than that one, a compare-and-set against the
- * remembered versionstamp either succeeds (nothing else wrote since, so ours is the newest) or
- * fails and falls back to read-compare-write. One KV round trip per push instead of two.
- */
-async function putLatestState(
-  services: StoreServices,
-  host: Pick<Host, "id" | "orgId">,
-  state: HostState,
-): Promise<boolean> {
-  const key = hostStateKey(host.orgId, host.id);
-  const remembered = rememberedStates(services.kv);
-  const memoKey = `${host.orgId}/${host.id}`;
-  const remember = (versionstamp: string) => {
-    if (remembered.size >= MAX_REMEMBERED_STATES) remembered.clear();
-    remembered.set(memoKey, { versionstamp, ts: state.ts, snapshotId: state.snapshotId });
-  };
-  const known = remembered.get(memoKey);
-  if (known && isNewer(state, known)) {
-    const res = await services.kv.atomic().check({ key, versionstamp: known.versionstamp })
-      .set(key, state).commit();
-    if (res.ok) {
-      remember(res.versionstamp);
-      return true;
-    }
-  }
-  for (let attempt = 0; attempt <= KV_RETRIES; attempt++) {
-    const current = await services.kv.get<HostState>(key);
-    if (current.value !== null && !isNewer(state, current.value)) return false;
-    const res = await services.kv.atomic().check(current).set(key, state).commit();
-    if (res.ok) {
-      remember(res.versionstamp);
-      return true;
-    }
-    // Another push for this host committed in between: back off a little, re-read, compare.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
-  }
-  // The snapshot is in the ledger; only the KV view may lag until the host's next push.
-  services.log?.error("host latest state not updated after repeated KV conflicts", {
-    hostId: host.id,
-    snapshotId: state.snapshotId,
-  });
-  return false;
-}
-
-/**
- * The host's latest normalized state, or null before its first snapshot.
- *
- * @example
- * ```ts
- * const state = await latestHostState(kv, org.id, host.id);
- * state?.signals.bySeverity.critical;
- * ```
- */
-export async function latestHostState(
-  kv: Deno.Kv,
-  orgId: string,
-  hostId: string,
-): Promise<HostState | null> {
-  return (await kv.get<HostState>(hostStateKey(orgId, hostId))).value;
-}
-
-/**
- * The latest states of several hosts of one organization (missing ones are left out), for the
- * fleet overview. KV reads at most 10 keys at once, so this reads in batches.
- *
- * @example
- * ```ts
- * const states = await latestHostStates(kv, org.id, hosts.map((h) => h.id));
- * states.get(host.id)?.counts.alertsCount;
- * ```
- */
-export async function latestHostStates(
-  kv: Deno.Kv,
-  orgId: string,
-  hostIds: readonly string[],
-): Promise<Map<string, HostState>> {
-  const states = new Map<string, HostState>();
-  for (let i = 0; i < hostIds.length; i += 10) {
-    const batch = hostIds.slice(i, i + 10);
-    const entries = await kv.getMany<HostState[]>(batch.map((id) => hostStateKey(orgId, id)));
-    entries.forEach((e, j) => {
-      if (e.value !== null) states.set(batch[j], e.value);
-    });
-  }
-  return states;
-}
-
-/**
- * Forgets a host's latest state (after `deleteHost`).
- *
- * @example
- * ```ts
- * await deleteHostState(kv, org.id, hostId);
- * ```
- */
-export async function deleteHostState(kv: Deno.Kv, orgId: string, hostId: string): Promise<void> {
-  await kv.delete(hostStateKey(orgId, hostId));
 }

@@ -15,6 +15,7 @@
  */
 
 import { markRunsRunning } from "./runs.ts";
+import { noteRun } from "../live/notes.ts";
 import { agentJobsChangedKey } from "../db/kv.ts";
 import { HttpError } from "../fresh/errors.ts";
 import type { Host } from "../hosts/host.ts";
@@ -194,6 +195,9 @@ export async function pollJobs(
   const now = services.clock.now();
   await markDelivered(services.ledger, current.jobs.map((j) => j.jti), now);
   await markRunsRunning(services.ledger, current.jobs.map((j) => j.jti), now);
+  for (const runId of new Set(current.jobs.map((j) => j.runId))) {
+    await noteRun(services, { id: runId, orgId: host.orgId, hostId: host.id }, "delivered");
+  }
   const keyRollover = await keyRolloverFor(services, {
     hostId: host.id,
     pinnedSince: input.key.createdAt,

@@ -20,13 +20,14 @@ import { loadPlanInput } from "./plan_input.ts";
 import { enqueueRunMessage } from "./queue_messages.ts";
 import { getRun, listRuns, moveRun, type Run, type RunState, updateRun } from "./runs.ts";
 import { getHost } from "../hosts/registry.ts";
+import { noteRun } from "../live/notes.ts";
 
 /** The system actor of queue consumers. */
 const QUEUE_ACTOR: ActorRef = { type: "system", id: "remediation-queue" };
 
-/** Appends one audit entry about a run. */
+/** Appends one audit entry about a run, and notes the change for live views (with KV). */
 export async function auditRun(
-  services: Pick<Services, "ledger" | "clock">,
+  services: Pick<Services, "ledger" | "clock"> & Partial<Pick<Services, "kv" | "log">>,
   run: Pick<Run, "id" | "orgId" | "hostId" | "actionId" | "mode" | "planHash">,
   action: string,
   summary: string,
@@ -48,6 +49,7 @@ export async function auditRun(
     },
     ts: services.clock.now(),
   });
+  await noteRun(services, run, action);
 }
 
 /**
@@ -136,6 +138,7 @@ export async function dispatchRun(services: Services, runId: string): Promise<Ru
       await auditRun(services, run, "remediation.run.dead_letter", `run ${run.id}: ${reason}`);
     } else {
       await moveRun(services.ledger, run.id, ["dispatched"], "queued", { last_error: reason }, now);
+      await noteRun(services, run, "remediation.run.retry");
       await enqueueRunMessage(services, "remediation.dispatch", run.id, delay * 1000);
     }
     services.log.warn("remediation dispatch failed", { runId: run.id, attempt, error: reason });

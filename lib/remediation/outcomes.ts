@@ -26,6 +26,8 @@ import { verifyActionPlan } from "./plans.ts";
 import { enqueueRunMessage } from "./queue_messages.ts";
 import { getRun, moveRun, type Run, runOfJob, type RunResult, updateRun } from "./runs.ts";
 import type { PlanInput } from "./types.ts";
+import { noteBreach, noteRun } from "../live/notes.ts";
+import { noteHourly } from "../charts/fleet_hourly.ts";
 
 const nextId = monotonicFactory();
 
@@ -49,6 +51,12 @@ async function markBreachMitigated(services: Services, run: Run, now: Date): Pro
     reason: `remediation run ${run.id} (${run.actionId}) succeeded; awaiting verification`,
     snapshot_id: null,
   }).execute();
+  await noteBreach(services, {
+    id: run.breachId,
+    orgId: run.orgId,
+    hostId: run.hostId,
+    state: "mitigated",
+  }, "mitigated");
 }
 
 /** Raises a critical `rollback_failed` signal on the host (§3.7). */
@@ -70,6 +78,7 @@ async function raiseRollbackFailed(tx: LedgerTx, run: Run, now: Date): Promise<v
     mitre: null,
     created_at: now,
   }).execute();
+  await noteHourly(tx, run.orgId, { signals: [{ ts: now, severity: "critical" }] });
 }
 
 /**
@@ -146,6 +155,8 @@ export async function applyJobResult(services: Services, event: JobResultEvent):
       await updateRun(services.ledger, run.id, [state], { confirm_state: "canceled" }, now);
     }
   }
+  // Commit-confirm changed after the audit above: live views re-read the run once more.
+  if (run.rollbackJti) await noteRun(services, run, "remediation.run.confirm_state");
 }
 
 /** Records a `block-ip` ban for the ladder and schedules the unban. */
@@ -188,6 +199,7 @@ export async function applyJobExpired(services: Services, event: JobExpiredEvent
   if (run.rollbackJti && event.state === "outcome_unknown") {
     await releaseRollback(services, run.rollbackJti);
     await updateRun(services.ledger, run.id, ["expired"], { confirm_state: "rolled-back" }, now);
+    await noteRun(services, run, "remediation.run.confirm_state");
   } else if (run.rollbackJti) {
     await cancelJob(services, run.rollbackJti);
   }

@@ -25,6 +25,7 @@ import { hostGuardPolicy, maintenanceWindowsOf } from "./policy_store.ts";
 import { needsApproval } from "./profiles.ts";
 import { enqueueRunMessages } from "./queue_messages.ts";
 import { insertRun, type Run, runCounts, succeededDryRun } from "./runs.ts";
+import { noteRun } from "../live/notes.ts";
 import { type Plan, PlanError, type PlanInput } from "./types.ts";
 
 /** The request body. */
@@ -241,6 +242,7 @@ export async function requestRemediation(
     target: { type: "remediation_run", id: run.id },
     details: { hostId: host.id, actionId: plan.actionId, planHash: plan.planHash },
   });
+  await noteRun(services, run, "remediation.run.request");
   await enqueueRunMessages(services, run, { dispatch: !waits });
   return { status: 202, body: { ...preview, run } };
 }

@@ -14,7 +14,7 @@
  * Because "is this the newest of its run" only depends on identical signals within one window
  * after it, rows are decided locally in SQL (`not exists`), which makes paging exact: the order
  * is `(lastTs desc, id desc)` and the cursor is the last row's `(ts, id)`. Each row's
- * `firstTs`/`count` costs two indexed queries (`signals (host_id, code, ts)`).
+ * `firstTs`/`count` walks its run back once, in indexed chunks (`signals (host_id, code, ts)`).
  *
  * @module
  */
@@ -110,10 +110,23 @@ function plus(db: Db, col: string, ms: number): RawBuilder<unknown> {
     : sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${sql.ref(col)}, ${`${ms / 1000} seconds`})`;
 }
 
-/** The filters, on the signals aliased `a`. */
-function filters(a: string, orgId: string, o: TimelineOptions): RawBuilder<boolean> {
+/**
+ * The filters, on the signals aliased `a`. `sameHostAs` (a signal of the same host, so of the
+ * same organization) leaves out the organization: with it, SQLite picked `(org_id, ts, id)`
+ * for the dedupe probe and read every signal of the fleet within the window.
+ */
+function filters(
+  a: string,
+  orgId: string,
+  o: TimelineOptions,
+  sameHostAs?: string,
+): RawBuilder<boolean> {
   const c = (col: string) => sql.ref(`${a}.${col}`);
-  const parts: RawBuilder<unknown>[] = [sql`${c("org_id")} = ${orgId}`];
+  const parts: RawBuilder<unknown>[] = [
+    sameHostAs
+      ? sql`${c("host_id")} = ${sql.ref(`${sameHostAs}.host_id`)}`
+      : sql`${c("org_id")} = ${orgId}`,
+  ];
   if (o.hostId !== undefined) parts.push(sql`${c("host_id")} = ${o.hostId}`);
   if (o.severity !== undefined) parts.push(sql`${c("severity")} = ${o.severity}`);
   if (o.code !== undefined) parts.push(sql`${c("code")} = ${o.code}`);
@@ -180,7 +193,9 @@ export async function listTimeline(
     .where(({ not, exists, selectFrom }) =>
       not(exists(
         selectFrom("signals as n").select(sql`1`.as("one"))
-          .where(identical("s", "n")).where(filters("n", orgId, options))
+          .where(identical("s", "n")).where(filters("n", orgId, options, "s"))
+          // Implied by `after`, but only this form bounds the index range from below.
+          .whereRef("n.ts", ">=", "s.ts")
           .where(after("s", "n"))
           .where(sql<boolean>`${sql.ref("n.ts")} <= ${plus(ledger, "s.ts", w)}`),
       ))
@@ -198,7 +213,7 @@ export async function listTimeline(
   const more = heads.length > limit;
   const entries: TimelineEntry[] = [];
   for (const head of heads.slice(0, limit)) {
-    const run = await runOf(ledger, orgId, options, w, head.id);
+    const run = await runOf(ledger, orgId, options, w, head);
     entries.push({
       id: head.id,
       hostId: head.host_id,
@@ -223,44 +238,57 @@ export async function listTimeline(
   };
 }
 
-/** The start (oldest signal) and size of the run whose newest signal is `headId`. */
+/** Signals read by the first query while walking a run back (most runs are short); each
+ * further query reads eight times more, up to {@link RUN_CHUNK_MAX}. */
+const RUN_CHUNK_FIRST = 4;
+const RUN_CHUNK_MAX = 1024;
+
+/**
+ * The start (oldest signal) and size of the run whose newest signal is `head`: its identical
+ * matching signals, newest first from the head (index `signals (host_id, code, ts)`), walked
+ * back until the first gap longer than the window. One pass over the run, read in chunks.
+ */
 async function runOf(
   ledger: Db,
   orgId: string,
   options: TimelineOptions,
   w: number,
-  headId: string,
+  head: {
+    id: string;
+    ts: Date | string;
+    host_id: string;
+    code: string;
+    title: string;
+    detail: string;
+  },
 ): Promise<{ firstTs: Date | null; count: number }> {
-  // The newest run start at or before the head: a matching identical signal with no
-  // matching identical one within the window before it.
-  const start = await ledger.db.selectFrom("signals as h")
-    .innerJoin("signals as m", (j) => j.on(identical("h", "m")))
-    .select(["m.ts", "m.id"])
-    .where("h.id", "=", headId)
-    .where(filters("m", orgId, options))
-    .where(sql<boolean>`not ${after("h", "m")}`)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(
-        selectFrom("signals as o").select(sql`1`.as("one"))
-          .where(identical("m", "o")).where(filters("o", orgId, options))
-          .where(after("o", "m"))
-          .where(sql<boolean>`${plus(ledger, "o.ts", w)} >= ${sql.ref("m.ts")}`),
-      ))
-    )
-    .orderBy("m.ts", "desc").orderBy("m.id", "desc").limit(1).executeTakeFirst();
-  if (!start) return { firstTs: null, count: 1 };
-  const counted = await ledger.db.selectFrom("signals as h")
-    .innerJoin("signals as m", (j) => j.on(identical("h", "m")))
-    .select((eb) => eb.fn.countAll<number | string | bigint>().as("n"))
-    .where("h.id", "=", headId)
-    .where(filters("m", orgId, options))
-    .where(sql<boolean>`not ${after("h", "m")}`)
-    .where((eb) =>
-      eb.or([
-        eb("m.ts", ">", start.ts),
-        eb.and([eb("m.ts", "=", start.ts), eb("m.id", ">=", start.id)]),
-      ])
-    )
-    .executeTakeFirst();
-  return { firstTs: toDate(start.ts), count: Math.max(1, Number(counted?.n ?? 1)) };
+  let count = 0;
+  let oldest = toDate(head.ts).getTime();
+  let cursor = { ts: toDate(head.ts), id: head.id, inclusive: true };
+  for (let chunk = RUN_CHUNK_FIRST;; chunk = Math.min(chunk * 8, RUN_CHUNK_MAX)) {
+    const c = cursor;
+    const rows = await ledger.db.selectFrom("signals as m").select(["m.ts", "m.id"])
+      .where("m.host_id", "=", head.host_id).where("m.code", "=", head.code)
+      .where("m.title", "=", head.title).where("m.detail", "=", head.detail)
+      .where(filters("m", orgId, options))
+      .where("m.ts", "<=", c.ts) // the index range's upper bound
+      .where((eb) =>
+        eb.or([
+          eb("m.ts", "<", c.ts),
+          eb.and([eb("m.ts", "=", c.ts), eb("m.id", c.inclusive ? "<=" : "<", c.id)]),
+        ])
+      )
+      .orderBy("m.ts", "desc").orderBy("m.id", "desc").limit(chunk).execute();
+    for (const row of rows) {
+      const ts = toDate(row.ts).getTime();
+      if (count > 0 && oldest - ts > w) return { firstTs: new Date(oldest), count };
+      count++;
+      oldest = ts;
+    }
+    const last = rows.at(-1);
+    if (rows.length < chunk || !last) {
+      return { firstTs: count > 0 ? new Date(oldest) : null, count: Math.max(1, count) };
+    }
+    cursor = { ts: toDate(last.ts), id: last.id, inclusive: false };
+  }
 }

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Services } from "../services.ts";
-import { listHosts } from "../hosts/registry.ts";
-import { hostView } from "../hosts/admin.ts";
+import { listFleet } from "../hosts/fleet_query.ts";
+import { hostHeartbeat } from "../hosts/host_heartbeat.ts";
 import type { PostureBand } from "../signals/posture.ts";
 import type { HeartbeatStateName } from "../signals/heartbeat.ts";
 import { openBreachCounts } from "./host_history.ts";
@@ -17,8 +17,6 @@ export type FleetSort = typeof SORTS[number];
 
 /** Hosts per page of the fleet table. */
 export const FLEET_PAGE = 50;
-/** Registry pages read at most to fill one band-filtered page. */
-const MAX_SCANS = 10;
 
 /** The fleet page's query, cleaned (unknown values dropped, lengths capped). */
 export interface FleetQuery {
@@ -74,19 +72,11 @@ export interface FleetRow {
   lastSeen: string | null;
 }
 
-function compareRows(sort: FleetSort) {
-  return (a: FleetRow, b: FleetRow): number => {
-    if (sort === "posture") return b.score - a.score || a.slug.localeCompare(b.slug);
-    if (sort === "seen") {
-      return (b.lastSeen ?? "").localeCompare(a.lastSeen ?? "") || a.slug.localeCompare(b.slug);
-    }
-    return a.name.localeCompare(b.name) || a.slug.localeCompare(b.slug);
-  };
-}
-
 /**
- * One page of the fleet: hosts by slug from the cursor on, filtered (the band after computing
- * posture, reading further registry pages to fill the page), then sorted within the page.
+ * One page of the fleet in the asked order (across the whole fleet, not within the page),
+ * filtered, from the indexed per-host summaries (`lib/hosts/fleet_query.ts`): score and band
+ * as last maintained by ingest and the heartbeat sweep, the heartbeat as of now, open breaches
+ * counted for the page's hosts only.
  *
  * @example
  * ```ts
@@ -99,43 +89,35 @@ export async function fleetPage(
   query: FleetQuery,
   limit = FLEET_PAGE,
 ): Promise<{ rows: FleetRow[]; next: string | null }> {
-  const rows: FleetRow[] = [];
-  let after = query.after || undefined;
-  let next: string | null = null;
-  for (let scan = 0; scan < MAX_SCANS && rows.length < limit; scan++) {
-    const hosts = await listHosts(services.ledger, orgId, {
-      limit,
-      after,
-      search: query.q || undefined,
-      group: query.group || undefined,
-      tag: query.tag || undefined,
-    });
-    for (const view of await Promise.all(hosts.map((h) => hostView(services, h)))) {
-      after = view.host.slug;
-      if (query.band && view.posture.band !== query.band) continue;
-      rows.push({
-        id: view.host.id,
-        name: view.host.name,
-        slug: view.host.slug,
-        group: view.host.group,
-        tags: view.host.tags,
-        score: view.posture.score,
-        band: view.posture.band,
-        heartbeat: view.heartbeat.state,
-        heartbeatLabel: view.heartbeat.label,
-        critical: view.latest?.signals.bySeverity.critical ?? 0,
-        high: view.latest?.signals.bySeverity.high ?? 0,
-        breaches: 0,
-        lastSnapshot: view.latest?.ts ?? view.host.lastSnapshotAt?.toISOString() ?? null,
-        lastSeen: view.host.lastSeenAt?.toISOString() ?? null,
-      });
-      if (rows.length >= limit) break;
-    }
-    next = hosts.length === limit || rows.length >= limit ? after ?? null : null;
-    if (hosts.length < limit) break;
-  }
-  const open = await openBreachCounts(services, orgId, rows.map((r) => r.id));
-  for (const row of rows) row.breaches = open.get(row.id) ?? 0;
-  rows.sort(compareRows(query.sort));
-  return { rows, next };
+  const now = services.clock.now();
+  const page = await listFleet(services.ledger, orgId, {
+    sort: query.sort,
+    band: query.band || undefined,
+    group: query.group || undefined,
+    tag: query.tag || undefined,
+    q: query.q || undefined,
+    after: query.after || undefined,
+    limit,
+  });
+  const open = await openBreachCounts(services, orgId, page.rows.map((r) => r.host.id));
+  const rows = page.rows.map(({ host, ...s }): FleetRow => {
+    const heartbeat = hostHeartbeat(host, now, services.config.heartbeat);
+    return {
+      id: host.id,
+      name: host.name,
+      slug: host.slug,
+      group: host.group,
+      tags: host.tags,
+      score: s.score,
+      band: s.band,
+      heartbeat: heartbeat.state,
+      heartbeatLabel: heartbeat.label,
+      critical: s.critical,
+      high: s.high,
+      breaches: open.get(host.id) ?? 0,
+      lastSnapshot: (s.snapshotTs ?? host.lastSnapshotAt)?.toISOString() ?? null,
+      lastSeen: host.lastSeenAt?.toISOString() ?? null,
+    };
+  });
+  return { rows, next: page.next };
 }

@@ -85,9 +85,11 @@ export async function openBreachCounts(
   hostIds: string[],
 ): Promise<Map<string, number>> {
   if (hostIds.length === 0) return new Map();
+  // By host (index `breaches (host_id, state)`); with `org_id` in the where clause SQLite
+  // walked every open breach of the organization instead. The org is checked on the rows.
   const rows = await services.ledger.db.selectFrom("breaches")
-    .select((eb) => ["host_id", eb.fn.countAll<number | string>().as("n")])
-    .where("org_id", "=", orgId).where("state", "=", "open").where("host_id", "in", hostIds)
-    .groupBy("host_id").execute();
-  return new Map(rows.map((r) => [r.host_id, Number(r.n)]));
+    .select((eb) => ["host_id", "org_id", eb.fn.countAll<number | string>().as("n")])
+    .where("host_id", "in", hostIds).where("state", "=", "open")
+    .groupBy(["host_id", "org_id"]).execute();
+  return new Map(rows.filter((r) => r.org_id === orgId).map((r) => [r.host_id, Number(r.n)]));
 }

@@ -31,9 +31,15 @@ export async function hostNames(
 ): Promise<Map<string, HostName>> {
   const ids = [...new Set(hostIds)];
   if (ids.length === 0) return new Map();
-  const rows = await services.ledger.db.selectFrom("hosts").select(["id", "name", "slug"])
-    .where("org_id", "=", orgId).where("id", "in", ids).execute();
-  return new Map(rows.map((r) => [r.id, r]));
+  // By primary key; with `org_id` in the where clause SQLite walked the organization's slug
+  // index (every host) instead. The org is checked on the rows.
+  const rows = await services.ledger.db.selectFrom("hosts").select(["id", "org_id", "name", "slug"])
+    .where("id", "in", ids).execute();
+  return new Map(
+    rows.filter((r) => r.org_id === orgId).map((
+      r,
+    ) => [r.id, { id: r.id, name: r.name, slug: r.slug }]),
+  );
 }
 
 /**

@@ -36,6 +36,8 @@ export interface LiveJob {
 /** What the live view of a run shows. */
 export interface LiveRun {
   id: string;
+  /** The run's host: the island follows that host's live stream. */
+  hostId?: string;
   mode: string;
   state: string;
   /** The state will not change without an operator. */
@@ -71,6 +73,7 @@ interface ResultLike {
 /** A run as the ledger (`Run`) or the JSON API (dates as strings) gives it. */
 export interface RunSource {
   id: string;
+  hostId?: string;
   mode: string;
   state: string;
   dispatchedAt: When;
@@ -137,6 +140,7 @@ export function liveRunOf(run: RunSource, jobs: readonly JobSource[]): LiveRun {
   }
   return {
     id: run.id,
+    ...(run.hostId ? { hostId: run.hostId } : {}),
     mode: run.mode,
     state: run.state,
     settled: SETTLED_RUN_STATES.includes(run.state),

@@ -21,6 +21,7 @@ import type { State } from "@/lib/state.ts";
 import { Field, Hidden } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { Time } from "@/components/HostBadges.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const FLASH = {
   fixed: "Breach marked fixed.",
@@ -242,7 +243,7 @@ function ActionForm(props: { action: Action; failed?: Data["failed"] }) {
           maxLength={40}
         />
       )}
-      <button type="submit">{label.button}</button>
+      <SubmitButton label={label.button} pendingLabel="Saving…" />
     </form>
   );
 }
@@ -329,13 +330,17 @@ export default define.page<typeof handler>(({ data }) => {
       </section>
       <section class="card" aria-labelledby="breach-evidence">
         <h2 id="breach-evidence">Evidence</h2>
-        {data.evidence === null
-          ? <p class="muted">No evidence recorded.</p>
-          : <pre class="evidence">{data.evidence}</pre>}
+        {data.evidence === null ? <p class="muted">No evidence recorded.</p> : (
+          <pre
+            class="evidence"
+            tabIndex={0}
+            aria-labelledby="breach-evidence"
+          >{data.evidence}</pre>
+        )}
       </section>
       <section class="card" aria-labelledby="breach-history">
         <h2 id="breach-history">State history</h2>
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="State history table">
           <table class="breach-events">
             <caption class="visually-hidden">State changes, oldest first</caption>
             <thead>

@@ -13,6 +13,7 @@ import {
 import { Field, SelectField } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { Time } from "@/components/HostBadges.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const FILTERS = ["state", "severity", "host", "q"] as const;
 /** Query fields the page keeps in links: the filters and the page size. */
@@ -58,7 +59,7 @@ export const handler = define.handlers({
 
 function BreachLedger(props: { rows: Row[] }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Breaches table">
       <table class="breach-ledger">
         <caption class="visually-hidden">Breaches, newest first</caption>
         <thead>
@@ -142,7 +143,7 @@ export default define.page<typeof handler>(({ data }) => {
           hint="Title, detail, code or evidence"
         />
         <div class="filter-actions">
-          <button type="submit" class="button-primary">Filter</button>
+          <SubmitButton class="button-primary" label="Filter" pendingLabel="Filtering…" />
           <a href="/breaches">Clear</a>
         </div>
       </form>

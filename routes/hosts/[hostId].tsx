@@ -19,12 +19,15 @@ import { seeOther } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
 import { Messages, Notice } from "@/components/Notice.tsx";
 import { HeartbeatBadge, Tags, Time } from "@/components/HostBadges.tsx";
-import { HostPosture } from "@/components/HostPosture.tsx";
+import HostLive from "@/islands/HostLive.tsx";
+import { liveCursor } from "@/lib/live/changes.ts";
 import { PortsTable, ThreatList, VitalsCard } from "@/components/HostFindings.tsx";
 import { DeleteHostForm, HostKeys } from "@/components/HostKeys.tsx";
 import { BreachesTable, TimelineList } from "@/components/HostHistory.tsx";
 import { HostSettingsForm } from "@/components/HostSettings.tsx";
 import { HostRemediationSection } from "@/components/Remediation.tsx";
+import { type HostChartsData, hostChartsData } from "@/lib/charts/page_data.ts";
+import { HostTrends } from "@/components/Trends.tsx";
 import {
   type HostSettingsValues,
   settingsErrors,
@@ -49,6 +52,10 @@ interface Data extends HostPageData {
   settings: { values: HostSettingsValues; errors: FieldErrors };
   flash?: string;
   message?: string;
+  /** Live updates: the change feed's newest id at render time, and the render time. */
+  live: { cursor: string; now: string };
+  /** Trend charts for `?period=` (24 h default). */
+  charts: HostChartsData;
 }
 
 type Ctx = FreshContext<State>;
@@ -61,9 +68,12 @@ async function render(
   const auth = authOf(ctx);
   const { services } = ctx.state;
   const host = await hostOr404(services, auth.org!.id, ctx.params.hostId);
-  const [data, history] = await Promise.all([
+  // The cursor first: whatever changes while the page is read is replayed by the stream.
+  const cursor = await liveCursor(services.kv, host.orgId);
+  const [data, history, charts] = await Promise.all([
     hostPageData(services, host),
     hostHistory(services, host.orgId, host.id),
+    hostChartsData(services, host, ctx.url),
   ]);
   const remediation = await hostRemediation(services, host, [
     ...history.breaches,
@@ -75,8 +85,10 @@ async function render(
     ...data,
     history,
     remediation,
+    charts,
     settings: { values: storedSettings(host), errors: {} },
     heartbeatDefault: services.config.heartbeat.expectedMinutes,
+    live: { cursor, now: services.clock.now().toISOString() },
     ...extra,
     manage: roleAtLeast(auth.org!.role, "admin"),
     message: problem && !extra.deleteError
@@ -288,7 +300,16 @@ export default define.page<typeof handler>(({ data }) => (
         </p>
       </Notice>
     )}
-    <HostPosture posture={data.posture} />
+    <HostLive
+      hostId={data.host.id}
+      live={data.live}
+      initial={{
+        posture: data.posture,
+        lastSnapshot: data.latest?.ts ?? null,
+        breaches: data.history.breaches.length,
+        more: data.history.moreBreaches,
+      }}
+    />
     <section class="card" aria-labelledby="threats-title">
       <h2 id="threats-title">Threats</h2>
       <ThreatList threats={data.threats} />
@@ -321,6 +342,7 @@ export default define.page<typeof handler>(({ data }) => (
         <VitalsCard vitals={data.vitals} />
       </section>
     </div>
+    <HostTrends charts={data.charts} hostName={data.host.name} />
     <section class="card" aria-labelledby="ports-title">
       <h2 id="ports-title">Public ports</h2>
       <PortsTable ports={data.ports} />

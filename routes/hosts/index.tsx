@@ -8,8 +8,13 @@ import { flashOf } from "@/lib/ui/forms.ts";
 import { withQuery } from "@/lib/ui/navigation.ts";
 import { Field, SelectField } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
-import { FleetTable } from "@/components/FleetTable.tsx";
-import { FleetSummary, type Summary } from "@/components/FleetSummary.tsx";
+import type { Summary } from "@/components/FleetSummary.tsx";
+import FleetLive, { Summary as LiveSummary } from "@/islands/FleetLive.tsx";
+import { liveCursor } from "@/lib/live/changes.ts";
+import FleetKeys from "@/islands/FleetKeys.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
+import { type FleetChartsData, fleetChartsData } from "@/lib/charts/page_data.ts";
+import { FleetTrends } from "@/components/Trends.tsx";
 
 interface Data {
   query: FleetQuery;
@@ -19,6 +24,10 @@ interface Data {
   /** Admins and owners add hosts. */
   canAdd: boolean;
   flash?: string;
+  /** Live updates: the change feed's newest id at render time, and the render time. */
+  live: { cursor: string; now: string };
+  /** Trend charts for `?period=` (24 h default), from the hourly counters. */
+  charts: FleetChartsData;
 }
 
 export const handler = define.handlers({
@@ -27,16 +36,21 @@ export const handler = define.handlers({
     const org = auth.org!;
     ctx.state.title = "Hosts";
     const query = fleetQuery(ctx.url);
-    const [{ rows, next }, summary] = await Promise.all([
+    // The cursor first: whatever changes while the page is read is replayed by the stream.
+    const cursor = await liveCursor(ctx.state.services.kv, org.id);
+    const [{ rows, next }, summary, charts] = await Promise.all([
       fleetPage(ctx.state.services, org.id, query),
       fleetSummary(ctx.state.services, org.id),
+      fleetChartsData(ctx.state.services, org.id, ctx.url),
     ]);
     return page<Data>({
       query,
       rows,
       next,
       summary,
+      charts,
       canAdd: roleAtLeast(org.role, "admin"),
+      live: { cursor, now: ctx.state.services.clock.now().toISOString() },
       flash: flashOf(ctx.url, { deleted: "Host deleted with its keys, snapshots and signals." }),
     });
   },
@@ -76,7 +90,8 @@ export default define.page<typeof handler>(({ data }) => {
         {data.canAdd && <a class="button-link" href="/hosts/new">Add host</a>}
       </header>
       <Messages flash={data.flash} />
-      <FleetSummary summary={data.summary} />
+      <LiveSummary summary={data.summary} />
+      <FleetTrends charts={data.charts} />
       <form method="get" action="/hosts" class="card filters" aria-label="Search and filters">
         <Field name="q" label="Search" type="search" value={query.q} hint="Name or slug" />
         <Field name="group" label="Group" value={query.group} />
@@ -95,24 +110,28 @@ export default define.page<typeof handler>(({ data }) => {
             "seen",
             "Last seen (newest first)",
           ]]}
-          hint="Within the page"
         />
         <div class="filter-actions">
-          <button type="submit" class="button-primary">Apply</button>
+          <SubmitButton class="button-primary" label="Apply" pendingLabel="Applying…" />
           <a href="/hosts">Clear</a>
         </div>
       </form>
       <section class="card" aria-labelledby="hosts-title">
-        <h2 id="hosts-title">{query.after ? "More hosts" : "Hosts"}</h2>
-        {data.rows.length === 0
-          ? (
-            <EmptyState
-              filtered={filtered || Boolean(query.after)}
-              canAdd={data.canAdd}
-              total={data.summary.hosts.total}
-            />
-          )
-          : <FleetTable rows={data.rows} />}
+        <div class="section-head">
+          <h2 id="hosts-title">{query.after ? "More hosts" : "Hosts"}</h2>
+          <FleetKeys searchId="f-q" />
+        </div>
+        {data.rows.length === 0 && (
+          <EmptyState
+            filtered={filtered || Boolean(query.after)}
+            canAdd={data.canAdd}
+            total={data.summary.hosts.total}
+          />
+        )}
+        <FleetLive
+          rows={data.rows}
+          live={{ ...data.live, acceptNew: !filtered && !query.after, sort: query.sort }}
+        />
         <nav class="pager" aria-label="Pages">
           {query.after && <a href={withQuery("/hosts", { ...keep, sort: query.sort })}>First</a>}
           {data.next && (

@@ -10,6 +10,7 @@ import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { OnboardingPanel } from "@/components/OnboardingPanel.tsx";
 import { HostGroupTagFields } from "@/components/HostFields.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const FIELDS = ["name", "slug", "group", "tags"] as const;
 
@@ -127,7 +128,7 @@ export default define.page<typeof handler>(({ data }) => {
             maxLength={40}
           />
           <HostGroupTagFields values={values} errors={errors} />
-          <button type="submit" class="button-primary">Add host</button>
+          <SubmitButton class="button-primary" label="Add host" pendingLabel="Adding…" />
         </form>
         <p class="muted">
           The next page shows the host's token and install commands once. Have a terminal on the

@@ -237,7 +237,7 @@ export default define.page<typeof handler>(({ data }) => {
           options={[["", "Any"], ["1", "Overdue only"]]}
         />
         <div class="filter-actions">
-          <button type="submit" class="button-primary">Filter</button>
+          <SubmitButton class="button-primary" label="Filter" pendingLabel="Filtering…" />
           <a href="/incidents">Clear</a>
         </div>
       </form>

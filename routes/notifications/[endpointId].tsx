@@ -216,7 +216,11 @@ function Actions(props: { e: NotifyEndpoint }) {
       <form method="post" class="form-inline">
         <Hidden name="intent" value="toggle" />
         {!e.enabled && <Hidden name="enabled" value="on" />}
-        <button type="submit" id="toggle-enabled">{e.enabled ? "Disable" : "Enable"}</button>
+        <SubmitButton
+          id="toggle-enabled"
+          label={e.enabled ? "Disable" : "Enable"}
+          pendingLabel={e.enabled ? "Disabling…" : "Enabling…"}
+        />
       </form>
       {e.kind === "webhook" && <IntentButton intent="rotate" label="Rotate secret" />}
     </div>
@@ -235,7 +239,7 @@ function DeleteForm(props: { name: string; error?: string }) {
         autocomplete="off"
         required
       />
-      <button type="submit" class="button-danger">Delete endpoint</button>
+      <SubmitButton class="button-danger" label="Delete endpoint" pendingLabel="Deleting…" />
     </form>
   );
 }

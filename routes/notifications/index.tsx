@@ -239,7 +239,7 @@ export default define.page<typeof handler>(({ data }) => (
         <div class="page-header-actions">
           <form method="post" class="form-inline">
             <Hidden name="intent" value="test" />
-            <button type="submit" id="test-all">Test all enabled</button>
+            <SubmitButton id="test-all" label="Test all enabled" pendingLabel="Sending…" />
           </form>
         </div>
       )}

@@ -31,6 +31,7 @@ import {
   type MemberRow,
   MembersTable,
 } from "@/components/MembersTable.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const FLASH = {
   invited: "Invitation sent.",
@@ -264,7 +265,7 @@ export default define.page(({ data }: PageProps<Data, State>) => (
               options={data.inviteRoles.map((r) => [r, r])}
               hint="You can grant your own role or lower."
             />
-            <button type="submit" class="button-primary">Send invitation</button>
+            <SubmitButton class="button-primary" label="Send invitation" pendingLabel="Sending…" />
           </form>
         </section>
         <section class="card" aria-labelledby="invitations-title">
@@ -280,7 +281,11 @@ export default define.page(({ data }: PageProps<Data, State>) => (
         : (
           <form method="post" action="/org/leave" class="form-inline">
             <p>You lose access to this organization until someone invites you again.</p>
-            <button type="submit" class="button-danger">Leave organization</button>
+            <SubmitButton
+              class="button-danger"
+              label="Leave organization"
+              pendingLabel="Leaving…"
+            />
           </form>
         )}
     </section>

@@ -185,13 +185,12 @@ function RowButton(
     <form method="post" class="form-inline">
       <Hidden name="intent" value={props.intent} />
       <Hidden name="runId" value={props.runId} />
-      <button
-        type="submit"
+      <SubmitButton
         class={props.danger ? "button-danger" : undefined}
-        aria-label={props.ariaLabel}
-      >
-        {props.label}
-      </button>
+        ariaLabel={props.ariaLabel}
+        label={props.label}
+        pendingLabel="Working…"
+      />
     </form>
   );
 }
@@ -303,7 +302,7 @@ export default define.page<typeof handler>(({ data }) => (
         id="runs-recent"
         rows={data.recent}
         caption="Runs that finished, newest first"
-        empty="No run has finished yet."
+        empty="No run has finished yet. Runs start from a host's page: open a host and pick a fix under Remediation."
         showHost
       />
     </section>

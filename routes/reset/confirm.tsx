@@ -12,6 +12,7 @@ import { seeOther } from "@/lib/ui/navigation.ts";
 import { AuthCard } from "@/components/AuthCard.tsx";
 import { Field, Hidden } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const INVALID = "This reset link is not valid. Request a new one.";
 
@@ -74,7 +75,7 @@ export default define.page(({ data }: PageProps<Data, State>) => (
             minLength={PASSWORD_MIN_LENGTH}
             required
           />
-          <button type="submit" class="button-primary">Set password</button>
+          <SubmitButton class="button-primary" label="Set password" pendingLabel="Saving…" />
         </form>
       )
       : (

@@ -11,6 +11,7 @@ import { seeOther } from "@/lib/ui/navigation.ts";
 import { AuthCard } from "@/components/AuthCard.tsx";
 import { Field } from "@/components/Field.tsx";
 import { Messages, Notice } from "@/components/Notice.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 interface Data {
   mailConfigured: boolean;
@@ -74,7 +75,11 @@ export default define.page(({ data }: PageProps<Data, State>) => (
             autocomplete="username"
             required
           />
-          <button type="submit" class="button-primary">Email me a reset link</button>
+          <SubmitButton
+            class="button-primary"
+            label="Email me a reset link"
+            pendingLabel="Sending…"
+          />
         </form>
       )
       : (

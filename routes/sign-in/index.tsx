@@ -19,6 +19,7 @@ import { AuthCard } from "@/components/AuthCard.tsx";
 import { Field, Hidden } from "@/components/Field.tsx";
 import { MfaForm } from "@/components/MfaForm.tsx";
 import { Messages, Notice } from "@/components/Notice.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const FLASH = {
   link_sent:
@@ -186,7 +187,7 @@ export default define.page(({ data }: PageProps<Data, State>) => {
           autocomplete="current-password"
           required
         />
-        <button type="submit" class="button-primary">Sign in</button>
+        <SubmitButton class="button-primary" label="Sign in" pendingLabel="Signing in…" />
       </form>
       <p>
         <a href="/reset">Forgot password?</a>
@@ -208,7 +209,7 @@ export default define.page(({ data }: PageProps<Data, State>) => {
                 autocomplete="username"
                 required
               />
-              <button type="submit">Email me a sign-in link</button>
+              <SubmitButton label="Email me a sign-in link" pendingLabel="Sending…" />
             </form>
           )
           : (

@@ -12,6 +12,7 @@ import { AuthCard } from "@/components/AuthCard.tsx";
 import { Hidden } from "@/components/Field.tsx";
 import { MfaForm } from "@/components/MfaForm.tsx";
 import { Messages } from "@/components/Notice.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const INVALID = "This sign-in link is not valid. Request a new one from the sign-in page.";
 
@@ -73,7 +74,7 @@ export default define.page(({ data }: PageProps<Data, State>) => {
           <form method="post" class="form">
             <Hidden name="token" value={data.token} />
             <p>The link works once. Continue to sign in on this device.</p>
-            <button type="submit" class="button-primary">Sign in</button>
+            <SubmitButton class="button-primary" label="Sign in" pendingLabel="Signing in…" />
           </form>
         )
         : (

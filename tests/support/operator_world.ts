@@ -14,6 +14,7 @@ import { hashPassword } from "@/lib/auth/password.ts";
 import { createSession, sessionCookieName } from "@/lib/auth/sessions.ts";
 import { appSecretOf } from "@/lib/auth/secret.ts";
 import type { Role } from "@/lib/auth/roles.ts";
+import type { FreshMode } from "@/lib/fresh/mod.ts";
 
 export const TEST_PASSWORD = "correct horse battery staple";
 
@@ -42,7 +43,8 @@ export interface OperatorWorld extends AsyncDisposable {
 }
 
 /**
- * Builds the world on fresh in-memory stores.
+ * Builds the world on fresh in-memory stores (`mode: "development"` bundles the islands, for
+ * browser tests).
  *
  * @example
  * ```ts
@@ -51,9 +53,9 @@ export interface OperatorWorld extends AsyncDisposable {
  * ```
  */
 export async function operatorWorld(
-  opts: { env?: Record<string, string> } = {},
+  opts: { env?: Record<string, string>; mode?: FreshMode } = {},
 ): Promise<OperatorWorld> {
-  const t = await createTestApp({ env: opts.env });
+  const t = await createTestApp({ env: opts.env, mode: opts.mode });
   const { services } = t;
   const { ledger, kv, config, clock } = services;
   const passwordHash = await hashPassword(TEST_PASSWORD, config.passwordHashCost);

@@ -46,8 +46,10 @@ export interface RunPlan {
  * const { body } = await w.remediate(w.a.ops, { hostId: w.web.host.id, actionId: "lockdown-access-surface", mode: "plan" });
  * ```
  */
-export async function remediationWorld(): Promise<RemediationWorld> {
-  const w = await operatorWorld();
+export async function remediationWorld(
+  opts: Parameters<typeof operatorWorld>[0] = {},
+): Promise<RemediationWorld> {
+  const w = await operatorWorld(opts);
   const web = await createHostViaApi(w, "web-1");
   await pushStatus(w, web, await fixtureJson("status-drift.json"), "2026-11-25T09:55:00.000Z");
   const api = async (who: Operator, method: string, path: string, body?: unknown) =>

@@ -1,47 +1,36 @@
 /**
- * Worker that checkpoints an SQLite ledger's WAL on its own connection (see
+ * Worker thread that checkpoints an SQLite ledger's WAL on its own connection (see
  * `startBackgroundCheckpoints` in `sqlite.ts`): copying WAL frames into the database file and
  * the two fsyncs a checkpoint takes happen on this thread, not in a request's commit.
  *
- * Messages in: `{ path, intervalMs }` once, then `"close"`. Messages out: `"closed"`, or
- * `{ error }` when a checkpoint failed (the next interval tries again; the main connection's
- * backstop autocheckpoint keeps the WAL bounded meanwhile).
+ * `workerData`: `{ path, intervalMs }`. Messages in: `"close"`. Messages out: `"closed"` once
+ * the connection is closed, or `{ error }` when a checkpoint failed (the next interval tries
+ * again; the writer's backstop autocheckpoint keeps the WAL bounded meanwhile).
  *
  * @module
  */
 
 import { DatabaseSync } from "node:sqlite";
+import { parentPort, workerData } from "node:worker_threads";
 
-/** The worker's global scope, as far as this module uses it. */
-interface WorkerScope {
-  onmessage: ((event: MessageEvent<unknown>) => void) | null;
-  postMessage(message: unknown): void;
-  close(): void;
-}
-
-const scope = globalThis as unknown as WorkerScope;
-let db: DatabaseSync | undefined;
-let stop = () => {};
-
-scope.onmessage = (event) => {
-  const message = event.data;
-  if (message === "close") {
-    stop();
-    if (db?.isOpen) db.close();
-    scope.postMessage("closed");
-    scope.close();
-    return;
+const { path, intervalMs } = workerData as { path: string; intervalMs: number };
+const port = parentPort!;
+const db = new DatabaseSync(path);
+db.exec("PRAGMA busy_timeout = 5000");
+// PASSIVE: copies what it can without waiting for (or blocking) the writer or readers.
+const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
+const timer = setInterval(() => {
+  try {
+    checkpoint.get();
+  } catch (error) {
+    port.postMessage({ error: error instanceof Error ? error.message : String(error) });
   }
-  const { path, intervalMs } = message as { path: string; intervalMs: number };
-  db = new DatabaseSync(path);
-  db.exec("PRAGMA busy_timeout = 5000");
-  const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
-  const timer = setInterval(() => {
-    try {
-      checkpoint.get();
-    } catch (error) {
-      scope.postMessage({ error: error instanceof Error ? error.message : String(error) });
-    }
-  }, intervalMs);
-  stop = () => clearInterval(timer);
-};
+}, intervalMs);
+
+port.on("message", (message: unknown) => {
+  if (message !== "close") return;
+  clearInterval(timer);
+  if (db.isOpen) db.close();
+  port.postMessage("closed");
+  port.close();
+});

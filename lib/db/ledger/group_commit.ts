@@ -26,22 +26,12 @@ interface Batcher {
 export const MAX_GROUP = 64;
 
 const batchers = new WeakMap<object, Batcher>();
-// TEMP instrumentation
-const XP_STATS = { batches: 0, jobs: 0 };
-if (Deno.env.get("XP_GC_STATS")) {
-  globalThis.addEventListener(
-    "unload",
-    () => console.error("XP group commit", JSON.stringify(XP_STATS)),
-  );
-}
 
 async function runBatches(ledger: LedgerTx, batcher: Batcher): Promise<void> {
   batcher.running = true;
   try {
     while (batcher.queue.length > 0) {
       const jobs = batcher.queue.splice(0, MAX_GROUP);
-      XP_STATS.batches++;
-      XP_STATS.jobs += jobs.length;
       try {
         const results = await writeTransaction(ledger, async (tx) => {
           const out: unknown[] = [];
@@ -89,7 +79,7 @@ export function groupWrite<T>(ledger: LedgerTx, fn: (tx: LedgerTx) => Promise<T>
   if (!batcher.running) {
     batcher.running = true; // claimed now; the batch itself starts on the next loop turn
     const claimed = batcher;
-    setTimeout(() => void runBatches(ledger, claimed), Number(Deno.env.get("XP_GC_DELAY") ?? 0));
+    setTimeout(() => void runBatches(ledger, claimed), 0);
   }
   return promise;
 }

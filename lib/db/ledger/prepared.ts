@@ -99,7 +99,8 @@ export function prepared<Args extends Record<string, unknown>, Row>(
   build: (db: Kysely<LedgerSchema>, p: Placeholder<Args>) => Compilable<Row>,
 ): PreparedStatement<Args, Row> {
   const templates = new WeakMap<DialectAdapter, Template>();
-  return (target, args) => {
+  // async: a statement that cannot be prepared rejects like one that fails to run.
+  return async (target, args) => {
     const adapter = target.db.getExecutor().adapter;
     let template = templates.get(adapter);
     if (!template) {
@@ -112,7 +113,7 @@ export function prepared<Args extends Record<string, unknown>, Row>(
       const slot = slots[i];
       parameters[i] = "arg" in slot ? args[slot.arg] : slot.value;
     }
-    return execute<Row>(target, template.compiled, parameters);
+    return await execute<Row>(target, template.compiled, parameters);
   };
 }
 

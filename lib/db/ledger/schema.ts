@@ -208,6 +208,23 @@ export interface SnapshotsTable {
   public_ports_count: number;
   /** Signed ingest: the runner's sequence number, unique per host; null for bearer pushes. */
   seq: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
+  /** Chart summary (`lib/charts/snapshot_metrics.ts`): host CPU, memory, root disk % used. */
+  cpu_pct: ChartMetricColumn;
+  mem_pct: ChartMetricColumn;
+  disk_pct: ChartMetricColumn;
+  /** The posture score at ingest (this snapshot's signals, fresh heartbeat). */
+  posture_score: ChartMetricColumn;
+}
+
+/** A nullable number written at ingest; null before the charts migration or when unknown. */
+export type ChartMetricColumn = ColumnType<number | null, number | null | undefined, number | null>;
+
+/** `fleet_hourly`: per organization and UTC hour, `snapshots` and `signals:<severity>` counts. */
+export interface FleetHourlyTable {
+  org_id: string;
+  bucket: Timestamp;
+  name: string;
+  n: ColumnType<number | string | bigint, number, number>;
 }
 
 /** `signals`: normalized findings; kept after their snapshot is pruned. */
@@ -600,6 +617,44 @@ export interface ReportSendsTable {
 }
 
 /** Every ledger table, by name. */
+/** `host_summaries`: what the fleet overview sorts, filters and shows, one row per host. */
+export interface HostSummariesTable {
+  host_id: string;
+  org_id: string;
+  slug: string;
+  /** `lower(name) || '\n' || slug`, what the overview's search matches. */
+  search: string;
+  group_name: string | null;
+  /** JSON array, as `hosts.tags`. */
+  tags: string;
+  /** The last accepted push; the epoch for a host never seen. */
+  seen_at: Timestamp;
+  /** 0 while the host is disabled (left out of the overview and its counters). */
+  enabled: number;
+  score: number;
+  band: "low" | "guarded" | "elevated" | "critical";
+  heartbeat: "fresh" | "delayed" | "stale" | "missing";
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  info: number;
+  snapshot_id: string | null;
+  snapshot_ts: NullableTimestamp;
+  /** JSON `[{code, severity, count}]` of the latest snapshot; null until read from KV. */
+  items: string | null;
+  /** When time alone may next change the stored posture or heartbeat; null: never. */
+  refresh_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+/** `fleet_counts`: an organization's fleet counters (`hosts`, `band:*`, `heartbeat:*`, `signals:*`). */
+export interface FleetCountsTable {
+  org_id: string;
+  name: string;
+  n: ColumnType<number | string | bigint, number, number>;
+}
+
 export interface LedgerSchema {
   cron_runs: CronRunsTable;
   orgs: OrgsTable;
@@ -610,6 +665,9 @@ export interface LedgerSchema {
   audit_heads: AuditHeadsTable;
   audit_prunes: AuditPrunesTable;
   hosts: HostsTable;
+  host_summaries: HostSummariesTable;
+  fleet_counts: FleetCountsTable;
+  fleet_hourly: FleetHourlyTable;
   host_keys: HostKeysTable;
   snapshots: SnapshotsTable;
   signals: SignalsTable;

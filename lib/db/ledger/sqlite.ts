@@ -13,6 +13,7 @@
 
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
+import { Worker } from "node:worker_threads";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
 import { SQLITE_MEMORY } from "./database_url.ts";
@@ -30,6 +31,24 @@ function toSqliteValue(value: unknown): SQLInputValue {
     throw new TypeError("undefined cannot be stored in SQLite: pass null for a missing value");
   }
   return value as SQLInputValue;
+}
+
+/** Whether `node:sqlite` takes the value as it is (strings, numbers, bigints, null, bytes). */
+function bindsAsIs(value: unknown): boolean {
+  const type = typeof value;
+  return type === "string" || type === "number" || type === "bigint" || value === null ||
+    value instanceof Uint8Array;
+}
+
+/**
+ * The parameters as `node:sqlite` binds them. The ingest path binds ~200 values per push, most
+ * of them strings and numbers: the array is only copied when some value needs converting.
+ */
+function sqliteArgs(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
+  for (let i = 0; i < parameters.length; i++) {
+    if (!bindsAsIs(parameters[i])) return parameters.map(toSqliteValue);
+  }
+  return parameters as SQLInputValue[];
 }
 
 /**
@@ -73,13 +92,12 @@ function adapt(raw: DatabaseSync, path: string): SqliteDatabase {
         statements.delete(sqlText); // most recently used last
       } else {
         const statement = raw.prepare(sqlText);
-        const args = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqliteValue);
         cached = {
           // Statements returning rows (SELECT, … RETURNING) have result columns.
           reader: statement.columns().length > 0,
-          all: (parameters) => statement.all(...args(parameters)),
-          run: (parameters) => statement.run(...args(parameters)),
-          iterate: (parameters) => statement.iterate(...args(parameters)),
+          all: (parameters) => statement.all(...sqliteArgs(parameters)),
+          run: (parameters) => statement.run(...sqliteArgs(parameters)),
+          iterate: (parameters) => statement.iterate(...sqliteArgs(parameters)),
         };
         if (statements.size >= STATEMENT_CACHE_SIZE) {
           statements.delete(statements.keys().next().value!);
@@ -114,23 +132,22 @@ function startBackgroundCheckpoints(raw: DatabaseSync, path: string): () => Prom
   raw.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   raw.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   const worker = new Worker(new URL("./checkpoint_worker.ts", import.meta.url), {
-    type: "module",
+    workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS },
   });
+  // A process that forgets to close the ledger still exits (the worker only keeps up the WAL).
+  worker.unref();
   const closed = Promise.withResolvers<void>();
-  worker.onmessage = (event: MessageEvent<unknown>) => {
-    if (event.data === "closed") closed.resolve();
-  };
-  worker.onerror = (event) => {
-    event.preventDefault();
-    closed.resolve();
-  };
-  worker.postMessage({ path, intervalMs: CHECKPOINT_INTERVAL_MS });
+  worker.on("message", (message: unknown) => {
+    if (message === "closed") closed.resolve();
+  });
+  worker.on("error", () => closed.resolve());
+  worker.on("exit", () => closed.resolve());
   return async () => {
     worker.postMessage("close");
     const timeout = setTimeout(() => closed.resolve(), 2000);
     await closed.promise;
     clearTimeout(timeout);
-    worker.terminate();
+    await worker.terminate();
   };
 }
 

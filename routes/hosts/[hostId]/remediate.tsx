@@ -408,7 +408,7 @@ function Chooser(props: { data: Data }) {
             </option>
           ))}
         </select>
-        <button type="submit">Choose</button>
+        <SubmitButton label="Choose" pendingLabel="Loading…" />
       </form>
       {data.problem?.errors.action && (
         <p id="f-action-error" class="field-error">{data.problem.errors.action}</p>
@@ -517,7 +517,12 @@ function DryRunSection(props: { data: Data }) {
           <RunOutput jobs={latest.live.jobs} idPrefix="dry-run-last-job" />
         </div>
       )}
-      {!latest && <p>No dry-run of this plan yet.</p>}
+      {!latest && (
+        <p>
+          No dry-run of this plan yet.{data.canAct &&
+            " Start one: the host reports what it would change, without changing anything."}
+        </p>
+      )}
       {data.canAct
         ? (
           <form method="post" class="form-inline" id="dry-run-form">

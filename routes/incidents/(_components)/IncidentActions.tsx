@@ -4,6 +4,7 @@ import { Field, Hidden, SelectField } from "@/components/Field.tsx";
 import { IntentButton } from "@/components/IntentButton.tsx";
 import { TextArea } from "./TextArea.tsx";
 import { type FailedForm, failedOf } from "./types.ts";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const STATE_ACTIONS: Record<string, [string, string, boolean][]> = {
   open: [["acknowledge", "Acknowledge", true], ["resolve", "Resolve", false]],
@@ -47,7 +48,7 @@ export function IncidentActions(props: { data: IncidentPageData; failed?: Failed
             error={assign?.errors.assigneeId}
             options={[["", "Unassigned"], ...members]}
           />
-          <button type="submit">Assign</button>
+          <SubmitButton label="Assign" pendingLabel="Assigning…" />
         </form>
         <form method="post" class="breach-action">
           <h3>Note</h3>
@@ -62,7 +63,7 @@ export function IncidentActions(props: { data: IncidentPageData; failed?: Failed
             maxLength={4000}
             required
           />
-          <button type="submit">Add note</button>
+          <SubmitButton label="Add note" pendingLabel="Adding…" />
         </form>
         <form method="post" class="breach-action">
           <h3>Link</h3>
@@ -85,7 +86,7 @@ export function IncidentActions(props: { data: IncidentPageData; failed?: Failed
             maxLength={64}
             required
           />
-          <button type="submit">Link</button>
+          <SubmitButton label="Link" pendingLabel="Linking…" />
         </form>
       </div>
     </section>

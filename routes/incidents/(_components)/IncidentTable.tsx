@@ -4,7 +4,7 @@ import { Time } from "@/components/HostBadges.tsx";
 /** The incident list; overdue acknowledgements are highlighted (and say so in text). */
 export function IncidentTable(props: { rows: IncidentRow[] }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Incidents table">
       <table class="incident-list">
         <caption class="visually-hidden">Incidents, newest first</caption>
         <thead>

@@ -60,7 +60,7 @@ export function IncidentTimeline(props: { data: IncidentPageData }) {
   return (
     <section class="card" aria-labelledby="incident-timeline">
       <h2 id="incident-timeline">Timeline</h2>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Timeline table">
         <table class="incident-events">
           <caption class="visually-hidden">Incident timeline, oldest first</caption>
           <thead>

@@ -156,7 +156,7 @@ export function PostmortemEditor(props: { data: IncidentPageData; failed?: Faile
           maxLength={8000}
           readOnly={ro}
         />
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Action items table">
           <table class="postmortem-items">
             <caption>Action items</caption>
             <thead>
@@ -195,7 +195,7 @@ export function PostmortemEditor(props: { data: IncidentPageData; failed?: Faile
             <h3>Waive</h3>
             <Hidden name="intent" value="postmortem-waive" />
             <Field id="waive-reason" name="reason" label="Reason" maxLength={1000} required />
-            <button type="submit">Waive postmortem</button>
+            <SubmitButton label="Waive postmortem" pendingLabel="Waiving…" />
           </form>
         </div>
       )}

@@ -1,6 +1,7 @@
 import type { IncidentPageData } from "@/lib/incidents/incident_page.ts";
 import { Time } from "@/components/HostBadges.tsx";
 import { Hidden } from "@/components/Field.tsx";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 function StepButton(
   props: { workflowId: string; stepId: string; action: string; label: string; primary?: boolean },
@@ -11,9 +12,11 @@ function StepButton(
       <Hidden name="workflowId" value={props.workflowId} />
       <Hidden name="stepId" value={props.stepId} />
       <Hidden name="action" value={props.action} />
-      <button type="submit" class={props.primary ? "button-primary" : undefined}>
-        {props.label}
-      </button>
+      <SubmitButton
+        class={props.primary ? "button-primary" : undefined}
+        label={props.label}
+        pendingLabel="Saving…"
+      />
     </form>
   );
 }

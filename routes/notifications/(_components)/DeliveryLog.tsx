@@ -56,9 +56,13 @@ function Attempts(props: { row: DeliveryRow }) {
 
 /** An endpoint's deliveries, newest first, with every attempt's code, latency and error. */
 export function DeliveryLog(props: { rows: DeliveryRow[] }) {
-  if (props.rows.length === 0) return <p class="empty">Nothing delivered yet.</p>;
+  if (props.rows.length === 0) {
+    return (
+      <p class="empty">Nothing delivered yet. Send a test to check that this endpoint works.</p>
+    );
+  }
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Deliveries table">
       <table id="delivery-log">
         <caption class="visually-hidden">Delivery log</caption>
         <thead>

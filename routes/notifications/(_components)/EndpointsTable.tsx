@@ -2,6 +2,7 @@ import { Time } from "@/components/HostBadges.tsx";
 import { Hidden } from "@/components/Field.tsx";
 import type { NotifyEndpoint } from "@/lib/notify/endpoint_store.ts";
 import { ENDPOINT_KIND_LABELS, EVENT_TYPE_LABELS } from "@/lib/notify/types.ts";
+import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /** The latest delivery of an endpoint, as the list shows it. */
 export interface LastDelivery {
@@ -44,7 +45,7 @@ export function EndpointsTable(
     return <p class="empty">No endpoint yet: nothing is notified. Add one below.</p>;
   }
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Endpoints table">
       <table id="endpoints">
         <caption class="visually-hidden">Notification endpoints</caption>
         <thead>
@@ -87,7 +88,11 @@ export function EndpointsTable(
                     <form method="post" class="form-inline">
                       <Hidden name="intent" value="test" />
                       <Hidden name="endpointId" value={e.id} />
-                      <button type="submit" aria-label={`Send a test to ${e.name}`}>Test</button>
+                      <SubmitButton
+                        label="Test"
+                        pendingLabel="Sending…"
+                        ariaLabel={`Send a test to ${e.name}`}
+                      />
                     </form>
                   </td>
                 )}

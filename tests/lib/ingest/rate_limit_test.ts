@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { rateLimitKey } from "@/lib/db/kv.ts";
 import {
   KEY_VERIFY_LIMIT_PER_MINUTE,
+  leaseSize,
   STATUS_POST_LIMIT_PER_MINUTE,
   takeToken,
 } from "@/lib/ingest/rate_limit.ts";
@@ -82,5 +83,57 @@ Deno.test("[rate-limit] bad arguments are programming errors", async () => {
       takeToken(kv, { bucket: "x", limit: 1, windowMs: 10, now: START }),
       RangeError,
     );
+  });
+});
+
+Deno.test("[rate-limit] large limits are leased in blocks: still exactly `limit` per window", async () => {
+  await withKv(async (kv) => {
+    const limit = STATUS_POST_LIMIT_PER_MINUTE;
+    assert.equal(leaseSize(limit), 15);
+    assert.equal(leaseSize(KEY_VERIFY_LIMIT_PER_MINUTE), 1, "small limits: one per request");
+    const results = await Promise.all(
+      Array.from(
+        { length: limit + 20 },
+        (_, i) => takeToken(kv, { bucket: "status:big", limit, windowMs: WINDOW, now: plus(i) }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.ok).length, limit);
+    const remaining = results.flatMap((r) => r.ok ? [r.remaining] : []).sort((a, b) => a - b);
+    assert.deepEqual(remaining, Array.from({ length: limit }, (_, i) => i), "each position once");
+    const counter = await kv.get<Deno.KvU64>(rateLimitKey("status:big", START.getTime()));
+    assert.equal(counter.value?.value, BigInt(limit), "the KV counter never passes the limit");
+    const next = await takeToken(kv, {
+      bucket: "status:big",
+      limit,
+      windowMs: WINDOW,
+      now: plus(60_000),
+    });
+    assert.deepEqual(next, { ok: true, remaining: limit - 1 }, "a new window starts over");
+  });
+});
+
+/** Another handle on the same KV, as a second app instance has (leases are per handle). */
+function secondHandle(kv: Deno.Kv): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("[rate-limit] two instances on one KV never pass more than the limit together", async () => {
+  await withKv(async (a) => {
+    const b = secondHandle(a);
+    const limit = 160; // leases of 10
+    const take = (kv: Deno.Kv, i: number) =>
+      takeToken(kv, { bucket: "status:shared", limit, windowMs: WINDOW, now: plus(i) });
+    const results = await Promise.all(
+      Array.from({ length: 2 * limit }, (_, i) => take(i % 2 === 0 ? a : b, i)),
+    );
+    const passed = results.filter((r) => r.ok).length;
+    assert.ok(passed <= limit, `${passed} passed`);
+    // Positions one instance leased but did not use are lost to the other (at most a lease).
+    assert.ok(passed >= limit - (leaseSize(limit) - 1), `${passed} passed`);
   });
 });

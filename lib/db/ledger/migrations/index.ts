@@ -19,6 +19,8 @@ import { migration as remediationRuns } from "./2026_11_25_0009_remediation_runs
 import { migration as notifications } from "./2026_11_25_0010_notifications.ts";
 import { migration as incidents } from "./2026_11_25_0011_incidents.ts";
 import { migration as reportSettings } from "./2026_11_25_0012_report_settings.ts";
+import { migration as fleetSummaries } from "./2026_11_25_0013_fleet_summaries.ts";
+import { migration as chartAggregates } from "./2026_11_25_0014_chart_aggregates.ts";
 
 /** Migrations in the order they run. */
 export const ledgerMigrations: Record<string, LedgerMigration> = {
@@ -34,4 +36,6 @@ export const ledgerMigrations: Record<string, LedgerMigration> = {
   "2026_11_25_0010_notifications": notifications,
   "2026_11_25_0011_incidents": incidents,
   "2026_11_25_0012_report_settings": reportSettings,
+  "2026_11_25_0013_fleet_summaries": fleetSummaries,
+  "2026_11_25_0014_chart_aggregates": chartAggregates,
 };
