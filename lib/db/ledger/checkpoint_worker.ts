@@ -32,5 +32,7 @@ port.on("message", (message: unknown) => {
   clearInterval(timer);
   if (db.isOpen) db.close();
   port.postMessage("closed");
-  port.close();
+  // Deno's node:worker_threads parentPort has no close(); the worker ends when the parent
+  // terminates it.
+  if (typeof port.close === "function") port.close();
 });
