@@ -13,11 +13,14 @@ import type { Ledger } from "../db/ledger/mod.ts";
 import { toDateOrNull } from "../db/ledger/values.ts";
 import type { Services } from "../services.ts";
 import { type HostState, latestHostStates } from "../ingest/latest_state.ts";
-import { summaryContribution } from "./fleet_counts.ts";
+import { type CountedRow, summaryContribution } from "./fleet_counts.ts";
+import { hostHeartbeat } from "./host_heartbeat.ts";
+import { postureOfItems } from "./summary_posture.ts";
 import {
   parseItems,
   rowFor,
   type RowValues,
+  severityCounts,
   type SummaryRow,
   writeSummary,
 } from "./summary_rows.ts";
@@ -28,7 +31,7 @@ const REFRESH_BATCH = 500;
  * Due rows a reader corrects the counters for; past this (thousands of hosts changing within
  * the same minute, say a network outage), counts are as of the last sweep, at most a minute old.
  */
-export const DUE_CORRECTION_LIMIT = 500;
+export const DUE_CORRECTION_LIMIT = 200;
 
 type RefreshServices = Pick<Services, "ledger" | "kv"> & {
   config: Pick<Services["config"], "heartbeat">;
@@ -67,7 +70,6 @@ function recompute(
   state: HostState | undefined,
   now: Date,
   services: RefreshServices,
-  schedule = true,
 ): { old: SummaryRow; next: RowValues } {
   const { name, h_group, h_tags, last_seen_at, heartbeat_expected_minutes, ...old } = row;
   const items = parseItems(old.items) ?? state?.signals.items ?? [];
@@ -93,7 +95,6 @@ function recompute(
     },
     now,
     services.config.heartbeat,
-    { schedule },
   );
   return { old, next };
 }
@@ -163,11 +164,38 @@ export async function dueCountCorrection(
     .execute();
   const states = await statesFor(services, orgId, rows);
   const delta = new Map<string, number>();
+  const add = (row: CountedRow | null, sign: 1 | -1) => {
+    for (const [name, n] of summaryContribution(row)) {
+      delta.set(name, (delta.get(name) ?? 0) + sign * n);
+    }
+  };
   for (const row of rows) {
-    // Counters only: the posture now, without searching for the next refresh.
-    const { old, next } = recompute(row, states.get(row.host_id), now, services, false);
-    for (const [name, n] of summaryContribution(next)) delta.set(name, (delta.get(name) ?? 0) + n);
-    for (const [name, n] of summaryContribution(old)) delta.set(name, (delta.get(name) ?? 0) - n);
+    const state = states.get(row.host_id);
+    const items = parseItems(row.items) ?? state?.signals.items ?? [];
+    const snapshotTs = row.items === null && state
+      ? new Date(state.ts)
+      : toDateOrNull(row.snapshot_ts);
+    const host = {
+      lastSeenAt: toDateOrNull(row.last_seen_at),
+      heartbeatExpectedMinutes: row.heartbeat_expected_minutes === null
+        ? null
+        : Number(row.heartbeat_expected_minutes),
+    };
+    // Counters only: band and heartbeat now (one evaluation, no search), counts as stored.
+    const heartbeat = hostHeartbeat(host, now, services.config.heartbeat);
+    const band = postureOfItems(items, snapshotTs, heartbeat, now).band;
+    const counts = row.items === null ? severityCounts(items) : row;
+    add(row, -1);
+    add({
+      enabled: Number(row.enabled),
+      band,
+      heartbeat: heartbeat.state,
+      critical: Number(counts.critical),
+      high: Number(counts.high),
+      medium: Number(counts.medium),
+      low: Number(counts.low),
+      info: Number(counts.info),
+    }, 1);
   }
   return delta;
 }

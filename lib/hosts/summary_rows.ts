@@ -161,7 +161,15 @@ export function parseItems(text: string | null): SummaryItem[] | null {
   }
 }
 
-function severityCounts(items: readonly SummaryItem[]): Record<Severity, number> {
+/**
+ * Signals per severity in a snapshot's items.
+ *
+ * @example
+ * ```ts
+ * severityCounts([{ code: "x", severity: "high", count: 2 }]).high; // 2
+ * ```
+ */
+export function severityCounts(items: readonly SummaryItem[]): Record<Severity, number> {
   const out = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const i of items) out[i.severity] = (out[i.severity] ?? 0) + i.count;
   return out;
@@ -201,9 +209,8 @@ export function rowFor(
   host: Pick<Host, "lastSeenAt" | "heartbeatExpectedMinutes">,
   now: Date,
   defaults: HeartbeatOptions,
-  opts: { schedule?: boolean } = {},
 ): RowValues {
-  const v = summaryValues({ ...latest, ...host }, now, defaults, opts);
+  const v = summaryValues({ ...latest, ...host }, now, defaults);
   const counts = severityCounts(latest.items);
   return {
     host_id: base.host_id,
