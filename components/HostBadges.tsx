@@ -32,6 +32,11 @@ export function PostureBadge(props: { score: number; band: PostureBand }) {
   );
 }
 
+/** A severity (signal, breach, incident), coloured by level; the text says it too. */
+export function SeverityBadge(props: { severity: string }) {
+  return <span class={`sev sev-${props.severity}`}>{props.severity}</span>;
+}
+
 /** The heartbeat label, coloured by state. */
 export function HeartbeatBadge(props: { state: HeartbeatStateName; label: string }) {
   return <span class={`pill hb-${props.state}`}>{props.label}</span>;

@@ -1,47 +1,40 @@
 import type { PortRow, ThreatRow, Vitals } from "@/lib/ui/host_page.ts";
+import { TableFrame } from "@/components/TableFrame.tsx";
 
 /** Public listeners of the latest snapshot, unexpected ones first. */
 export function PortsTable(props: { ports: PortRow[] }) {
   if (props.ports.length === 0) return <p>No public listener in the latest snapshot.</p>;
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label="Public listeners table">
-      <table class="ports">
-        <caption class="visually-hidden">Public ports</caption>
-        <thead>
-          <tr>
-            <th scope="col">Port</th>
-            <th scope="col">Address</th>
-            <th scope="col">Process</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.ports.map((p) => (
-            <tr
-              key={`${p.proto}:${p.host}:${p.port}`}
-              data-port={`${p.proto}:${p.port}`}
-              data-expected={String(p.expected)}
-            >
-              <th scope="row">
-                <code>{p.proto}:{p.port}</code>
-              </th>
-              <td>
-                <code>{p.host || "*"}</code>
-              </td>
-              <td>
-                {p.proc || <span class="muted">unknown</span>}
-                {p.pid ? <span class="muted">{` (pid ${p.pid})`}</span> : null}
-              </td>
-              <td>
-                {p.expected
-                  ? <span class="pill pill-ok">expected</span>
-                  : <span class="pill pill-bad">unexpected</span>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <TableFrame
+      label="Public listeners table"
+      class="ports"
+      caption="Public ports"
+      columns={["Port", "Address", "Process", "Status"]}
+    >
+      {props.ports.map((p) => (
+        <tr
+          key={`${p.proto}:${p.host}:${p.port}`}
+          data-port={`${p.proto}:${p.port}`}
+          data-expected={String(p.expected)}
+        >
+          <th scope="row">
+            <code>{p.proto}:{p.port}</code>
+          </th>
+          <td>
+            <code>{p.host || "*"}</code>
+          </td>
+          <td>
+            {p.proc || <span class="muted">unknown</span>}
+            {p.pid ? <span class="muted">{` (pid ${p.pid})`}</span> : null}
+          </td>
+          <td>
+            {p.expected
+              ? <span class="pill pill-ok">expected</span>
+              : <span class="pill pill-bad">unexpected</span>}
+          </td>
+        </tr>
+      ))}
+    </TableFrame>
   );
 }
 

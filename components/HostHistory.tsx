@@ -1,43 +1,36 @@
 import type { BreachRow, TimelineRow } from "@/lib/ui/host_history.ts";
-import { Time } from "@/components/HostBadges.tsx";
+import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
+import { TableFrame } from "@/components/TableFrame.tsx";
 
 /** The host's open breaches: findings still present since they were opened. */
 export function BreachesTable(props: { rows: BreachRow[]; more: boolean }) {
   if (props.rows.length === 0) return <p>No open breach.</p>;
   return (
     <>
-      <div class="table-wrap" tabIndex={0} role="region" aria-label="Open breaches table">
-        <table class="breaches">
-          <caption class="visually-hidden">Open breaches</caption>
-          <thead>
-            <tr>
-              <th scope="col">Finding</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Opened</th>
-              <th scope="col">Last seen</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((b) => (
-              <tr key={b.id} data-breach={b.code}>
-                <th scope="row">
-                  {b.title} <code class="host-slug">{b.code}</code>
-                  {b.reopenCount > 0 && <span class="host-slug">re-opened {b.reopenCount}×</span>}
-                </th>
-                <td>
-                  <span class={`sev sev-${b.severity}`}>{b.severity}</span>
-                </td>
-                <td class="nowrap">
-                  <Time iso={b.openedAt} />
-                </td>
-                <td class="nowrap">
-                  <Time iso={b.lastSeenAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <TableFrame
+        label="Open breaches table"
+        class="breaches"
+        caption="Open breaches"
+        columns={["Finding", "Severity", "Opened", "Last seen"]}
+      >
+        {props.rows.map((b) => (
+          <tr key={b.id} data-breach={b.code}>
+            <th scope="row">
+              {b.title} <code class="host-slug">{b.code}</code>
+              {b.reopenCount > 0 && <span class="host-slug">re-opened {b.reopenCount}×</span>}
+            </th>
+            <td>
+              <SeverityBadge severity={b.severity} />
+            </td>
+            <td class="nowrap">
+              <Time iso={b.openedAt} />
+            </td>
+            <td class="nowrap">
+              <Time iso={b.lastSeenAt} />
+            </td>
+          </tr>
+        ))}
+      </TableFrame>
       {props.more && <p class="muted">Only the {props.rows.length} newest are shown.</p>}
     </>
   );
@@ -50,8 +43,7 @@ export function TimelineList(props: { rows: TimelineRow[] }) {
     <ol class="plain timeline">
       {props.rows.map((e) => (
         <li key={e.id} data-code={e.code}>
-          <Time iso={e.lastTs} /> <span class={`sev sev-${e.severity}`}>{e.severity}</span>{" "}
-          {e.title}
+          <Time iso={e.lastTs} /> <SeverityBadge severity={e.severity} /> {e.title}
           {e.count > 1 && (
             <span class="muted">{` (×${e.count} since ${e.firstTs.slice(11, 16)} UTC)`}</span>
           )}

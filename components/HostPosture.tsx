@@ -1,5 +1,5 @@
 import type { Posture } from "@/lib/signals/posture.ts";
-import { PostureBadge } from "@/components/HostBadges.tsx";
+import { PostureBadge, SeverityBadge } from "@/components/HostBadges.tsx";
 
 const STAGE_TEXT: Record<Posture["stage"], string> = {
   observe: "observe — nothing needs action",
@@ -44,7 +44,7 @@ export function HostPosture(props: { posture: Posture }) {
                       {c.title !== c.code && <span>{c.title}</span>} <code>{c.code}</code>
                     </th>
                     <td>
-                      <span class={`sev sev-${c.severity}`}>{c.severity}</span>
+                      <SeverityBadge severity={c.severity} />
                     </td>
                     <td class="num">{c.points}</td>
                   </tr>

@@ -3,7 +3,7 @@ import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fre
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { auditRequest } from "@/lib/auth/request_audit.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
-import { type FieldErrors, runIntent } from "@/lib/ui/forms.ts";
+import { runIntent } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
 import { describeSchedule, type ReportPeriodKind, WEEKDAYS } from "@/lib/reports/period.ts";
@@ -21,12 +21,12 @@ import {
   sendFromForm,
   settingsFromForm,
 } from "@/lib/reports/form.ts";
-import { Field, Hidden, SelectField } from "@/components/Field.tsx";
+import { ActionForm, refill, type TypedBack } from "@/components/ActionForm.tsx";
+import { Field, SelectField } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
-import SubmitButton from "@/islands/SubmitButton.tsx";
+import { SectionCard } from "@/components/SectionCard.tsx";
 
 type Ctx = FreshContext<State>;
-type FormState = { values: Record<string, string>; errors: FieldErrors };
 
 interface Data {
   settings: ReportSettings;
@@ -40,8 +40,8 @@ interface Data {
   previewHtml: string;
   text: string;
   sends: { periodKey: string; state: string; attempts: number; at: string; detail: string }[];
-  settingsForm: FormState;
-  sendForm: FormState;
+  settingsForm: TypedBack;
+  sendForm: TypedBack;
   flash?: string;
   message?: string;
 }
@@ -75,7 +75,7 @@ function flashOf(url: URL): string | undefined {
 
 async function render(
   ctx: Ctx,
-  extra: { settingsForm?: FormState; sendForm?: FormState; status?: number; message?: string } = {},
+  extra: { settingsForm?: TypedBack; sendForm?: TypedBack; status?: number; message?: string } = {},
 ): Promise<PageResponse<Data>> {
   const auth = authOf(ctx);
   const org = auth.org!;
@@ -183,117 +183,111 @@ export const handler = define.handlers({
   },
 });
 
-function Check(props: { name: string; label: string; checked: boolean; hint: string; id: string }) {
+/** A checkbox with its hint; checked when the form's value is "on". */
+function Check(
+  props: { form: TypedBack; name: string; label: string; hint: string; id?: string },
+) {
+  const id = props.id ?? `f-${props.name}`;
   return (
     <div class="check">
       <input
         type="checkbox"
-        id={props.id}
+        id={id}
         name={props.name}
         value="on"
-        checked={props.checked}
-        aria-describedby={`${props.id}-hint`}
+        checked={props.form.values[props.name] === "on"}
+        aria-describedby={`${id}-hint`}
       />
-      <label for={props.id}>{props.label}</label>
-      <p id={`${props.id}-hint`} class="field-hint">{props.hint}</p>
+      <label for={id}>{props.label}</label>
+      <p id={`${id}-hint`} class="field-hint">{props.hint}</p>
     </div>
   );
 }
+
+const FREQUENCIES: [string, string][] = [
+  ["daily", "Daily (covers the last 24 hours)"],
+  ["weekly", "Weekly (covers the last 7 days)"],
+];
 
 const HOURS: [string, string][] = Array.from(
   { length: 24 },
   (_, h) => [String(h), `${String(h).padStart(2, "0")}:00 UTC`],
 );
 
-function SettingsForm(props: { form: FormState }) {
-  const { values, errors } = props.form;
+function SettingsForm(props: { form: TypedBack }) {
+  const { form } = props;
   return (
-    <form method="post" class="form" id="report-settings-form">
-      <Hidden name="intent" value="settings" />
+    <ActionForm
+      intent="settings"
+      id="report-settings-form"
+      class="form"
+      submit="Save schedule"
+      pending="Saving…"
+      buttonClass="button-primary"
+    >
       <Check
-        id="f-enabled"
+        form={form}
         name="enabled"
         label="Send the report on a schedule"
-        checked={values.enabled === "on"}
         hint="Each period is sent once, a few minutes after the hour."
       />
+      <SelectField {...refill(form, "frequency")} label="Frequency" options={FREQUENCIES} />
       <SelectField
-        name="frequency"
-        label="Frequency"
-        value={values.frequency}
-        error={errors.frequency}
-        options={[["daily", "Daily (covers the last 24 hours)"], [
-          "weekly",
-          "Weekly (covers the last 7 days)",
-        ]]}
-      />
-      <SelectField
-        name="weekday"
+        {...refill(form, "weekday")}
         label="Day of the week (weekly reports)"
-        value={values.weekday}
-        error={errors.weekday}
         options={WEEKDAYS.map((d, i) => [String(i), d])}
       />
-      <SelectField
-        name="hourUtc"
-        label="Hour (UTC)"
-        value={values.hourUtc}
-        error={errors.hourUtc}
-        options={HOURS}
-      />
+      <SelectField {...refill(form, "hourUtc")} label="Hour (UTC)" options={HOURS} />
       <Field
-        name="emails"
+        {...refill(form, "emails")}
         type="text"
         label="E-mail recipients"
-        value={values.emails}
-        error={errors.emails}
         maxLength={6000}
         hint="Addresses separated by commas; up to 20."
       />
       <Check
-        id="f-viaEndpoints"
+        form={form}
         name="viaEndpoints"
         label="Also send through notification endpoints"
-        checked={values.viaEndpoints === "on"}
         hint="Endpoints whose event types include “Report” receive it."
       />
-      <SubmitButton label="Save schedule" pendingLabel="Saving…" class="button-primary" />
-    </form>
+    </ActionForm>
   );
 }
 
-function SendForm(props: { form: FormState; userEmail: string }) {
-  const { values, errors } = props.form;
+function SendForm(props: { form: TypedBack; userEmail: string }) {
+  const { form } = props;
   return (
-    <form method="post" class="form" id="report-send-form">
-      <Hidden name="intent" value="send" />
+    <ActionForm
+      intent="send"
+      id="report-send-form"
+      class="form"
+      submit="Send now"
+      pending="Sending…"
+      buttonClass="button-primary"
+    >
       <SelectField
+        {...refill(form, "period")}
         id="f-send-period"
-        name="period"
         label="Period"
-        value={values.period}
-        error={errors.period}
         options={[["day", "The last 24 hours"], ["week", "The last 7 days"]]}
       />
       <Field
+        {...refill(form, "emails")}
         id="f-send-emails"
-        name="emails"
         type="text"
         label="To"
-        value={values.emails}
-        error={errors.emails}
         maxLength={6000}
         hint={`Addresses separated by commas; empty: to you (${props.userEmail}).`}
       />
       <Check
-        id="f-send-viaEndpoints"
+        form={form}
         name="viaEndpoints"
+        id="f-send-viaEndpoints"
         label="Through the notification endpoints that take reports"
-        checked={values.viaEndpoints === "on"}
         hint="Instead of you, unless addresses are given too."
       />
-      <SubmitButton label="Send now" pendingLabel="Sending…" class="button-primary" />
-    </form>
+    </ActionForm>
   );
 }
 
@@ -304,8 +298,7 @@ export default define.page<typeof handler>(({ data }) => (
     </header>
     <Messages flash={data.flash} message={data.message} />
     <div class="cards">
-      <section class="card" aria-labelledby="schedule-title">
-        <h2 id="schedule-title">Schedule</h2>
+      <SectionCard name="schedule" title="Schedule">
         <dl class="facts" id="report-schedule">
           <dt>Status</dt>
           <dd>{data.settings.enabled ? `On: ${data.schedule}` : "Off"}</dd>
@@ -332,14 +325,12 @@ export default define.page<typeof handler>(({ data }) => (
             </ul>
           </>
         )}
-      </section>
-      <section class="card" aria-labelledby="send-title">
-        <h2 id="send-title">Send now</h2>
+      </SectionCard>
+      <SectionCard name="send" title="Send now">
         <SendForm form={data.sendForm} userEmail={data.userEmail} />
-      </section>
+      </SectionCard>
     </div>
-    <section class="card" aria-labelledby="preview-title">
-      <h2 id="preview-title">Preview</h2>
+    <SectionCard name="preview" title="Preview">
       <p>
         <strong id="report-subject">{data.subject}</strong>{" "}
         <span class="muted">
@@ -366,6 +357,6 @@ export default define.page<typeof handler>(({ data }) => (
         <summary>Plain-text version</summary>
         <pre class="report-text" id="report-text" tabIndex={0}>{data.text}</pre>
       </details>
-    </section>
+    </SectionCard>
   </>
 ));

@@ -18,7 +18,7 @@ import {
 import { seeOther } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
 import { Messages, Notice } from "@/components/Notice.tsx";
-import { HeartbeatBadge, Tags, Time } from "@/components/HostBadges.tsx";
+import { HeartbeatBadge, SeverityBadge, Tags, Time } from "@/components/HostBadges.tsx";
 import HostLive from "@/islands/HostLive.tsx";
 import { liveCursor } from "@/lib/live/changes.ts";
 import { PortsTable, ThreatList, VitalsCard } from "@/components/HostFindings.tsx";
@@ -353,8 +353,7 @@ export default define.page<typeof handler>(({ data }) => (
         <ul class="plain findings">
           {data.findings.map((f, i) => (
             <li key={`${f.code}-${i}`}>
-              <span class={`sev sev-${f.severity}`}>{f.severity}</span> {f.title}{" "}
-              <code class="muted">{f.code}</code>
+              <SeverityBadge severity={f.severity} /> {f.title} <code class="muted">{f.code}</code>
             </li>
           ))}
         </ul>

@@ -1,13 +1,13 @@
 import { define } from "@/lib/define.ts";
-import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import type { FreshContext, PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
+import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
 import {
   type FieldErrors,
-  flashOf,
   type FormProblem,
   formProblem,
-  runIntent,
+  type IntentHandlers,
 } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
@@ -26,12 +26,14 @@ import {
   storedEndpointValues,
 } from "@/lib/notify/form_input.ts";
 import { ENDPOINT_KIND_LABELS } from "@/lib/notify/types.ts";
+import { ActionForm } from "@/components/ActionForm.tsx";
 import { Field, Hidden } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { IntentButton } from "@/components/IntentButton.tsx";
 import { Time } from "@/components/HostBadges.tsx";
+import { SectionCard } from "@/components/SectionCard.tsx";
 import SubmitButton from "@/islands/SubmitButton.tsx";
-import { EndpointFields } from "./(_components)/EndpointFields.tsx";
+import { EndpointFields, fieldErrors } from "./(_components)/EndpointFields.tsx";
 import { rulesText, targetText } from "./(_components)/EndpointsTable.tsx";
 import { DeliveryLog, type DeliveryRow, deliveryRows } from "./(_components)/DeliveryLog.tsx";
 import { SecretNotice, TestResults } from "./(_components)/Notices.tsx";
@@ -56,6 +58,10 @@ interface Data {
 
 type Ctx = FreshContext<State>;
 
+/** Another organization's endpoint (or none) is a 404. */
+const endpointOf = (ctx: Ctx) =>
+  endpointOr404(ctx.state.services.ledger, authOf(ctx).org!.id, ctx.params.endpointId);
+
 async function render(
   ctx: Ctx,
   extra: Partial<Pick<Data, "form" | "newSecret" | "testResults" | "deleteError" | "flash">> = {},
@@ -63,10 +69,10 @@ async function render(
 ): Promise<PageResponse<Data>> {
   const org = authOf(ctx).org!;
   const { ledger } = ctx.state.services;
-  const endpoint = await endpointOr404(ledger, org.id, ctx.params.endpointId);
+  const endpoint = await endpointOf(ctx);
   const log = await deliveryLog(ledger, org.id, endpoint.id, { limit: 50 });
   ctx.state.title = `${endpoint.name} · Notifications`;
-  return page<Data>({
+  return formPage<Data>({
     endpoint,
     log: deliveryRows(log),
     manage: roleAtLeast(org.role, "admin"),
@@ -78,37 +84,18 @@ async function render(
     message: problem && !extra.deleteError
       ? problem.message ?? "Check the fields marked below."
       : undefined,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store", ...problem?.headers },
-  });
+  }, problem);
 }
 
 const here = (ctx: Ctx) => `/notifications/${ctx.params.endpointId}`;
 
-function fieldErrors(problem: FormProblem): FieldErrors {
-  const out: FieldErrors = {};
-  for (const [field, message] of Object.entries(problem.errors)) {
-    out[field.split(".")[0]] ??= message;
-  }
-  return out;
-}
-
-const INTENTS: Record<
-  string,
-  (ctx: Ctx, values: Record<string, string>) => Promise<Response | PageResponse<Data>>
-> = {
+const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
   async update(ctx, values) {
-    const { services } = ctx.state;
-    const endpoint = await endpointOr404(
-      services.ledger,
-      authOf(ctx).org!.id,
-      ctx.params.endpointId,
-    );
+    const endpoint = await endpointOf(ctx);
     const form = endpointFormValues(values);
     try {
       await updateEndpoint(
-        services,
+        ctx.state.services,
         authOf(ctx),
         endpoint.id,
         endpointInput(form, endpoint.kind, "update"),
@@ -117,10 +104,11 @@ const INTENTS: Record<
       return seeOther(ctx, `${here(ctx)}?done=saved`);
     } catch (error) {
       const problem = formProblem(error);
-      return render(ctx, { form: { values: { ...form, url: "" }, errors: fieldErrors(problem) } }, {
-        ...problem,
-        message: problem.message ?? "Check the fields marked below.",
-      });
+      return render(
+        ctx,
+        { form: { values: { ...form, url: "" }, errors: fieldErrors(problem) } },
+        problem,
+      );
     }
   },
   async toggle(ctx, values) {
@@ -169,16 +157,9 @@ const INTENTS: Record<
   },
 };
 
-export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
-  },
-  async POST(ctx) {
-    // Another organization's endpoint (or none) is a 404 before any form is read.
-    await endpointOr404(ctx.state.services.ledger, authOf(ctx).org!.id, ctx.params.endpointId);
-    return runIntent(ctx, ctx.req, INTENTS);
-  },
-});
+export const handler = define.handlers(
+  formPageHandlers({ render, flash: FLASH, find: endpointOf, intents: INTENTS }),
+);
 
 function Facts(props: { e: NotifyEndpoint }) {
   const { e } = props;
@@ -229,8 +210,13 @@ function Actions(props: { e: NotifyEndpoint }) {
 
 function DeleteForm(props: { name: string; error?: string }) {
   return (
-    <form method="post" class="form">
-      <Hidden name="intent" value="delete" />
+    <ActionForm
+      intent="delete"
+      class="form"
+      submit="Delete endpoint"
+      pending="Deleting…"
+      buttonClass="button-danger"
+    >
       <p>Deletes the endpoint and its delivery log. This cannot be undone.</p>
       <Field
         name="confirm"
@@ -239,8 +225,7 @@ function DeleteForm(props: { name: string; error?: string }) {
         autocomplete="off"
         required
       />
-      <SubmitButton class="button-danger" label="Delete endpoint" pendingLabel="Deleting…" />
-    </form>
+    </ActionForm>
   );
 }
 
@@ -261,20 +246,23 @@ export default define.page<typeof handler>(({ data }) => (
     <Messages flash={data.flash} message={data.message} />
     {data.newSecret && <SecretNotice secret={data.newSecret} rotated />}
     {data.testResults && <TestResults results={data.testResults} />}
-    <section class="card" aria-labelledby="facts-title">
-      <h2 id="facts-title">Endpoint</h2>
+    <SectionCard name="facts" title="Endpoint">
       <Facts e={data.endpoint} />
       {data.manage && <Actions e={data.endpoint} />}
-    </section>
-    <section class="card" aria-labelledby="log-title">
-      <h2 id="log-title">Delivery log</h2>
+    </SectionCard>
+    <SectionCard name="log" title="Delivery log">
       <DeliveryLog rows={data.log} />
-    </section>
+    </SectionCard>
     {data.manage && (
-      <section class="card narrow" aria-labelledby="edit-title">
-        <h2 id="edit-title">Edit</h2>
-        <form method="post" class="form" id="edit-form">
-          <Hidden name="intent" value="update" />
+      <SectionCard name="edit" title="Edit" class="narrow">
+        <ActionForm
+          intent="update"
+          id="edit-form"
+          class="form"
+          submit="Save endpoint"
+          pending="Saving…"
+          buttonClass="button-primary"
+        >
           <EndpointFields
             kind={data.endpoint.kind}
             prefix="edit"
@@ -283,15 +271,13 @@ export default define.page<typeof handler>(({ data }) => (
             mode="update"
             urlDisplay={data.endpoint.urlDisplay}
           />
-          <SubmitButton label="Save endpoint" pendingLabel="Saving…" class="button-primary" />
-        </form>
-      </section>
+        </ActionForm>
+      </SectionCard>
     )}
     {data.manage && (
-      <section class="card danger-zone" aria-labelledby="delete-title">
-        <h2 id="delete-title">Delete endpoint</h2>
+      <SectionCard name="delete" title="Delete endpoint" class="danger-zone">
         <DeleteForm name={data.endpoint.name} error={data.deleteError} />
-      </section>
+      </SectionCard>
     )}
   </>
 ));

@@ -1,12 +1,14 @@
 import { define } from "@/lib/define.ts";
-import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import type { FreshContext, PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
+import { formPage } from "@/lib/http/form_page.ts";
 import {
   type FieldErrors,
   flashOf,
   type FormProblem,
   formProblem,
+  type IntentHandlers,
   runIntent,
 } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
@@ -26,10 +28,12 @@ import {
   storedSettingsValues,
 } from "@/lib/notify/form_input.ts";
 import { ENDPOINT_KIND_LABELS, ENDPOINT_KINDS, type EndpointKind } from "@/lib/notify/types.ts";
+import { ActionForm } from "@/components/ActionForm.tsx";
 import { Hidden } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
+import { SectionCard } from "@/components/SectionCard.tsx";
 import SubmitButton from "@/islands/SubmitButton.tsx";
-import { EndpointFields } from "./(_components)/EndpointFields.tsx";
+import { EndpointFields, fieldErrors } from "./(_components)/EndpointFields.tsx";
 import { EndpointsTable, type LastDelivery } from "./(_components)/EndpointsTable.tsx";
 import { SecretNotice, TestResults } from "./(_components)/Notices.tsx";
 import { SettingsSection } from "./(_components)/SettingsSection.tsx";
@@ -87,7 +91,7 @@ async function render(
   ]);
   const stored = storedSettingsValues(settings);
   ctx.state.title = "Notifications";
-  return page<Data>({
+  return formPage<Data>({
     endpoints,
     last: Object.fromEntries(
       [...last].map((
@@ -101,30 +105,13 @@ async function render(
     testResults: extra.testResults,
     flash: extra.flash,
     message: problem ? problem.message ?? "Check the fields marked below." : undefined,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store", ...problem?.headers },
-  });
+  }, problem);
 }
 
-/** Field errors keyed by form field (`emails.0` → `emails`, `quietHours.start` → `quietStart`). */
-function formErrors(problem: FormProblem): FieldErrors {
-  const out: FieldErrors = {};
-  for (const [field, message] of Object.entries(problem.errors)) {
-    const key = field === "quietHours.start"
-      ? "quietStart"
-      : field.startsWith("quietHours")
-      ? "quietEnd"
-      : field.split(".")[0];
-    out[key] ??= message;
-  }
-  return out;
-}
+/** The settings form has one field for each end of the quiet hours. */
+const QUIET_HOURS_FIELDS = { "quietHours.start": "quietStart", quietHours: "quietEnd" };
 
-const INTENTS: Record<
-  string,
-  (ctx: Ctx, values: Record<string, string>) => Promise<Response | PageResponse<Data>>
-> = {
+const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
   async create(ctx, values) {
     const kind = (ENDPOINT_KINDS as readonly string[]).includes(values.kind)
       ? values.kind as EndpointKind
@@ -143,11 +130,7 @@ const INTENTS: Record<
       return seeOther(ctx, "/notifications?done=created");
     } catch (error) {
       const problem = formProblem(error);
-      const errors = formErrors(problem);
-      return render(ctx, { create: { kind, values: form, errors } }, {
-        ...problem,
-        message: problem.message ?? "Check the fields marked below.",
-      });
+      return render(ctx, { create: { kind, values: form, errors: fieldErrors(problem) } }, problem);
     }
   },
   async test(ctx, values) {
@@ -177,7 +160,7 @@ const INTENTS: Record<
         settings: {
           values: typed,
           stored: storedSettingsValues(settings),
-          errors: formErrors(problem),
+          errors: fieldErrors(problem, QUIET_HOURS_FIELDS),
         },
       }, { ...problem, message: problem.message ?? "Check the settings marked below." });
     }
@@ -196,15 +179,19 @@ export const handler = define.handlers({
 
 function CreateForms(props: { create?: Data["create"] }) {
   return (
-    <section class="card" aria-labelledby="create-title">
-      <h2 id="create-title">Add an endpoint</h2>
+    <SectionCard name="create" title="Add an endpoint">
       {ENDPOINT_KINDS.map((kind) => {
         const failed = props.create?.kind === kind ? props.create : undefined;
         return (
           <details key={kind} open={failed !== undefined} id={`create-${kind}`}>
             <summary>{ENDPOINT_KIND_LABELS[kind]}</summary>
-            <form method="post" class="form">
-              <Hidden name="intent" value="create" />
+            <ActionForm
+              intent="create"
+              class="form"
+              submit={`Add ${ADD_LABELS[kind]} endpoint`}
+              pending="Adding…"
+              buttonClass="button-primary"
+            >
               <Hidden name="kind" value={kind} />
               <EndpointFields
                 kind={kind}
@@ -213,16 +200,11 @@ function CreateForms(props: { create?: Data["create"] }) {
                 errors={failed?.errors ?? {}}
                 mode="create"
               />
-              <SubmitButton
-                label={`Add ${ADD_LABELS[kind]} endpoint`}
-                pendingLabel="Adding…"
-                class="button-primary"
-              />
-            </form>
+            </ActionForm>
           </details>
         );
       })}
-    </section>
+    </SectionCard>
   );
 }
 
@@ -247,10 +229,9 @@ export default define.page<typeof handler>(({ data }) => (
     <Messages flash={data.flash} message={data.message} />
     {data.newSecret && <SecretNotice secret={data.newSecret} rotated={false} />}
     {data.testResults && <TestResults results={data.testResults} />}
-    <section class="card" aria-labelledby="endpoints-title">
-      <h2 id="endpoints-title">Endpoints</h2>
+    <SectionCard name="endpoints" title="Endpoints">
       <EndpointsTable endpoints={data.endpoints} last={data.last} manage={data.manage} />
-    </section>
+    </SectionCard>
     {data.manage && <CreateForms create={data.create} />}
     <SettingsSection
       values={data.settings.values}

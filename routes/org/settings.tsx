@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
-import { type FreshContext, page, type PageProps, type PageResponse } from "@/lib/fresh/mod.ts";
+import type { FreshContext, PageProps, PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
+import { formPage } from "@/lib/http/form_page.ts";
 import { readForm } from "@/lib/http/input.ts";
 import {
   orgRetention,
@@ -20,8 +21,10 @@ import {
 } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
+import { refill } from "@/components/ActionForm.tsx";
 import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
+import { SectionCard } from "@/components/SectionCard.tsx";
 import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const FLASH = {
@@ -29,7 +32,29 @@ const FLASH = {
   unchanged: "Nothing changed: the retention settings already had these values.",
 };
 
-const FIELDS: RetentionField[] = ["auditRetentionDays", "snapshotRetentionDays"];
+/** Each retention setting as the page shows it: the fact in force, then its form field. */
+const SETTINGS: {
+  field: RetentionField;
+  fallback: "defaultAuditRetentionDays" | "defaultSnapshotRetentionDays";
+  fact: string;
+  label: string;
+  note: string;
+}[] = [
+  {
+    field: "auditRetentionDays",
+    fallback: "defaultAuditRetentionDays",
+    fact: "Audit entries",
+    label: "Keep audit entries for (days)",
+    note: "Older entries are pruned daily; the chain still verifies.",
+  },
+  {
+    field: "snapshotRetentionDays",
+    fallback: "defaultSnapshotRetentionDays",
+    fact: "Raw snapshots",
+    label: "Keep raw snapshots for (days)",
+    note: "Signals and breaches are kept longer.",
+  },
+];
 
 interface Data {
   settings: RetentionSettings;
@@ -62,22 +87,16 @@ async function render(
   const org = authOf(ctx).org!;
   const settings = await orgRetention(ctx.state.services, org.id);
   ctx.state.title = "Organization settings";
-  return page<Data>({
+  return formPage<Data>({
     settings,
     canChange: roleAtLeast(org.role, "owner"),
     form: extra.form ?? {
-      values: {
-        auditRetentionDays: shown(settings.auditRetentionDays),
-        snapshotRetentionDays: shown(settings.snapshotRetentionDays),
-      },
+      values: Object.fromEntries(SETTINGS.map(({ field }) => [field, shown(settings[field])])),
       errors: {},
     },
     flash: extra.flash,
     message: problem ? (problem.message ?? "Check the settings marked below.") : undefined,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store", ...problem?.headers },
-  });
+  }, problem);
 }
 
 /** Every field issue of a refused change (`details.issues`), else the one the error names. */
@@ -96,7 +115,7 @@ export const handler = define.handlers({
     // The route policy lets only owners post here.
     const parsed = await readForm(ctx.req, RetentionForm);
     const values = Object.fromEntries(
-      FIELDS.map((f) => [f, (parsed.values[f] ?? "").slice(0, 20)]),
+      SETTINGS.map(({ field }) => [field, (parsed.values[field] ?? "").slice(0, 20)]),
     );
     if (!parsed.ok) {
       const errors = errorsOf(parsed.issues);
@@ -113,10 +132,7 @@ export const handler = define.handlers({
       return seeOther(ctx, `/org/settings?done=${done}`);
     } catch (error) {
       const { problem, errors } = issuesOf(error);
-      return render(ctx, { form: { values, errors } }, {
-        ...problem,
-        message: problem.message ?? "Check the settings marked below.",
-      });
+      return render(ctx, { form: { values, errors } }, problem);
     }
   },
 });
@@ -127,38 +143,22 @@ function InForce(props: { days: number | null; fallback: number }) {
 
 function RetentionFields(props: { data: Data }) {
   const { settings, form } = props.data;
-  const hint = (field: RetentionField, fallback: number, what: string) => {
-    const { min, max } = RETENTION_BOUNDS[field];
-    return `${what} ${min} to ${max} days; empty: the server default, ${fallback} days.`;
-  };
   return (
     <form method="post" class="form" id="retention-form">
-      <Field
-        name="auditRetentionDays"
-        label="Keep audit entries for (days)"
-        value={form.values.auditRetentionDays}
-        error={form.errors.auditRetentionDays}
-        inputmode="numeric"
-        maxLength={6}
-        hint={hint(
-          "auditRetentionDays",
-          settings.defaultAuditRetentionDays,
-          "Older entries are pruned daily; the chain still verifies.",
-        )}
-      />
-      <Field
-        name="snapshotRetentionDays"
-        label="Keep raw snapshots for (days)"
-        value={form.values.snapshotRetentionDays}
-        error={form.errors.snapshotRetentionDays}
-        inputmode="numeric"
-        maxLength={6}
-        hint={hint(
-          "snapshotRetentionDays",
-          settings.defaultSnapshotRetentionDays,
-          "Signals and breaches are kept longer.",
-        )}
-      />
+      {SETTINGS.map(({ field, fallback, label, note }) => {
+        const { min, max } = RETENTION_BOUNDS[field];
+        const range = `${min} to ${max} days`;
+        return (
+          <Field
+            key={field}
+            {...refill(form, field)}
+            label={label}
+            inputmode="numeric"
+            maxLength={6}
+            hint={`${note} ${range}; empty: the server default, ${settings[fallback]} days.`}
+          />
+        );
+      })}
       <SubmitButton label="Save retention" pendingLabel="Saving…" class="button-primary" />
     </form>
   );
@@ -174,27 +174,18 @@ export default define.page(({ data }: PageProps<Data, State>) => (
       <p class="muted">{data.settings.org.name}</p>
     </header>
     <Messages flash={data.flash} message={data.message} />
-    <section class="card narrow" aria-labelledby="retention-title">
-      <h2 id="retention-title">Retention</h2>
+    <SectionCard name="retention" title="Retention" class="narrow">
       <dl class="facts" id="retention-in-force">
-        <dt>Audit entries</dt>
-        <dd>
-          <InForce
-            days={data.settings.auditRetentionDays}
-            fallback={data.settings.defaultAuditRetentionDays}
-          />
-        </dd>
-        <dt>Raw snapshots</dt>
-        <dd>
-          <InForce
-            days={data.settings.snapshotRetentionDays}
-            fallback={data.settings.defaultSnapshotRetentionDays}
-          />
-        </dd>
+        {SETTINGS.map(({ field, fallback, fact }) => [
+          <dt key={`${field}-term`}>{fact}</dt>,
+          <dd key={field}>
+            <InForce days={data.settings[field]} fallback={data.settings[fallback]} />
+          </dd>,
+        ])}
       </dl>
       {data.canChange
         ? <RetentionFields data={data} />
         : <p class="muted">Only owners change retention: it decides how long evidence exists.</p>}
-    </section>
+    </SectionCard>
   </>
 ));

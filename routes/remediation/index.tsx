@@ -17,9 +17,9 @@ import { policyView, type RunRow, runRows } from "@/lib/ui/remediation.ts";
 import type { State } from "@/lib/state.ts";
 import { Hidden } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
-import { RunsTable } from "@/components/Remediation.tsx";
 import { PolicyCard, type PolicyView } from "@/components/RemediationPolicy.tsx";
 import SubmitButton from "@/islands/SubmitButton.tsx";
+import { RunButton, RunQueue } from "./(_components)/RunQueue.tsx";
 
 const FLASH = {
   approved: "Run approved: it is queued for the host.",
@@ -178,23 +178,6 @@ export const handler = define.handlers({
   },
 });
 
-function RowButton(
-  props: { intent: string; runId: string; label: string; ariaLabel: string; danger?: boolean },
-) {
-  return (
-    <form method="post" class="form-inline">
-      <Hidden name="intent" value={props.intent} />
-      <Hidden name="runId" value={props.runId} />
-      <SubmitButton
-        class={props.danger ? "button-danger" : undefined}
-        ariaLabel={props.ariaLabel}
-        label={props.label}
-        pendingLabel="Working…"
-      />
-    </form>
-  );
-}
-
 export default define.page<typeof handler>(({ data }) => (
   <>
     <header class="page-header page-header-actions">
@@ -206,105 +189,61 @@ export default define.page<typeof handler>(({ data }) => (
     </header>
     <Messages flash={data.flash} message={data.message} />
     <PolicyCard policy={data.policy} canChange={data.canChangePolicy} />
-    <section class="card" aria-labelledby="awaiting-title">
-      <h2 id="awaiting-title">Awaiting approval</h2>
-      <RunsTable
-        id="runs-awaiting"
-        rows={data.awaiting}
-        caption="Runs awaiting a second person's approval, oldest first"
-        empty="Nothing awaits approval."
-        showHost
-        actions={(r) => (
-          <div class="key-actions">
-            {r.requestedById === data.userId
-              ? (
-                <span class="muted small">
-                  You requested it; another person approves (two-person rule).
-                </span>
-              )
-              : (
-                <RowButton
-                  intent="approve"
-                  runId={r.id}
-                  label="Approve"
-                  ariaLabel={`Approve ${r.actionId} on ${r.hostName}`}
-                />
-              )}
-            <RowButton
-              intent="reject"
-              runId={r.id}
-              label="Reject"
-              ariaLabel={`Reject ${r.actionId} on ${r.hostName}`}
-              danger
-            />
-          </div>
-        )}
-      />
-    </section>
-    <section class="card" aria-labelledby="active-title">
-      <h2 id="active-title">Queued and running</h2>
-      <RunsTable
-        id="runs-active"
-        rows={data.active}
-        caption="Runs queued, dispatched or running, oldest first"
-        empty="Nothing is queued or running."
-        showHost
-        actions={(r) =>
-          r.state === "running" ? <span class="muted small">on the host</span> : (
-            <RowButton
-              intent="cancel"
-              runId={r.id}
-              label="Cancel"
-              ariaLabel={`Cancel ${r.actionId} on ${r.hostName}`}
-              danger
-            />
-          )}
-      />
-    </section>
-    <section class="card" aria-labelledby="dead-title">
-      <div class="section-head">
-        <h2 id="dead-title">Dead-lettered</h2>
-        {data.dead.length > 0 && (
-          <form method="post" class="form-inline" id="replay-all-form">
-            <Hidden name="intent" value="replay_all" />
-            <SubmitButton label="Replay all" pendingLabel="Replaying…" />
-          </form>
-        )}
-      </div>
-      <RunsTable
-        id="runs-dead"
-        rows={data.dead}
-        caption="Runs whose dispatch kept failing, newest first"
-        empty="No dead-lettered run."
-        showHost
-        actions={(r) => (
-          <div class="key-actions">
-            <RowButton
-              intent="replay"
-              runId={r.id}
-              label="Replay"
-              ariaLabel={`Replay ${r.actionId} on ${r.hostName}`}
-            />
-            <RowButton
-              intent="cancel"
-              runId={r.id}
-              label="Cancel"
-              ariaLabel={`Cancel ${r.actionId} on ${r.hostName}`}
-              danger
-            />
-          </div>
-        )}
-      />
-    </section>
-    <section class="card" aria-labelledby="recent-title">
-      <h2 id="recent-title">Recently finished</h2>
-      <RunsTable
-        id="runs-recent"
-        rows={data.recent}
-        caption="Runs that finished, newest first"
-        empty="No run has finished yet. Runs start from a host's page: open a host and pick a fix under Remediation."
-        showHost
-      />
-    </section>
+    <RunQueue
+      name="awaiting"
+      title="Awaiting approval"
+      rows={data.awaiting}
+      caption="Runs awaiting a second person's approval, oldest first"
+      empty="Nothing awaits approval."
+      actions={(r) => (
+        <div class="key-actions">
+          {r.requestedById === data.userId
+            ? (
+              <span class="muted small">
+                You requested it; another person approves (two-person rule).
+              </span>
+            )
+            : <RunButton intent="approve" label="Approve" run={r} />}
+          <RunButton intent="reject" label="Reject" run={r} danger />
+        </div>
+      )}
+    />
+    <RunQueue
+      name="active"
+      title="Queued and running"
+      rows={data.active}
+      caption="Runs queued, dispatched or running, oldest first"
+      empty="Nothing is queued or running."
+      actions={(r) =>
+        r.state === "running"
+          ? <span class="muted small">on the host</span>
+          : <RunButton intent="cancel" label="Cancel" run={r} danger />}
+    />
+    <RunQueue
+      name="dead"
+      title="Dead-lettered"
+      rows={data.dead}
+      caption="Runs whose dispatch kept failing, newest first"
+      empty="No dead-lettered run."
+      actions={(r) => (
+        <div class="key-actions">
+          <RunButton intent="replay" label="Replay" run={r} />
+          <RunButton intent="cancel" label="Cancel" run={r} danger />
+        </div>
+      )}
+      headActions={data.dead.length > 0 && (
+        <form method="post" class="form-inline" id="replay-all-form">
+          <Hidden name="intent" value="replay_all" />
+          <SubmitButton label="Replay all" pendingLabel="Replaying…" />
+        </form>
+      )}
+    />
+    <RunQueue
+      name="recent"
+      title="Recently finished"
+      rows={data.recent}
+      caption="Runs that finished, newest first"
+      empty="No run has finished yet. Runs start from a host's page: open a host and pick a fix under Remediation."
+    />
   </>
 ));

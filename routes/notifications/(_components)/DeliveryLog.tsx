@@ -1,42 +1,15 @@
-import { Time } from "@/components/HostBadges.tsx";
+import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
+import { TableFrame } from "@/components/TableFrame.tsx";
 import type { Delivery, DeliveryAttempt } from "@/lib/notify/deliveries.ts";
+import { type AttemptJson, type DeliveryJson, deliveryJson } from "@/lib/notify/views.ts";
 import { StatusPill } from "./EndpointsTable.tsx";
 
-/** One delivery of the log as the page gets it (dates as ISO text). */
-export interface DeliveryRow {
-  id: string;
-  eventType: string;
-  severity: string;
-  title: string;
-  status: string;
-  reason: string | null;
-  attempts: number;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  attemptLog: {
-    attempt: number;
-    startedAt: string;
-    status: string;
-    responseCode: number | null;
-    latencyMs: number;
-    error: string | null;
-  }[];
-}
+/** One delivery of the log as the page gets it: the API's JSON shape, with every attempt. */
+export type DeliveryRow = DeliveryJson & { attemptLog: AttemptJson[] };
 
 /** The page's rows of a delivery log. */
 export function deliveryRows(log: (Delivery & { attemptLog: DeliveryAttempt[] })[]): DeliveryRow[] {
-  return log.map((d) => ({
-    id: d.id,
-    eventType: d.eventType,
-    severity: d.severity,
-    title: d.title,
-    status: d.status,
-    reason: d.reason,
-    attempts: d.attempts,
-    nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
-    createdAt: d.createdAt.toISOString(),
-    attemptLog: d.attemptLog.map((a) => ({ ...a, startedAt: a.startedAt.toISOString() })),
-  }));
+  return log.map((d) => deliveryJson(d));
 }
 
 function Attempts(props: { row: DeliveryRow }) {
@@ -62,43 +35,35 @@ export function DeliveryLog(props: { rows: DeliveryRow[] }) {
     );
   }
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label="Deliveries table">
-      <table id="delivery-log">
-        <caption class="visually-hidden">Delivery log</caption>
-        <thead>
-          <tr>
-            <th scope="col">Created</th>
-            <th scope="col">Event</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts (code, latency, error)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
-            <tr key={r.id} data-delivery={r.id} data-status={r.status}>
-              <td class="nowrap">
-                <Time iso={r.createdAt} />
-              </td>
-              <td>
-                <span class={`sev sev-${r.severity}`}>{r.severity}</span> {r.title}
-                <span class="host-slug">{r.eventType}</span>
-              </td>
-              <td class="nowrap">
-                <StatusPill status={r.status} />
-                {r.reason && <span class="host-slug">{r.reason}</span>}
-                {r.status === "retrying" && r.nextAttemptAt && (
-                  <span class="host-slug">
-                    next <Time iso={r.nextAttemptAt} />
-                  </span>
-                )}
-              </td>
-              <td>
-                <Attempts row={r} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <TableFrame
+      label="Deliveries table"
+      id="delivery-log"
+      caption="Delivery log"
+      columns={["Created", "Event", "Status", "Attempts (code, latency, error)"]}
+    >
+      {props.rows.map((r) => (
+        <tr key={r.id} data-delivery={r.id} data-status={r.status}>
+          <td class="nowrap">
+            <Time iso={r.createdAt} />
+          </td>
+          <td>
+            <SeverityBadge severity={r.severity} /> {r.title}
+            <span class="host-slug">{r.eventType}</span>
+          </td>
+          <td class="nowrap">
+            <StatusPill status={r.status} />
+            {r.reason && <span class="host-slug">{r.reason}</span>}
+            {r.status === "retrying" && r.nextAttemptAt && (
+              <span class="host-slug">
+                next <Time iso={r.nextAttemptAt} />
+              </span>
+            )}
+          </td>
+          <td>
+            <Attempts row={r} />
+          </td>
+        </tr>
+      ))}
+    </TableFrame>
   );
 }

@@ -1,5 +1,5 @@
 import { Field, SelectField } from "@/components/Field.tsx";
-import type { FieldErrors } from "@/lib/ui/forms.ts";
+import type { FieldErrors, FormProblem } from "@/lib/ui/forms.ts";
 import type { EndpointFormValues } from "@/lib/notify/form_input.ts";
 import {
   type EndpointKind,
@@ -15,6 +15,29 @@ const URL_HINTS: Record<Exclude<EndpointKind, "email">, string> = {
     "stored encrypted and shown only as its host.",
   discord: "A Discord webhook URL (…/api/webhooks/…). Stored encrypted, shown only as its host.",
 };
+
+/**
+ * A problem's errors keyed by the form fields of the notification pages: a nested field names
+ * its top-level one (`emails.0` → `emails`) unless `rename` names the field, or its top-level
+ * one, differently.
+ *
+ * @example
+ * ```ts
+ * fieldErrors(problem, { "quietHours.start": "quietStart", quietHours: "quietEnd" })
+ * ```
+ */
+export function fieldErrors(
+  problem: FormProblem,
+  rename: Record<string, string> = {},
+): FieldErrors {
+  const renamed = (name: string) => Object.hasOwn(rename, name) ? rename[name] : undefined;
+  const out: FieldErrors = {};
+  for (const [field, message] of Object.entries(problem.errors)) {
+    const top = field.split(".")[0];
+    out[renamed(field) ?? renamed(top) ?? top] ??= message;
+  }
+  return out;
+}
 
 /** The addresses of an e-mail endpoint, one per line or separated by commas. */
 function EmailsField(props: { id: string; value: string; error?: string }) {

@@ -1,8 +1,8 @@
 import { Time } from "@/components/HostBadges.tsx";
-import { Hidden } from "@/components/Field.tsx";
+import { IntentButton } from "@/components/IntentButton.tsx";
+import { TableFrame } from "@/components/TableFrame.tsx";
 import type { NotifyEndpoint } from "@/lib/notify/endpoint_store.ts";
 import { ENDPOINT_KIND_LABELS, EVENT_TYPE_LABELS } from "@/lib/notify/types.ts";
-import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /** The latest delivery of an endpoint, as the list shows it. */
 export interface LastDelivery {
@@ -45,62 +45,50 @@ export function EndpointsTable(
     return <p class="empty">No endpoint yet: nothing is notified. Add one below.</p>;
   }
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label="Endpoints table">
-      <table id="endpoints">
-        <caption class="visually-hidden">Notification endpoints</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Target</th>
-            <th scope="col">Rules</th>
-            <th scope="col">Last delivery</th>
-            {props.manage && <th scope="col">Test</th>}
+    <TableFrame
+      label="Endpoints table"
+      id="endpoints"
+      caption="Notification endpoints"
+      columns={["Name", "Kind", "Target", "Rules", "Last delivery", props.manage && "Test"]}
+    >
+      {props.endpoints.map((e) => {
+        const last = props.last[e.id];
+        return (
+          <tr key={e.id} data-endpoint={e.id} data-enabled={e.enabled ? "yes" : "no"}>
+            <th scope="row">
+              <a href={`/notifications/${e.id}`}>{e.name}</a>
+              {!e.enabled && <span class="pill">disabled</span>}
+            </th>
+            <td>{ENDPOINT_KIND_LABELS[e.kind]}</td>
+            <td class="wrap">
+              <code>{targetText(e)}</code>
+            </td>
+            <td>{rulesText(e)}</td>
+            <td class="nowrap">
+              {last
+                ? (
+                  <>
+                    <StatusPill status={last.status} />
+                    {last.code !== null && <span class="muted">{` ${last.code} `}</span>}
+                    <Time iso={last.at} />
+                  </>
+                )
+                : <span class="muted">none yet</span>}
+            </td>
+            {props.manage && (
+              <td>
+                <IntentButton
+                  intent="test"
+                  fields={{ endpointId: e.id }}
+                  label="Test"
+                  pendingLabel="Sending…"
+                  ariaLabel={`Send a test to ${e.name}`}
+                />
+              </td>
+            )}
           </tr>
-        </thead>
-        <tbody>
-          {props.endpoints.map((e) => {
-            const last = props.last[e.id];
-            return (
-              <tr key={e.id} data-endpoint={e.id} data-enabled={e.enabled ? "yes" : "no"}>
-                <th scope="row">
-                  <a href={`/notifications/${e.id}`}>{e.name}</a>
-                  {!e.enabled && <span class="pill">disabled</span>}
-                </th>
-                <td>{ENDPOINT_KIND_LABELS[e.kind]}</td>
-                <td class="wrap">
-                  <code>{targetText(e)}</code>
-                </td>
-                <td>{rulesText(e)}</td>
-                <td class="nowrap">
-                  {last
-                    ? (
-                      <>
-                        <StatusPill status={last.status} />
-                        {last.code !== null && <span class="muted">{` ${last.code} `}</span>}
-                        <Time iso={last.at} />
-                      </>
-                    )
-                    : <span class="muted">none yet</span>}
-                </td>
-                {props.manage && (
-                  <td>
-                    <form method="post" class="form-inline">
-                      <Hidden name="intent" value="test" />
-                      <Hidden name="endpointId" value={e.id} />
-                      <SubmitButton
-                        label="Test"
-                        pendingLabel="Sending…"
-                        ariaLabel={`Send a test to ${e.name}`}
-                      />
-                    </form>
-                  </td>
-                )}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </TableFrame>
   );
 }

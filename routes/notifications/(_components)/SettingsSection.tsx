@@ -1,7 +1,8 @@
-import { Field, Hidden } from "@/components/Field.tsx";
+import { ActionForm, refill } from "@/components/ActionForm.tsx";
+import { Field } from "@/components/Field.tsx";
+import { SectionCard } from "@/components/SectionCard.tsx";
 import type { FieldErrors } from "@/lib/ui/forms.ts";
 import type { SettingsFormValues } from "@/lib/notify/form_input.ts";
-import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /** The organization's notification settings: facts for ops, a form for admins. */
 export function SettingsSection(
@@ -12,10 +13,11 @@ export function SettingsSection(
     manage: boolean;
   },
 ) {
-  const { values, errors, stored } = props;
+  const { stored } = props;
+  // A plain copy of the typed values: `refill` reads them by field name.
+  const form = { values: { ...props.values }, errors: props.errors };
   return (
-    <section class="card narrow" aria-labelledby="settings-title">
-      <h2 id="settings-title">Delivery settings</h2>
+    <SectionCard name="settings" title="Delivery settings" class="narrow">
       <dl class="facts" id="settings-in-force">
         <dt>Dedupe window</dt>
         <dd>
@@ -34,54 +36,49 @@ export function SettingsSection(
         Maintenance windows of the remediation policy also hold back everything below critical.
       </p>
       {props.manage && (
-        <form method="post" class="form" id="settings-form">
-          <Hidden name="intent" value="settings" />
+        <ActionForm
+          intent="settings"
+          id="settings-form"
+          class="form"
+          submit="Save settings"
+          pending="Saving…"
+          buttonClass="button-primary"
+        >
           <Field
-            name="dedupeWindowMinutes"
+            {...refill(form, "dedupeWindowMinutes")}
             label="Dedupe window (minutes)"
-            value={values.dedupeWindowMinutes}
-            error={errors.dedupeWindowMinutes}
             inputmode="numeric"
             maxLength={6}
             hint="Identical notifications within it are sent once; 0 turns dedupe off (0-1440)."
           />
           <Field
-            name="quietStart"
+            {...refill(form, "quietStart")}
             label="Quiet hours start (HH:MM)"
-            value={values.quietStart}
-            error={errors.quietStart}
             maxLength={5}
             placeholder="22:00"
             hint="Below critical, nothing is sent between start and end. Both empty: no quiet hours."
           />
           <Field
-            name="quietEnd"
+            {...refill(form, "quietEnd")}
             label="Quiet hours end (HH:MM)"
-            value={values.quietEnd}
-            error={errors.quietEnd}
             maxLength={5}
             placeholder="07:00"
           />
           <Field
-            name="timezone"
+            {...refill(form, "timezone")}
             label="Time zone"
-            value={values.timezone}
-            error={errors.timezone}
             maxLength={64}
             hint="IANA name such as Europe/Berlin, America/New_York or UTC."
           />
           <Field
-            name="digestIntervalMinutes"
+            {...refill(form, "digestIntervalMinutes")}
             label="Digest interval (minutes)"
-            value={values.digestIntervalMinutes}
-            error={errors.digestIntervalMinutes}
             inputmode="numeric"
             maxLength={6}
             hint="Low and info events are batched into one message per endpoint (5-1440)."
           />
-          <SubmitButton label="Save settings" pendingLabel="Saving…" class="button-primary" />
-        </form>
+        </ActionForm>
       )}
-    </section>
+    </SectionCard>
   );
 }
