@@ -1,9 +1,9 @@
 import { PROFILE_NAMES, type ProfileName } from "@/lib/remediation/profiles.ts";
 import { RISK_TIERS, type RiskTier } from "@/lib/remediation/types.ts";
 import { RISK_LABELS } from "@/lib/ui/remediation.ts";
-import { Field, Hidden, SelectField } from "@/components/Field.tsx";
+import { ActionForm, type ActionFormProps, refill } from "@/components/ActionForm.tsx";
+import { Field, SelectField } from "@/components/Field.tsx";
 import { Time } from "@/components/HostBadges.tsx";
-import SubmitButton from "@/islands/SubmitButton.tsx";
 
 /** The organization's remediation policy as the queue and policy pages show it. */
 export interface PolicyView {
@@ -35,6 +35,11 @@ const PROFILE_LABELS: Record<ProfileName, string> = {
   balanced: "balanced: the defaults",
   rapid: "rapid: short cooldowns, bigger queues, approval for risky actions only",
 };
+
+/** One of the policy card's forms: they all post to the policy page. */
+function PolicyForm(props: Omit<ActionFormProps, "action" | "class">) {
+  return <ActionForm action="/remediation/policy" class="form rem-form" {...props} />;
+}
 
 /**
  * The kill switch, profile and approval threshold: read for ops, forms (posting to
@@ -105,65 +110,55 @@ export function PolicyCard(
         <div class="breach-actions">
           {policy.frozen
             ? (
-              <form
-                method="post"
-                action="/remediation/policy"
-                class="form rem-form"
+              <PolicyForm
                 id="unfreeze-form"
-              >
-                <h3>Lift the freeze</h3>
-                <Hidden name="intent" value="unfreeze" />
-                <SubmitButton label="Unfreeze remediation" pendingLabel="Unfreezing…" />
-              </form>
+                intent="unfreeze"
+                title="Lift the freeze"
+                submit="Unfreeze remediation"
+                pending="Unfreezing…"
+              />
             )
             : (
-              <form
-                method="post"
-                action="/remediation/policy"
-                class="form rem-form"
+              <PolicyForm
                 id="freeze-form"
+                intent="freeze"
+                title="Kill switch"
+                submit="Freeze remediation"
+                pending="Freezing…"
+                buttonClass="button-danger"
               >
-                <h3>Kill switch</h3>
-                <Hidden name="intent" value="freeze" />
                 <Field
                   id="freeze-reason"
-                  name="reason"
+                  {...refill(freezeFailed, "reason")}
                   label="Reason"
-                  value={freezeFailed?.values.reason}
-                  error={freezeFailed?.errors.reason}
                   hint="Shown to everyone who meets the freeze, e.g. the incident."
                   maxLength={500}
                   required
                 />
-                <SubmitButton
-                  label="Freeze remediation"
-                  pendingLabel="Freezing…"
-                  class="button-danger"
-                />
-              </form>
+              </PolicyForm>
             )}
-          <form method="post" action="/remediation/policy" class="form rem-form" id="policy-form">
-            <h3>Profile and approval</h3>
-            <Hidden name="intent" value="settings" />
+          <PolicyForm
+            id="policy-form"
+            intent="settings"
+            title="Profile and approval"
+            submit="Save policy"
+            pending="Saving…"
+            buttonClass="button-primary"
+          >
             <SelectField
               id="policy-profile"
-              name="profile"
+              {...refill(settingsFailed, "profile", policy.profile)}
               label="Guard profile"
               options={PROFILE_NAMES.map((p): [string, string] => [p, PROFILE_LABELS[p]])}
-              value={settingsFailed?.values.profile ?? policy.profile}
-              error={settingsFailed?.errors.profile}
             />
             <SelectField
               id="policy-threshold"
-              name="approvalThreshold"
+              {...refill(settingsFailed, "approvalThreshold", policy.approvalThreshold)}
               label="Approval from risk"
               options={RISK_TIERS.map((t): [string, string] => [t, RISK_LABELS[t]])}
-              value={settingsFailed?.values.approvalThreshold ?? policy.approvalThreshold}
-              error={settingsFailed?.errors.approvalThreshold}
               hint="Executes at or above this risk wait for a second person's approval."
             />
-            <SubmitButton label="Save policy" pendingLabel="Saving…" class="button-primary" />
-          </form>
+          </PolicyForm>
         </div>
       )}
     </section>

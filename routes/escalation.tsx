@@ -1,9 +1,9 @@
 import { define } from "@/lib/define.ts";
 import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fresh/mod.ts";
-import { authOf, clientOf } from "@/lib/auth/http.ts";
+import { authOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
-import { auditOperatorChange } from "@/lib/auth/request_audit.ts";
 import { formObject } from "@/lib/http/input.ts";
+import { operatorOf, saveOrgSetting } from "@/lib/http/operator_request.ts";
 import { INCIDENT_SEVERITIES } from "@/lib/incidents/model.ts";
 import { memberOptions } from "@/lib/incidents/page_data.ts";
 import {
@@ -64,26 +64,15 @@ export const handler = define.handlers({
     return render(ctx, { flash: flashOf(ctx.url, { saved: "Escalation policy saved." }) });
   },
   async POST(ctx) {
-    const auth = authOf(ctx);
-    const { services } = ctx.state;
+    const op = operatorOf(ctx);
     const values = await formObject(ctx.req);
     if (values.intent !== "save") {
       throw new HttpError(400, "intent: unknown form", { details: { field: "intent" } });
     }
-    const body = policyBodyFromForm(values);
     try {
-      const policy = await setEscalationPolicy(
-        services.ledger,
-        auth.org!.id,
-        body,
-        auth.user.id,
-        services.clock.now(),
-      );
-      await auditOperatorChange(services, clientOf(ctx), auth, {
+      await saveOrgSetting(op, policyBodyFromForm(values), setEscalationPolicy, {
         action: "incident.policy.update",
-        summary: `escalation policy: ${policy.levels.length} level(s)`,
-        target: { type: "org", id: auth.org!.id },
-        details: { change: body },
+        summary: (policy) => `escalation policy: ${policy.levels.length} level(s)`,
       });
     } catch (error) {
       const problem = formProblem(error);
@@ -105,33 +94,25 @@ function LevelEditor(
       ? data.values[`level-${n}-${kind}-${id}`] !== undefined
       : (kind === "user" ? level?.userIds : level?.endpointIds)?.includes(id) ?? false;
   const error = data.errors[`level-${n}`];
+  const choices = [["user", data.members], ["endpoint", data.endpoints]] as const;
   return (
     <fieldset class={error ? "field-invalid" : undefined} data-level={n + 1}>
       <legend>Level {n + 1}{level ? "" : " (new)"}</legend>
       {error && <p class="field-error">{error}</p>}
       <div class="escalation-choices">
-        {data.members.map(([id, email]) => (
-          <label key={id} class="check">
-            <input
-              type="checkbox"
-              name={`level-${n}-user-${id}`}
-              checked={ticked("user", id)}
-              disabled={!data.edit}
-            />{" "}
-            {email}
-          </label>
-        ))}
-        {data.endpoints.map(([id, name]) => (
-          <label key={id} class="check">
-            <input
-              type="checkbox"
-              name={`level-${n}-endpoint-${id}`}
-              checked={ticked("endpoint", id)}
-              disabled={!data.edit}
-            />{" "}
-            {name}
-          </label>
-        ))}
+        {choices.flatMap(([kind, options]) =>
+          options.map(([id, name]) => (
+            <label key={`${kind}-${id}`} class="check">
+              <input
+                type="checkbox"
+                name={`level-${n}-${kind}-${id}`}
+                checked={ticked(kind, id)}
+                disabled={!data.edit}
+              />{" "}
+              {name}
+            </label>
+          ))
+        )}
       </div>
     </fieldset>
   );
@@ -176,28 +157,19 @@ export default define.page<typeof handler>(({ data }) => {
         <fieldset>
           <legend>Deadlines (minutes)</legend>
           <div class="filters">
-            {INCIDENT_SEVERITIES.map((sev) => (
-              <Field
-                key={`ack-${sev}`}
-                name={`ack-${sev}`}
-                label={`Acknowledge ${sev} within`}
-                value={minutes("ack", sev)}
-                error={data.errors[`ack-${sev}`]}
-                inputmode="numeric"
-                readOnly={!data.edit}
-              />
-            ))}
-            {INCIDENT_SEVERITIES.map((sev) => (
-              <Field
-                key={`repeat-${sev}`}
-                name={`repeat-${sev}`}
-                label={`Repeat ${sev} every`}
-                value={minutes("repeat", sev)}
-                error={data.errors[`repeat-${sev}`]}
-                inputmode="numeric"
-                readOnly={!data.edit}
-              />
-            ))}
+            {(["ack", "repeat"] as const).flatMap((prefix) =>
+              INCIDENT_SEVERITIES.map((sev) => (
+                <Field
+                  key={`${prefix}-${sev}`}
+                  name={`${prefix}-${sev}`}
+                  label={prefix === "ack" ? `Acknowledge ${sev} within` : `Repeat ${sev} every`}
+                  value={minutes(prefix, sev)}
+                  error={data.errors[`${prefix}-${sev}`]}
+                  inputmode="numeric"
+                  readOnly={!data.edit}
+                />
+              ))
+            )}
             <Field
               name="repeatCount"
               label="Reminders after the last level"

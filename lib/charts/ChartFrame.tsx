@@ -20,6 +20,19 @@ export interface ChartBuckets {
   bucketMs: number;
 }
 
+/** What every full-size chart takes, besides its data. */
+export interface ChartProps {
+  /** Element id (made safe for ids and `url(#…)` by `safeId`). */
+  id: string;
+  title: string;
+  buckets: ChartBuckets;
+  /** Shown instead of the chart when there is nothing to draw. */
+  empty: string;
+  /** Whose data (a host name): said in the summary and the table caption, not the caption. */
+  about?: string;
+  box?: PlotBox;
+}
+
 /** The text alternative: a table with one row per bucket. */
 export interface ChartTable {
   caption: string;
@@ -41,6 +54,41 @@ export function ChartEmpty(props: { id: string; title: string; message: string }
       <figcaption class="chart-title">{props.title}</figcaption>
       <p class="chart-empty-note">{props.message}</p>
     </figure>
+  );
+}
+
+/**
+ * A chart's `<svg role="img">` at the size of its box, named by its `<title>` and, when given,
+ * described by its `<desc>` (ids `<id>-title`, `<id>-desc`); never a tab stop.
+ *
+ * @example
+ * ```tsx
+ * <ChartSvg class="sparkline-svg" id="spark-cpu" box={SPARK_BOX} title="CPU trend">…</ChartSvg>
+ * ```
+ */
+export function ChartSvg(props: {
+  class: string;
+  id: string;
+  box: PlotBox;
+  title: string;
+  desc?: string;
+  children: ComponentChildren;
+}) {
+  const { id, box, desc } = props;
+  return (
+    <svg
+      class={props.class}
+      viewBox={`0 0 ${box.width} ${box.height}`}
+      width={box.width}
+      height={box.height}
+      role="img"
+      aria-labelledby={desc === undefined ? `${id}-title` : `${id}-title ${id}-desc`}
+      focusable="false"
+    >
+      <title id={`${id}-title`}>{props.title}</title>
+      {desc !== undefined && <desc id={`${id}-desc`}>{desc}</desc>}
+      {props.children}
+    </svg>
   );
 }
 
@@ -69,19 +117,9 @@ export function ChartFigure(props: {
   return (
     <figure class="chart" id={id}>
       <figcaption class="chart-title">{props.title}</figcaption>
-      <svg
-        class="chart-svg"
-        viewBox={`0 0 ${box.width} ${box.height}`}
-        width={box.width}
-        height={box.height}
-        role="img"
-        aria-labelledby={`${id}-title ${id}-desc`}
-        focusable="false"
-      >
-        <title id={`${id}-title`}>{props.title}</title>
-        <desc id={`${id}-desc`}>{props.desc}</desc>
+      <ChartSvg class="chart-svg" id={id} box={box} title={props.title} desc={props.desc}>
         {props.children}
-      </svg>
+      </ChartSvg>
       {props.legend}
       <DataTable table={props.table} />
     </figure>

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Axes, type ChartBuckets, ChartEmpty, ChartFigure } from "./ChartFrame.tsx";
+import { Axes, ChartEmpty, ChartFigure, type ChartProps } from "./ChartFrame.tsx";
 import {
   CHART_BOX,
   formatValue,
@@ -17,6 +17,7 @@ import {
   safeId,
   type SeriesSummary,
   summarize,
+  summaryText,
   xOf,
   yOf,
 } from "./geometry.ts";
@@ -33,10 +34,7 @@ export interface LineSeries {
 const DASHES = [undefined, "7 4", "2 4"] as const;
 
 /** Props of {@link LineChart}. */
-export interface LineChartProps {
-  id: string;
-  title: string;
-  buckets: ChartBuckets;
+export interface LineChartProps extends ChartProps {
   series: readonly LineSeries[];
   /** Unit after every value (`%`, or `""`). */
   unit: string;
@@ -46,20 +44,8 @@ export interface LineChartProps {
   yTicks?: readonly number[];
   /** Fill under the first series. */
   area?: boolean;
-  /** Shown instead of the chart when no series has a value. */
-  empty: string;
   /** What the table calls a value (e.g. "hourly average"); default the title. */
   valueNote?: string;
-  /** Whose data (a host name): said in the summary and the table caption, not the caption. */
-  about?: string;
-  box?: PlotBox;
-}
-
-function statsText(s: SeriesSummary, unit: string): string {
-  if (!s.last || !s.min || !s.max) return "no data";
-  return `last ${formatValue(s.last.value, unit)}, min ${formatValue(s.min.value, unit)}, max ${
-    formatValue(s.max.value, unit)
-  }`;
 }
 
 /**
@@ -88,7 +74,7 @@ export function LineChart(props: LineChartProps) {
   const span = `${longLabel(buckets.starts[0])} to ${longLabel(buckets.starts[n - 1])} UTC`;
   const of = props.about ? ` of ${props.about}` : "";
   const desc = `${props.title}${of}, ${span}. ` +
-    props.series.map((s, i) => `${s.label}: ${statsText(summaries[i], unit)}.`).join(" ") +
+    props.series.map((s, i) => `${s.label}: ${summaryText(summaries[i], unit)}.`).join(" ") +
     (summaries.some((s) => s.known < n) ? " Gaps are periods without data." : "");
   const bottom = box.height - box.bottom;
   return (
@@ -123,7 +109,7 @@ export function LineChart(props: LineChartProps) {
                 />
               </svg>
               <span class="chart-key">{s.label}</span>{" "}
-              <span class="chart-stats">{statsText(summaries[i], unit)}</span>
+              <span class="chart-stats">{summaryText(summaries[i], unit)}</span>
             </li>
           ))}
         </ul>

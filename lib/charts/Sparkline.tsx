@@ -5,13 +5,14 @@
  * @module
  */
 
+import { ChartSvg } from "./ChartFrame.tsx";
 import {
-  formatValue,
   linePath,
   niceCeil,
   type PlotBox,
   safeId,
   summarize,
+  summaryText,
   xOf,
   yOf,
 } from "./geometry.ts";
@@ -42,21 +43,10 @@ export function Sparkline(props: {
   const { runs, dots } = linePath(props.values, yMax, SPARK_BOX);
   const key = props.colorKey ?? "spark";
   const n = props.values.length;
-  const sentence = `${props.label}: last ${formatValue(s.last.value, props.unit)}, min ${
-    formatValue(s.min.value, props.unit)
-  }, max ${formatValue(s.max.value, props.unit)}.`;
+  const sentence = `${props.label}: ${summaryText(s, props.unit)}.`;
   return (
     <span class="sparkline">
-      <svg
-        class="sparkline-svg"
-        viewBox={`0 0 ${SPARK_BOX.width} ${SPARK_BOX.height}`}
-        width={SPARK_BOX.width}
-        height={SPARK_BOX.height}
-        role="img"
-        aria-labelledby={`${id}-title`}
-        focusable="false"
-      >
-        <title id={`${id}-title`}>{`${props.label} trend`}</title>
+      <ChartSvg class="sparkline-svg" id={id} box={SPARK_BOX} title={`${props.label} trend`}>
         {runs.map((r) => <path key={r.x0} class={`chart-line chart-line-${key}`} d={r.d} />)}
         {dots.map((d) => (
           <circle key={d.x} class={`chart-dot chart-dot-${key}`} cx={d.x} cy={d.y} r="1.5" />
@@ -67,7 +57,7 @@ export function Sparkline(props: {
           cy={yOf(s.last.value, yMax, SPARK_BOX)}
           r="2.5"
         />
-      </svg>
+      </ChartSvg>
       <span class="visually-hidden">{sentence}</span>
     </span>
   );

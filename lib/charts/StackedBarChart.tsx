@@ -7,8 +7,8 @@
  * @module
  */
 
-import { Axes, type ChartBuckets, ChartEmpty, ChartFigure } from "./ChartFrame.tsx";
-import { CHART_BOX, formatValue, niceCeil, type PlotBox, plotSize, safeId } from "./geometry.ts";
+import { Axes, ChartEmpty, ChartFigure, type ChartProps } from "./ChartFrame.tsx";
+import { CHART_BOX, formatValue, niceCeil, plotSize, safeId } from "./geometry.ts";
 import { longLabel } from "./period.ts";
 
 /** One layer of the stack (first = bottom). `key` picks its colour and pattern. */
@@ -81,20 +81,12 @@ export function LayerSwatch(props: { id: string; layer: string }) {
 }
 
 /** Props of {@link StackedBarChart}. */
-export interface StackedBarChartProps {
-  id: string;
-  title: string;
-  buckets: ChartBuckets;
+export interface StackedBarChartProps extends ChartProps {
   layers: readonly StackLayer[];
   /** What one unit is, plural (`signals`). */
   noun: string;
-  /** Shown instead of the chart when every count is 0. */
-  empty: string;
   /** Appended to the summary (e.g. "Older buckets are partial."). */
   note?: string;
-  /** Whose data (a host name): said in the summary and the table caption, not the caption. */
-  about?: string;
-  box?: PlotBox;
 }
 
 /**

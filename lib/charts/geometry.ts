@@ -5,6 +5,8 @@
  * @module
  */
 
+import { cachedNumberFormat } from "./intl_cache.ts";
+
 /** Where the plot sits inside a chart's viewBox. */
 export interface PlotBox {
   width: number;
@@ -160,6 +162,11 @@ export function summarize(values: ReadonlyArray<number | null>): SeriesSummary {
   return out;
 }
 
+/** By fraction digits (0 or 1): built once, not per value (see `intl_cache.ts`). */
+const VALUE_FORMATS = [0, 1].map((digits) =>
+  cachedNumberFormat("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 })
+);
+
 /**
  * A value for people: thousands grouped, `unit` after, and at most one decimal — none from 10
  * up unless `precise` (tables keep the decimal, labels stay short).
@@ -174,9 +181,23 @@ export function summarize(values: ReadonlyArray<number | null>): SeriesSummary {
  */
 export function formatValue(value: number, unit: string, precise = false): string {
   const digits = (Math.abs(value) >= 10 && !precise) || Number.isInteger(value) ? 0 : 1;
-  return `${
-    value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 })
-  }${unit}`;
+  return `${VALUE_FORMATS[digits].format(value)}${unit}`;
+}
+
+/**
+ * The last, min and max value of a summary in words, as legends and text alternatives say them.
+ *
+ * @example
+ * ```ts
+ * summaryText(summarize([3, null, 9, 5]), "%"); // "last 5%, min 3%, max 9%"
+ * summaryText(summarize([null]), "%");          // "no data"
+ * ```
+ */
+export function summaryText(s: SeriesSummary, unit: string): string {
+  if (!s.last || !s.min || !s.max) return "no data";
+  return `last ${formatValue(s.last.value, unit)}, min ${formatValue(s.min.value, unit)}, max ${
+    formatValue(s.max.value, unit)
+  }`;
 }
 
 /**

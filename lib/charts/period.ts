@@ -8,7 +8,12 @@
  * @module
  */
 
+import { cachedDateTimeFormat } from "./intl_cache.ts";
+
 const HOUR_MS = 3_600_000;
+
+/** `Nov`: built once, not per label (see `intl_cache.ts`). */
+const MONTH_FORMAT = cachedDateTimeFormat("en-US", { month: "short", timeZone: "UTC" });
 
 /** The periods a chart can show. */
 export const PERIODS = {
@@ -92,7 +97,9 @@ export function bucketIndex(window: ChartWindow, at: Date | string): number {
  * ```
  */
 export function longLabel(iso: string): string {
-  const month = new Date(iso).toLocaleString("en-US", { month: "short", timeZone: "UTC" });
+  const date = new Date(iso);
+  // `toLocaleString` said "Invalid Date" where `format` throws: keep saying it.
+  const month = Number.isNaN(date.getTime()) ? "Invalid Date" : MONTH_FORMAT.format(date);
   return `${month} ${Number(iso.slice(8, 10))} ${iso.slice(11, 16)}`;
 }
 

@@ -7,9 +7,11 @@
  * @module
  */
 
+import type { Updateable } from "kysely";
 import { z } from "zod";
 import { type LedgerTx, writeTransaction } from "../db/ledger/transaction.ts";
 import type { Ledger } from "../db/ledger/mod.ts";
+import type { PostmortemsTable } from "../db/ledger/schema.ts";
 import { toDate, toDateOrNull } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
 import { validate } from "../http/input.ts";
@@ -266,6 +268,42 @@ async function checkOwners(tx: LedgerTx, orgId: string, items: PostmortemEdit["a
   });
 }
 
+/** What one change of a draft sets, and the timeline entry that records it. */
+interface DraftChange {
+  set: Updateable<PostmortemsTable>;
+  message: string;
+}
+
+/**
+ * Locks the draft (409 once published or waived), lets `change` check it and say what to set,
+ * stores that with who and when, and records it on the incident's timeline, in one transaction.
+ */
+async function changeDraft(
+  ledger: Ledger,
+  target: PostmortemTarget,
+  change: (
+    tx: LedgerTx,
+    draft: Awaited<ReturnType<typeof lockDraft>>,
+  ) => DraftChange | Promise<DraftChange>,
+): Promise<Postmortem> {
+  await writeTransaction(ledger, async (tx) => {
+    const draft = await lockDraft(tx, target);
+    const { set, message } = await change(tx, draft);
+    await tx.db.updateTable("postmortems").set({
+      ...set,
+      updated_at: target.now,
+      updated_by: target.actor.id,
+    }).where("incident_id", "=", draft.incident.id).where("status", "=", "draft").execute();
+    await appendEvent(tx, draft.incident, {
+      type: "postmortem",
+      actor: target.actor,
+      now: target.now,
+      message,
+    });
+  });
+  return (await getPostmortem(ledger, target.orgId, target.incidentId))!;
+}
+
 /**
  * Edits a draft (400 naming the field for bad input; 409 `postmortem_read_only` once published
  * or waived).
@@ -281,35 +319,28 @@ export async function editPostmortem(
   raw: unknown,
 ): Promise<Postmortem> {
   const edit = validate(PostmortemEdit, raw);
-  await writeTransaction(ledger, async (tx) => {
-    const { incident } = await lockDraft(tx, target);
+  return await changeDraft(ledger, target, async (tx) => {
     await checkOwners(tx, target.orgId, edit.actionItems);
-    await tx.db.updateTable("postmortems").set({
-      ...(edit.summary !== undefined ? { summary: cleanText(edit.summary, 8000) } : {}),
-      ...(edit.impact !== undefined ? { impact: cleanText(edit.impact, 8000) } : {}),
-      ...(edit.rootCause !== undefined ? { root_cause: cleanText(edit.rootCause, 8000) } : {}),
-      ...(edit.actionItems !== undefined
-        ? {
-          action_items: JSON.stringify(edit.actionItems.map((item, i) => ({
-            id: item.id ?? `ai${i + 1}`,
-            title: item.title,
-            ownerId: item.ownerId,
-            dueDate: item.dueDate,
-            status: item.status,
-          }))),
-        }
-        : {}),
-      updated_at: target.now,
-      updated_by: target.actor.id,
-    }).where("incident_id", "=", incident.id).where("status", "=", "draft").execute();
-    await appendEvent(tx, incident, {
-      type: "postmortem",
-      actor: target.actor,
-      now: target.now,
+    return {
+      set: {
+        ...(edit.summary !== undefined ? { summary: cleanText(edit.summary, 8000) } : {}),
+        ...(edit.impact !== undefined ? { impact: cleanText(edit.impact, 8000) } : {}),
+        ...(edit.rootCause !== undefined ? { root_cause: cleanText(edit.rootCause, 8000) } : {}),
+        ...(edit.actionItems !== undefined
+          ? {
+            action_items: JSON.stringify(edit.actionItems.map((item, i) => ({
+              id: item.id ?? `ai${i + 1}`,
+              title: item.title,
+              ownerId: item.ownerId,
+              dueDate: item.dueDate,
+              status: item.status,
+            }))),
+          }
+          : {}),
+      },
       message: `Postmortem edited (${Object.keys(edit).join(", ") || "nothing"})`,
-    });
+    };
   });
-  return (await getPostmortem(ledger, target.orgId, target.incidentId))!;
 }
 
 /**
@@ -327,8 +358,7 @@ export async function finishPostmortem(
   target: PostmortemTarget,
   input: { action: "publish" } | { action: "waive"; reason: string },
 ): Promise<Postmortem> {
-  await writeTransaction(ledger, async (tx) => {
-    const { incident, row } = await lockDraft(tx, target);
+  return await changeDraft(ledger, target, (_tx, { row }) => {
     if (input.action === "publish") {
       for (const [field, value] of [["summary", row.summary], ["rootCause", row.root_cause]]) {
         if (value.trim() === "") {
@@ -339,22 +369,16 @@ export async function finishPostmortem(
         }
       }
     }
-    await tx.db.updateTable("postmortems").set({
-      status: input.action === "publish" ? "published" : "waived",
-      waive_reason: input.action === "waive" ? cleanText(input.reason, 1000) : null,
-      published_at: target.now,
-      published_by: target.actor.id,
-      updated_at: target.now,
-      updated_by: target.actor.id,
-    }).where("incident_id", "=", incident.id).where("status", "=", "draft").execute();
-    await appendEvent(tx, incident, {
-      type: "postmortem",
-      actor: target.actor,
-      now: target.now,
+    return {
+      set: {
+        status: input.action === "publish" ? "published" : "waived",
+        waive_reason: input.action === "waive" ? cleanText(input.reason, 1000) : null,
+        published_at: target.now,
+        published_by: target.actor.id,
+      },
       message: input.action === "publish"
         ? "Postmortem published"
         : `Postmortem waived: ${input.reason}`,
-    });
+    };
   });
-  return (await getPostmortem(ledger, target.orgId, target.incidentId))!;
 }

@@ -7,6 +7,7 @@
 
 import type { Ledger } from "../db/ledger/mod.ts";
 import { pageLimit, toDate } from "../db/ledger/values.ts";
+import type { IncidentListQuery } from "./list_input.ts";
 import {
   type Incident,
   type IncidentEvent,
@@ -32,6 +33,27 @@ export interface ListIncidentsOptions {
   limit?: number;
   /** The id of the last incident of the previous page. */
   after?: string;
+}
+
+/**
+ * The {@link listIncidents} options of a list query as `incidentListQuery` parses it (the API and
+ * the incidents page read the same query string).
+ *
+ * @example
+ * ```ts
+ * await listIncidents(ledger, org.id, incidentListOptions(incidentListQuery(ctx.url)), now);
+ * ```
+ */
+export function incidentListOptions(q: IncidentListQuery): ListIncidentsOptions {
+  return {
+    state: q.state,
+    severity: q.severity,
+    hostId: q.host,
+    assigneeId: q.assignee,
+    overdue: q.overdue,
+    limit: q.limit,
+    after: q.after,
+  };
 }
 
 /** Counts of the organization's incidents. */
@@ -143,73 +165,80 @@ export interface IncidentDetail {
   overdue: boolean;
 }
 
+/** Rows for `ids`, fetched `chunk` ids a query (all in one by default), each described. */
+async function described<Row>(
+  ids: string[],
+  fetch: (ids: string[]) => Promise<Row[]>,
+  describe: (row: Row) => LinkedItem,
+  chunk = ids.length,
+): Promise<LinkedItem[]> {
+  const out: LinkedItem[] = [];
+  for (let i = 0; i < ids.length; i += chunk) {
+    out.push(...(await fetch(ids.slice(i, i + chunk))).map(describe));
+  }
+  return out;
+}
+
 async function describeLinks(
   ledger: Pick<Ledger, "db">,
   incidentId: string,
 ): Promise<LinkedItem[]> {
-  const links = await ledger.db.selectFrom("incident_links").select(["kind", "ref_id"])
+  const { db } = ledger;
+  const links = await db.selectFrom("incident_links").select(["kind", "ref_id"])
     .where("incident_id", "=", incidentId).orderBy("linked_at").limit(1000).execute();
   const ids = (kind: LinkKind) => links.filter((l) => l.kind === kind).map((l) => l.ref_id);
-  const out: LinkedItem[] = [];
-  const hosts = ids("host");
-  if (hosts.length > 0) {
-    for (
-      const h of await ledger.db.selectFrom("hosts").select(["id", "name", "slug"])
-        .where("id", "in", hosts).execute()
-    ) out.push({ kind: "host", id: h.id, label: h.name, detail: h.slug, state: null, ts: null });
-  }
-  const breaches = ids("breach");
-  if (breaches.length > 0) {
-    for (
-      const b of await ledger.db.selectFrom("breaches")
-        .select(["id", "title", "severity", "state", "opened_at"]).where("id", "in", breaches)
-        .execute()
-    ) {
-      out.push({
+  return [
+    ...await described(
+      ids("host"),
+      (hosts) =>
+        db.selectFrom("hosts").select(["id", "name", "slug"]).where("id", "in", hosts).execute(),
+      (h) => ({ kind: "host", id: h.id, label: h.name, detail: h.slug, state: null, ts: null }),
+    ),
+    ...await described(
+      ids("breach"),
+      (breaches) =>
+        db.selectFrom("breaches").select(["id", "title", "severity", "state", "opened_at"])
+          .where("id", "in", breaches).execute(),
+      (b) => ({
         kind: "breach",
         id: b.id,
         label: b.title,
         detail: b.severity,
         state: b.state,
         ts: toDate(b.opened_at).toISOString(),
-      });
-    }
-  }
-  const runs = ids("run");
-  if (runs.length > 0) {
-    for (
-      const r of await ledger.db.selectFrom("remediation_runs")
-        .select(["id", "action_id", "mode", "state", "created_at"]).where("id", "in", runs)
-        .execute()
-    ) {
-      out.push({
+      }),
+    ),
+    ...await described(
+      ids("run"),
+      (runs) =>
+        db.selectFrom("remediation_runs").select(["id", "action_id", "mode", "state", "created_at"])
+          .where("id", "in", runs).execute(),
+      (r) => ({
         kind: "run",
         id: r.id,
         label: `${r.action_id} (${r.mode})`,
         detail: r.mode,
         state: r.state,
         ts: toDate(r.created_at).toISOString(),
-      });
-    }
-  }
-  const signals = ids("signal").slice(-500);
-  for (let i = 0; i < signals.length; i += 200) {
-    for (
-      const s of await ledger.db.selectFrom("signals")
-        .select(["id", "code", "title", "severity", "ts"])
-        .where("id", "in", signals.slice(i, i + 200)).orderBy("ts").execute()
-    ) {
-      out.push({
+      }),
+    ),
+    // The newest 500 signals, 200 a query: automatic incidents collect many.
+    ...await described(
+      ids("signal").slice(-500),
+      (signals) =>
+        db.selectFrom("signals").select(["id", "code", "title", "severity", "ts"])
+          .where("id", "in", signals).orderBy("ts").execute(),
+      (s) => ({
         kind: "signal",
         id: s.id,
         label: s.title,
         detail: `${s.severity} ${s.code}`,
         state: null,
         ts: toDate(s.ts).toISOString(),
-      });
-    }
-  }
-  return out;
+      }),
+      200,
+    ),
+  ];
 }
 
 /**

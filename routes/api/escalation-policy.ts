@@ -1,7 +1,6 @@
 import { define } from "@/lib/define.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
-import { auditOperatorChange } from "@/lib/auth/request_audit.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
+import { operatorJson, saveOrgSetting } from "@/lib/http/operator_request.ts";
 import { getEscalationPolicy, setEscalationPolicy } from "@/lib/incidents/policy.ts";
 
 /**
@@ -14,22 +13,12 @@ export const handler = define.handlers({
     return ok({ policy });
   },
   async PUT(ctx) {
-    const auth = authOf(ctx);
-    const { services } = ctx.state;
-    const body = await readJson(ctx.req, JsonObject);
-    const policy = await setEscalationPolicy(
-      services.ledger,
-      auth.org!.id,
-      body,
-      auth.user.id,
-      services.clock.now(),
-    );
-    await auditOperatorChange(services, clientOf(ctx), auth, {
+    const { body, ...op } = await operatorJson(ctx);
+    const policy = await saveOrgSetting(op, body, setEscalationPolicy, {
       action: "incident.policy.update",
-      summary: `escalation policy: ${policy.levels.length} level(s), ack ` +
-        `${policy.ackMinutes.critical}/${policy.ackMinutes.high}/${policy.ackMinutes.medium} min`,
-      target: { type: "org", id: auth.org!.id },
-      details: { change: body },
+      summary: (p) =>
+        `escalation policy: ${p.levels.length} level(s), ack ` +
+        `${p.ackMinutes.critical}/${p.ackMinutes.high}/${p.ackMinutes.medium} min`,
     });
     return ok({ policy });
   },

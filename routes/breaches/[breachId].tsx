@@ -1,27 +1,22 @@
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
-import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { type FreshContext, HttpError, type PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { getBreach } from "@/lib/breaches/query.ts";
 import { breachAction } from "@/lib/breaches/admin.ts";
 import type { Breach } from "@/lib/breaches/model.ts";
 import { getUser } from "@/lib/orgs/users.ts";
-import {
-  type FieldErrors,
-  flashOf,
-  type FormProblem,
-  formProblem,
-  parseValues,
-  runIntent,
-} from "@/lib/ui/forms.ts";
+import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
+import { type FieldErrors, type FormProblem, formProblem, parseValues } from "@/lib/ui/forms.ts";
 import { hostNames } from "@/lib/ui/host_names.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
-import { Field, Hidden } from "@/components/Field.tsx";
+import { ActionForm, refill } from "@/components/ActionForm.tsx";
+import { EventTable } from "@/components/EventTable.tsx";
+import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
-import { Time } from "@/components/HostBadges.tsx";
-import SubmitButton from "@/islands/SubmitButton.tsx";
+import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
 
 const FLASH = {
   fixed: "Breach marked fixed.",
@@ -103,7 +98,7 @@ async function render(
     events.filter((e) => e.actorType === "user").map((e) => e.actorId),
   );
   ctx.state.title = breach.title;
-  return page<Data>({
+  return formPage<Data>({
     breach: {
       id: breach.id,
       hostId: breach.hostId,
@@ -134,10 +129,7 @@ async function render(
     manage: roleAtLeast(auth.org!.role, "ops"),
     ...extra,
     message: problem && Object.keys(problem.errors).length === 0 ? problem.message : undefined,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store", ...problem?.headers },
-  });
+  }, problem);
 }
 
 /** `2026-12-01`, `2026-12-01T08:00` (UTC) or a full ISO time; null when not a time. */
@@ -197,16 +189,9 @@ function intent(action: Action) {
 
 const INTENTS = { fix: intent("fix"), reopen: intent("reopen"), ignore: intent("ignore") };
 
-export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
-  },
-  async POST(ctx) {
-    // Another organization's breach (or none) is a 404 before any form is read.
-    await breachOr404(ctx);
-    return runIntent(ctx, ctx.req, INTENTS);
-  },
-});
+export const handler = define.handlers(
+  formPageHandlers({ render, flash: FLASH, find: breachOr404, intents: INTENTS }),
+);
 
 const LABELS: Record<Action, { title: string; button: string; hint: string }> = {
   fix: { title: "Mark fixed", button: "Mark fixed", hint: "What was done" },
@@ -214,20 +199,22 @@ const LABELS: Record<Action, { title: string; button: string; hint: string }> = 
   ignore: { title: "Ignore", button: "Ignore", hint: "Why it is accepted" },
 };
 
-function ActionForm(props: { action: Action; failed?: Data["failed"] }) {
+function BreachActionForm(props: { action: Action; failed?: Data["failed"] }) {
   const { action } = props;
   const failed = props.failed?.action === action ? props.failed : undefined;
   const label = LABELS[action];
   return (
-    <form method="post" class="breach-action" data-action={action}>
-      <h3>{label.title}</h3>
-      <Hidden name="intent" value={action} />
+    <ActionForm
+      intent={action}
+      title={label.title}
+      submit={label.button}
+      pending="Saving…"
+      attrs={{ "data-action": action }}
+    >
       <Field
         id={`${action}-reason`}
-        name="reason"
+        {...refill(failed, "reason")}
         label="Reason"
-        value={failed?.values.reason}
-        error={failed?.errors.reason}
         hint={label.hint}
         maxLength={1000}
         required
@@ -235,16 +222,13 @@ function ActionForm(props: { action: Action; failed?: Data["failed"] }) {
       {action === "ignore" && (
         <Field
           id="ignore-until"
-          name="until"
+          {...refill(failed, "until")}
           label="Until (optional)"
-          value={failed?.values.until}
-          error={failed?.errors.until}
           hint="UTC, e.g. 2026-12-01T08:00; empty ignores for good"
           maxLength={40}
         />
       )}
-      <SubmitButton label={label.button} pendingLabel="Saving…" />
-    </form>
+    </ActionForm>
   );
 }
 
@@ -293,7 +277,7 @@ export default define.page<typeof handler>(({ data }) => {
           </dd>
           <dt>Severity</dt>
           <dd>
-            <span class={`sev sev-${b.severity}`}>{b.severity}</span>
+            <SeverityBadge severity={b.severity} />
           </dd>
           <dt>Code</dt>
           <dd>
@@ -340,37 +324,26 @@ export default define.page<typeof handler>(({ data }) => {
       </section>
       <section class="card" aria-labelledby="breach-history">
         <h2 id="breach-history">State history</h2>
-        <div class="table-wrap" tabIndex={0} role="region" aria-label="State history table">
-          <table class="breach-events">
-            <caption class="visually-hidden">State changes, oldest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Change</th>
-                <th scope="col">By</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.events.map((e) => (
-                <tr key={e.id} data-to={e.toState}>
-                  <td class="nowrap">
-                    <Time iso={e.ts} />
-                  </td>
-                  <td>{e.fromState ? `${e.fromState} → ${e.toState}` : e.toState}</td>
-                  <td>{e.actor}</td>
-                  <td class="wrap">{e.reason ?? <span class="muted">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <EventTable
+          label="State history table"
+          class="breach-events"
+          caption="State changes, oldest first"
+          columns={["Change", "Reason"]}
+          rows={data.events.map((e) => ({
+            id: e.id,
+            attrs: { "data-to": e.toState },
+            ts: e.ts,
+            what: e.fromState ? `${e.fromState} → ${e.toState}` : e.toState,
+            actor: e.actor,
+            detail: e.reason ?? <span class="muted">—</span>,
+          }))}
+        />
       </section>
       {data.manage && (
         <section class="card" aria-labelledby="breach-actions">
           <h2 id="breach-actions">Actions</h2>
           <div class="breach-actions">
-            {actions.map((a) => <ActionForm key={a} action={a} failed={data.failed} />)}
+            {actions.map((a) => <BreachActionForm key={a} action={a} failed={data.failed} />)}
           </div>
         </section>
       )}

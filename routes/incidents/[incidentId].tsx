@@ -1,7 +1,10 @@
 import { define } from "@/lib/define.ts";
-import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
-import { authOf, clientOf } from "@/lib/auth/http.ts";
-import { auditOperatorChange } from "@/lib/auth/request_audit.ts";
+import { type FreshContext, type PageResponse } from "@/lib/fresh/mod.ts";
+import { authOf } from "@/lib/auth/http.ts";
+import { auditOperatorChange, type ClientInfo } from "@/lib/auth/request_audit.ts";
+import type { AuthState } from "@/lib/auth/state.ts";
+import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
+import { operatorOf } from "@/lib/http/operator_request.ts";
 import { incidentAction, operatorActor } from "@/lib/incidents/admin.ts";
 import { escalateByHand } from "@/lib/incidents/escalation.ts";
 import {
@@ -11,11 +14,12 @@ import {
 } from "@/lib/incidents/incident_page.ts";
 import { editPostmortemAs, finishPostmortemAs } from "@/lib/incidents/postmortem_admin.ts";
 import { workflowStep } from "@/lib/incidents/workflow_run.ts";
-import { flashOf, type FormProblem, formProblem, runIntent } from "@/lib/ui/forms.ts";
+import { type FormProblem, formProblem } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
+import type { Services } from "@/lib/services.ts";
 import type { State } from "@/lib/state.ts";
 import { Messages, Notice } from "@/components/Notice.tsx";
-import { Time } from "@/components/HostBadges.tsx";
+import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
 import { IncidentActions } from "./(_components)/IncidentActions.tsx";
 import { IncidentTimeline, LinkedItems } from "./(_components)/IncidentTimeline.tsx";
 import { PostmortemEditor } from "./(_components)/PostmortemEditor.tsx";
@@ -50,14 +54,11 @@ async function render(
   const org = authOf(ctx).org!;
   const data = await loadIncidentPage(ctx.state.services, org, ctx.params.incidentId);
   ctx.state.title = data.incident.title;
-  return page<Data>({
+  return formPage<Data>({
     ...data,
     ...extra,
     message: problem && Object.keys(problem.errors).length === 0 ? problem.message : undefined,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store", ...problem?.headers },
-  });
+  }, problem);
 }
 
 /** Runs one form's action; on a domain error re-renders with it, else redirects with a flash. */
@@ -79,16 +80,25 @@ function intent(
   };
 }
 
-const act =
-  (body: (v: Record<string, string>) => Record<string, unknown>) =>
-  (ctx: Ctx, values: Record<string, string>) =>
-    incidentAction(
-      ctx.state.services,
-      authOf(ctx),
-      ctx.params.incidentId,
-      body(values),
-      clientOf(ctx),
-    );
+/** An operation on one incident, in the domain layer's shape. */
+type IncidentOperation = (
+  services: Services,
+  auth: AuthState,
+  incidentId: string,
+  body: Record<string, unknown>,
+  client: ClientInfo,
+) => Promise<unknown>;
+
+/** Runs `operation` on this page's incident with the body a form's values make. */
+const on =
+  (operation: IncidentOperation, body: (v: Record<string, string>) => Record<string, unknown>) =>
+  (ctx: Ctx, values: Record<string, string>) => {
+    const { services, auth, client } = operatorOf(ctx);
+    return operation(services, auth, ctx.params.incidentId, body(values), client);
+  };
+
+const act = (body: (v: Record<string, string>) => Record<string, unknown>) =>
+  on(incidentAction, body);
 
 const transition = (action: string) => act(() => ({ action }));
 
@@ -102,63 +112,53 @@ const INTENTS = {
   link: intent("link", act((v) => ({ action: "link", kind: v.kind, refId: v.refId ?? "" }))),
   unlink: intent("unlink", act((v) => ({ action: "unlink", kind: v.kind, refId: v.refId ?? "" }))),
   escalate: intent("escalate", async (ctx) => {
-    const auth = authOf(ctx);
-    const incident = await escalateByHand(ctx.state.services, {
+    const { services, auth, client } = operatorOf(ctx);
+    const incident = await escalateByHand(services, {
       orgId: auth.org!.id,
       incidentId: ctx.params.incidentId,
       actor: operatorActor(auth),
     });
-    await auditOperatorChange(ctx.state.services, clientOf(ctx), auth, {
+    await auditOperatorChange(services, client, auth, {
       action: "incident.escalate",
       summary: `escalated incident "${incident.title}" to level ${incident.escalationLevel}`,
       target: { type: "incident", id: incident.id },
       details: { level: incident.escalationLevel, state: incident.state },
     });
   }),
-  workflow: intent("workflow", (ctx, v) =>
-    workflowStep(ctx.state.services, authOf(ctx), {
+  workflow: intent("workflow", (ctx, v) => {
+    const { services, auth, client } = operatorOf(ctx);
+    return workflowStep(services, auth, {
       incidentId: ctx.params.incidentId,
       workflowId: v.workflowId ?? "",
       stepId: v.stepId ?? "",
       action: v.action ?? "",
-    }, clientOf(ctx))),
+    }, client);
+  }),
   "postmortem-save": intent(
     "postmortem-save",
-    (ctx, v) =>
-      editPostmortemAs(ctx.state.services, authOf(ctx), ctx.params.incidentId, {
-        summary: v.summary ?? "",
-        impact: v.impact ?? "",
-        rootCause: v.rootCause ?? "",
-        actionItems: postmortemItemsFromForm(v),
-      }, clientOf(ctx)),
+    on(editPostmortemAs, (v) => ({
+      summary: v.summary ?? "",
+      impact: v.impact ?? "",
+      rootCause: v.rootCause ?? "",
+      actionItems: postmortemItemsFromForm(v),
+    })),
   ),
   "postmortem-publish": intent(
     "postmortem-publish",
-    (ctx) =>
-      finishPostmortemAs(ctx.state.services, authOf(ctx), ctx.params.incidentId, {
-        action: "publish",
-      }, clientOf(ctx)),
+    on(finishPostmortemAs, () => ({ action: "publish" })),
   ),
   "postmortem-waive": intent(
     "postmortem-waive",
-    (ctx, v) =>
-      finishPostmortemAs(ctx.state.services, authOf(ctx), ctx.params.incidentId, {
-        action: "waive",
-        reason: v.reason ?? "",
-      }, clientOf(ctx)),
+    on(finishPostmortemAs, (v) => ({ action: "waive", reason: v.reason ?? "" })),
   ),
 };
 
-export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
-  },
-  async POST(ctx) {
-    // Another organization's incident (or none) is a 404 before any form is read.
-    await loadIncidentPage(ctx.state.services, authOf(ctx).org!, ctx.params.incidentId);
-    return runIntent(ctx, ctx.req, INTENTS);
-  },
-});
+export const handler = define.handlers(formPageHandlers({
+  render,
+  flash: FLASH,
+  find: (ctx) => loadIncidentPage(ctx.state.services, authOf(ctx).org!, ctx.params.incidentId),
+  intents: INTENTS,
+}));
 
 export default define.page<typeof handler>(({ data }) => {
   const i = data.incident;
@@ -190,7 +190,7 @@ export default define.page<typeof handler>(({ data }) => {
           </dd>
           <dt>Severity</dt>
           <dd>
-            <span class={`sev sev-${i.severity}`}>{i.severity}</span>
+            <SeverityBadge severity={i.severity} />
           </dd>
           <dt>Host</dt>
           <dd>

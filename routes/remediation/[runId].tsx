@@ -1,23 +1,24 @@
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
-import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { type FreshContext, HttpError, type PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { catalogAction } from "@/lib/remediation/catalog/mod.ts";
 import { decideRun, replayRuns, type RunDecision } from "@/lib/remediation/lifecycle.ts";
 import { getOrgRun, type Run } from "@/lib/remediation/runs.ts";
 import { hostNames } from "@/lib/ui/host_names.ts";
-import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
+import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
+import { type FormProblem, formProblem, parseValues } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import { liveRun, type PlanView, planView, userLabels } from "@/lib/ui/remediation.ts";
 import type { LiveRun } from "@/lib/ui/run_live.ts";
 import type { State } from "@/lib/state.ts";
-import { Field, Hidden } from "@/components/Field.tsx";
+import { ActionForm, type ActionFormProps } from "@/components/ActionForm.tsx";
+import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { PlanDetails } from "@/components/Remediation.tsx";
 import { shortUtc, Time } from "@/components/HostBadges.tsx";
 import RunLive from "@/islands/RunLive.tsx";
-import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const FLASH = {
   requested: "Execute requested.",
@@ -83,7 +84,7 @@ async function render(
   const title = catalogAction(run.actionId)?.title ?? run.actionId;
   const hostName = names.get(run.hostId)?.name ?? run.hostId;
   ctx.state.title = `${title} on ${hostName}`;
-  return page<Data>({
+  return formPage<Data>({
     run: {
       id: run.id,
       hostId: run.hostId,
@@ -109,10 +110,7 @@ async function render(
     isRequester: run.requestedBy === auth.user.id,
     ...extra,
     message: problem ? problem.message ?? Object.values(problem.errors)[0] : undefined,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store" },
-  });
+  }, problem);
 }
 
 const Reason = z.object({ reason: z.string().trim().max(500).optional() });
@@ -177,24 +175,21 @@ const INTENTS = {
   },
 };
 
-export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
-  },
-  async POST(ctx) {
-    // Another organization's run (or none) is a 404 before any form is read.
-    await runOr404(ctx);
-    return runIntent(ctx, ctx.req, INTENTS);
-  },
-});
+export const handler = define.handlers(
+  formPageHandlers({ render, flash: FLASH, find: runOr404, intents: INTENTS }),
+);
 
 function ReasonForm(
   props: { intent: RunDecision; label: string; failed?: Data["failed"]; danger?: boolean },
 ) {
   const failed = props.failed?.intent === props.intent ? props.failed : undefined;
   return (
-    <form method="post" class="form rem-form run-decision" data-intent={props.intent}>
-      <Hidden name="intent" value={props.intent} />
+    <DecisionForm
+      intent={props.intent}
+      submit={props.label}
+      pending="Sending…"
+      buttonClass={props.danger ? "button-danger" : "button-primary"}
+    >
       <Field
         id={`${props.intent}-reason`}
         name="reason"
@@ -203,12 +198,18 @@ function ReasonForm(
         error={failed?.error}
         maxLength={500}
       />
-      <SubmitButton
-        label={props.label}
-        pendingLabel="Sending…"
-        class={props.danger ? "button-danger" : "button-primary"}
-      />
-    </form>
+    </DecisionForm>
+  );
+}
+
+/** A form of the Decide card, found by its intent (`data-intent`). */
+function DecisionForm(props: Omit<ActionFormProps, "class" | "attrs">) {
+  return (
+    <ActionForm
+      class="form rem-form run-decision"
+      attrs={{ "data-intent": props.intent }}
+      {...props}
+    />
   );
 }
 
@@ -239,11 +240,14 @@ function Decisions(props: { data: Data }) {
             <ReasonForm intent="cancel" label="Cancel run" failed={data.failed} danger />
           )}
           {state === "dead-letter" && (
-            <form method="post" class="form rem-form run-decision" data-intent="replay">
-              <Hidden name="intent" value="replay" />
+            <DecisionForm
+              intent="replay"
+              submit="Replay"
+              pending="Replaying…"
+              buttonClass="button-primary"
+            >
               <p>Dispatch kept failing; put the run back in the queue.</p>
-              <SubmitButton label="Replay" pendingLabel="Replaying…" class="button-primary" />
-            </form>
+            </DecisionForm>
           )}
         </div>
       )}

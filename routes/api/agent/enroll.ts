@@ -1,7 +1,6 @@
 import { define } from "@/lib/define.ts";
 import { enrollRunner } from "@/lib/hosts/enroll.ts";
-import { readBodyCapped } from "@/lib/http/body.ts";
-import { requestTarget } from "@/lib/ingest/signed.ts";
+import { signedRequestOf } from "@/lib/http/signed_request.ts";
 
 /**
  * POST: enrolls a host runner (agent-protocol §2.2), authenticated by the one-time enrollment
@@ -11,11 +10,8 @@ export const handler = define.handlers({
   async POST(ctx) {
     const result = await enrollRunner(ctx.state.services, {
       authorization: ctx.req.headers.get("authorization"),
-      headers: ctx.req.headers,
-      method: ctx.req.method,
-      path: requestTarget(ctx.req.url),
+      ...signedRequestOf(ctx.req),
       ip: ctx.state.ip,
-      readBody: (max) => readBodyCapped(ctx.req, max),
     });
     return Response.json(result.body, {
       status: result.status,

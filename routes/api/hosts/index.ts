@@ -2,8 +2,8 @@ import { define } from "@/lib/define.ts";
 import { listHosts } from "@/lib/hosts/registry.ts";
 import { createHostWithKey, hostView } from "@/lib/hosts/admin.ts";
 import { pageQuery } from "@/lib/http/paging.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 
 /** The active organization's hosts with heartbeat and posture; POST creates one (token shown once). */
 export const handler = define.handlers({
@@ -23,8 +23,8 @@ export const handler = define.handlers({
     return ok({ hosts: views, nextCursor: hosts.length === limit ? hosts.at(-1)!.slug : null });
   },
   async POST(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const created = await createHostWithKey(ctx.state.services, authOf(ctx), body, clientOf(ctx));
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const created = await createHostWithKey(services, auth, body, client);
     return ok({ host: created.host, key: created.key, onboarding: created.onboarding }, {
       status: 201,
     });

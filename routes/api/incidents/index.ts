@@ -1,9 +1,14 @@
 import { define } from "@/lib/define.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
 import { createIncidentByHand } from "@/lib/incidents/admin.ts";
 import { incidentListQuery } from "@/lib/incidents/list_input.ts";
-import { incidentCounts, isOverdue, listIncidents } from "@/lib/incidents/query.ts";
+import {
+  incidentCounts,
+  incidentListOptions,
+  isOverdue,
+  listIncidents,
+} from "@/lib/incidents/query.ts";
 
 /**
  * The organization's incidents (viewer): filters `state`, `severity`, `host`, `assignee`,
@@ -16,15 +21,7 @@ export const handler = define.handlers({
     const { ledger, clock } = ctx.state.services;
     const q = incidentListQuery(ctx.url);
     const now = clock.now();
-    const incidents = await listIncidents(ledger, orgId, {
-      state: q.state,
-      severity: q.severity,
-      hostId: q.host,
-      assigneeId: q.assignee,
-      overdue: q.overdue,
-      limit: q.limit,
-      after: q.after,
-    }, now);
+    const incidents = await listIncidents(ledger, orgId, incidentListOptions(q), now);
     return ok({
       incidents: incidents.map((i) => ({ ...i, overdue: isOverdue(i, now) })),
       counts: await incidentCounts(ledger, orgId, now),
@@ -32,13 +29,8 @@ export const handler = define.handlers({
     });
   },
   async POST(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const incident = await createIncidentByHand(
-      ctx.state.services,
-      authOf(ctx),
-      body,
-      clientOf(ctx),
-    );
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const incident = await createIncidentByHand(services, auth, body, client);
     return ok({ incident }, { status: 201 });
   },
 });

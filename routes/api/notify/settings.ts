@@ -1,6 +1,6 @@
 import { define } from "@/lib/define.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 import { getNotifySettings, updateNotifySettings } from "@/lib/notify/settings.ts";
 import { settingsJson } from "@/lib/notify/views.ts";
 
@@ -11,13 +11,8 @@ export const handler = define.handlers({
     return ok({ settings: settingsJson(settings) });
   },
   async PUT(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const settings = await updateNotifySettings(
-      ctx.state.services,
-      authOf(ctx),
-      body,
-      clientOf(ctx),
-    );
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const settings = await updateNotifySettings(services, auth, body, client);
     return ok({ settings: settingsJson(settings) });
   },
 });

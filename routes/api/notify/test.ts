@@ -1,6 +1,6 @@
 import { define } from "@/lib/define.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
+import { ok } from "@/lib/auth/http.ts";
 import { testEndpoints } from "@/lib/notify/test_send.ts";
 
 /**
@@ -9,8 +9,8 @@ import { testEndpoints } from "@/lib/notify/test_send.ts";
  */
 export const handler = define.handlers({
   async POST(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const results = await testEndpoints(ctx.state.services, authOf(ctx), body, clientOf(ctx));
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const results = await testEndpoints(services, auth, body, client);
     return ok({ results });
   },
 });

@@ -1,7 +1,7 @@
 import { define } from "@/lib/define.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 import { HttpError } from "@/lib/fresh/mod.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
 import { incidentNotFound } from "@/lib/incidents/model.ts";
 import { WORKFLOWS } from "@/lib/incidents/workflows.ts";
 import { workflowStates, workflowStep } from "@/lib/incidents/workflow_run.ts";
@@ -29,8 +29,8 @@ export const handler = define.handlers({
     return ok({ workflows: WORKFLOWS, steps: await workflowStates(ledger, orgId, incidentId) });
   },
   async POST(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const out = await workflowStep(ctx.state.services, authOf(ctx), body, clientOf(ctx));
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const out = await workflowStep(services, auth, body, client);
     return ok({ step: out.state, incident: out.incident });
   },
 });

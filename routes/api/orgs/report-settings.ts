@@ -1,6 +1,6 @@
 import { define } from "@/lib/define.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 import { describeSchedule } from "@/lib/reports/period.ts";
 import { getReportSettings, updateReportSettings } from "@/lib/reports/settings.ts";
 
@@ -15,13 +15,8 @@ export const handler = define.handlers({
     return ok({ settings, schedule: describeSchedule(settings) });
   },
   async PATCH(ctx) {
-    const input = await readJson(ctx.req, JsonObject);
-    const { settings, changes } = await updateReportSettings(
-      ctx.state.services,
-      authOf(ctx),
-      input,
-      clientOf(ctx),
-    );
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const { settings, changes } = await updateReportSettings(services, auth, body, client);
     return ok({ settings, changes, schedule: describeSchedule(settings) });
   },
 });

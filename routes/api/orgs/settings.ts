@@ -1,7 +1,7 @@
 import { define } from "@/lib/define.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
 import { orgRetention, updateOrgRetention } from "@/lib/orgs/settings.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 
 /**
  * The active organization's retention settings; owners change them (null = server default):
@@ -14,9 +14,9 @@ export const handler = define.handlers({
     return ok({ ...settings });
   },
   async PATCH(ctx) {
-    const input = await readJson(ctx.req, JsonObject);
-    const changes = await updateOrgRetention(ctx.state.services, authOf(ctx), input, clientOf(ctx));
-    const settings = await orgRetention(ctx.state.services, authOf(ctx).org!.id);
-    return ok({ ...input, changes, settings });
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const changes = await updateOrgRetention(services, auth, body, client);
+    const settings = await orgRetention(services, auth.org!.id);
+    return ok({ ...body, changes, settings });
   },
 });

@@ -308,15 +308,12 @@ function PlanInputs(props: { data: Data }) {
 function ParamInput(props: { field: ParamField; value: string; error?: string }) {
   const { field, value, error } = props;
   const id = `p-${field.name}`;
+  const labelled = { id, name: field.name, label: field.label, hint: field.hint, error };
   if (field.kind === "text") {
     return (
       <Field
-        id={id}
-        name={field.name}
-        label={field.label}
+        {...labelled}
         value={value}
-        hint={field.hint}
-        error={error}
         required={field.required}
         maxLength={field.maxLength}
         autocomplete="off"
@@ -326,17 +323,18 @@ function ParamInput(props: { field: ParamField; value: string; error?: string })
   if (field.kind === "select") {
     return (
       <SelectField
-        id={id}
-        name={field.name}
-        label={field.label}
+        {...labelled}
         options={field.options ?? []}
         value={value}
-        hint={field.hint}
-        error={error}
         required={field.required}
       />
     );
   }
+  // Checkboxes: their own markup, tied to the hint and error as `Field` ties its input.
+  const describedBy = [field.hint ? `${id}-hint` : "", error ? `${id}-error` : ""]
+    .filter(Boolean).join(" ") || undefined;
+  const hint = field.hint && <p id={`${id}-hint`} class="field-hint">{field.hint}</p>;
+  const errorText = error && <p id={`${id}-error`} class="field-error">{error}</p>;
   if (field.kind === "checkbox") {
     return (
       <div class={error ? "check field-invalid" : "check"}>
@@ -346,12 +344,11 @@ function ParamInput(props: { field: ParamField; value: string; error?: string })
           name={field.name}
           checked={value === "on"}
           aria-invalid={error ? "true" : undefined}
-          aria-describedby={[field.hint ? `${id}-hint` : "", error ? `${id}-error` : ""]
-            .filter(Boolean).join(" ") || undefined}
+          aria-describedby={describedBy}
         />
         <label for={id}>{field.label}</label>
-        {field.hint && <p id={`${id}-hint`} class="field-hint">{field.hint}</p>}
-        {error && <p id={`${id}-error`} class="field-error">{error}</p>}
+        {hint}
+        {errorText}
       </div>
     );
   }
@@ -359,13 +356,9 @@ function ParamInput(props: { field: ParamField; value: string; error?: string })
   const checked = new Set(value.split(",").filter(Boolean));
   const options = field.options ?? [];
   return (
-    <fieldset
-      class={error ? "field-invalid" : undefined}
-      aria-describedby={[field.hint ? `${id}-hint` : "", error ? `${id}-error` : ""]
-        .filter(Boolean).join(" ") || undefined}
-    >
+    <fieldset class={error ? "field-invalid" : undefined} aria-describedby={describedBy}>
       <legend>{field.label}</legend>
-      {field.hint && <p id={`${id}-hint`} class="field-hint">{field.hint}</p>}
+      {hint}
       {options.length === 0
         ? <p class="muted">The latest snapshot names no unexpected public port.</p>
         : options.map(([spec, label], i) => (
@@ -380,7 +373,7 @@ function ParamInput(props: { field: ParamField; value: string; error?: string })
             <label for={`${id}-${i}`}>{label}</label>
           </div>
         ))}
-      {error && <p id={`${id}-error`} class="field-error">{error}</p>}
+      {errorText}
     </fieldset>
   );
 }

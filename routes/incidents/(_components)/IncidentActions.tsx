@@ -1,10 +1,10 @@
 import type { IncidentPageData } from "@/lib/incidents/incident_page.ts";
 import { LINK_KINDS } from "@/lib/incidents/model.ts";
-import { Field, Hidden, SelectField } from "@/components/Field.tsx";
+import { ActionForm, refill } from "@/components/ActionForm.tsx";
+import { Field, SelectField } from "@/components/Field.tsx";
 import { IntentButton } from "@/components/IntentButton.tsx";
 import { TextArea } from "./TextArea.tsx";
 import { type FailedForm, failedOf } from "./types.ts";
-import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const STATE_ACTIONS: Record<string, [string, string, boolean][]> = {
   open: [["acknowledge", "Acknowledge", true], ["resolve", "Resolve", false]],
@@ -37,57 +37,40 @@ export function IncidentActions(props: { data: IncidentPageData; failed?: Failed
         )}
       </div>
       <div class="breach-actions">
-        <form method="post" class="breach-action">
-          <h3>Assignment</h3>
-          <Hidden name="intent" value="assign" />
+        <ActionForm intent="assign" title="Assignment" submit="Assign" pending="Assigning…">
           <SelectField
             id="assign-user"
-            name="assigneeId"
+            {...refill(assign, "assigneeId", incident.assigneeId ?? "")}
             label="Assignee"
-            value={assign?.values.assigneeId ?? incident.assigneeId ?? ""}
-            error={assign?.errors.assigneeId}
             options={[["", "Unassigned"], ...members]}
           />
-          <SubmitButton label="Assign" pendingLabel="Assigning…" />
-        </form>
-        <form method="post" class="breach-action">
-          <h3>Note</h3>
-          <Hidden name="intent" value="note" />
+        </ActionForm>
+        <ActionForm intent="note" title="Note" submit="Add note" pending="Adding…">
           <TextArea
             id="note-text"
-            name="text"
+            {...refill(note, "text")}
             label="Note"
-            value={note?.values.text}
-            error={note?.errors.text}
             rows={3}
             maxLength={4000}
             required
           />
-          <SubmitButton label="Add note" pendingLabel="Adding…" />
-        </form>
-        <form method="post" class="breach-action">
-          <h3>Link</h3>
-          <Hidden name="intent" value="link" />
+        </ActionForm>
+        <ActionForm intent="link" title="Link" submit="Link" pending="Linking…">
           <SelectField
             id="link-kind"
-            name="kind"
+            {...refill(link, "kind", "breach")}
             label="Kind"
-            value={link?.values.kind ?? "breach"}
-            error={link?.errors.kind}
             options={LINK_KINDS.map((k): [string, string] => [k, k])}
           />
           <Field
             id="link-ref"
-            name="refId"
+            {...refill(link, "refId")}
             label="Id"
-            value={link?.values.refId}
-            error={link?.errors.refId}
             hint="A host, signal, breach or run id of this organization"
             maxLength={64}
             required
           />
-          <SubmitButton label="Link" pendingLabel="Linking…" />
-        </form>
+        </ActionForm>
       </div>
     </section>
   );

@@ -1,4 +1,5 @@
 import type { IncidentPageData } from "@/lib/incidents/incident_page.ts";
+import { EventTable } from "@/components/EventTable.tsx";
 import { Time } from "@/components/HostBadges.tsx";
 import { IntentButton } from "@/components/IntentButton.tsx";
 
@@ -60,34 +61,25 @@ export function IncidentTimeline(props: { data: IncidentPageData }) {
   return (
     <section class="card" aria-labelledby="incident-timeline">
       <h2 id="incident-timeline">Timeline</h2>
-      <div class="table-wrap" tabIndex={0} role="region" aria-label="Timeline table">
-        <table class="incident-events">
-          <caption class="visually-hidden">Incident timeline, oldest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Event</th>
-              <th scope="col">By</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.data.timeline.map((e) => (
-              <tr key={e.id} data-type={e.type}>
-                <td class="nowrap">
-                  <Time iso={e.ts} />
-                </td>
-                <td>
-                  {e.type}
-                  {e.change && <span class="host-slug">{e.change}</span>}
-                </td>
-                <td>{e.actor}</td>
-                <td class="wrap">{e.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <EventTable
+        label="Timeline table"
+        class="incident-events"
+        caption="Incident timeline, oldest first"
+        columns={["Event", "Detail"]}
+        rows={props.data.timeline.map((e) => ({
+          id: e.id,
+          attrs: { "data-type": e.type },
+          ts: e.ts,
+          what: (
+            <>
+              {e.type}
+              {e.change && <span class="host-slug">{e.change}</span>}
+            </>
+          ),
+          actor: e.actor,
+          detail: e.message,
+        }))}
+      />
     </section>
   );
 }

@@ -1,12 +1,20 @@
 import type { IncidentPageData } from "@/lib/incidents/incident_page.ts";
+import { ActionForm, refill } from "@/components/ActionForm.tsx";
 import { Field, Hidden } from "@/components/Field.tsx";
-import { Time } from "@/components/HostBadges.tsx";
+import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
 import { IntentButton } from "@/components/IntentButton.tsx";
 import SubmitButton from "@/islands/SubmitButton.tsx";
 import { TextArea } from "./TextArea.tsx";
 import { type FailedForm, failedOf } from "./types.ts";
 
 type Pm = NonNullable<IncidentPageData["postmortem"]>;
+
+/** The draft's text fields, in form order. */
+const TEXT_FIELDS = [
+  { name: "summary", label: "Summary", rows: 5 },
+  { name: "impact", label: "Impact", hint: "Who and what was affected, for how long" },
+  { name: "rootCause", label: "Root cause" },
+] as const;
 
 function ItemRow(
   props: { n: number; item?: Pm["actionItems"][number]; members: [string, string][]; ro: boolean },
@@ -77,8 +85,7 @@ function Prefill(props: { pm: Pm }) {
         <ul class="plain small">
           {prefill.signals.map((s) => (
             <li key={s.id}>
-              <Time iso={s.ts} /> <span class={`sev sev-${s.severity}`}>{s.severity}</span>{" "}
-              {s.code}: {s.title}
+              <Time iso={s.ts} /> <SeverityBadge severity={s.severity} /> {s.code}: {s.title}
             </li>
           ))}
         </ul>
@@ -114,7 +121,6 @@ export function PostmortemEditor(props: { data: IncidentPageData; failed?: Faile
   const save = failedOf(props.failed, "postmortem-save");
   const finish = failedOf(props.failed, "postmortem-publish") ??
     failedOf(props.failed, "postmortem-waive");
-  const value = (field: "summary" | "impact" | "rootCause") => save?.values[field] ?? pm[field];
   return (
     <section class="card" aria-labelledby="incident-postmortem" data-postmortem={pm.status}>
       <h2 id="incident-postmortem">
@@ -130,32 +136,15 @@ export function PostmortemEditor(props: { data: IncidentPageData; failed?: Faile
         Object.values(finish.errors).map((e) => <p key={e} class="field-error">{e}</p>)}
       <form method="post" class="form">
         <Hidden name="intent" value="postmortem-save" />
-        <TextArea
-          name="summary"
-          label="Summary"
-          value={value("summary")}
-          error={save?.errors.summary}
-          rows={5}
-          maxLength={8000}
-          readOnly={ro}
-        />
-        <TextArea
-          name="impact"
-          label="Impact"
-          value={value("impact")}
-          error={save?.errors.impact}
-          hint="Who and what was affected, for how long"
-          maxLength={8000}
-          readOnly={ro}
-        />
-        <TextArea
-          name="rootCause"
-          label="Root cause"
-          value={value("rootCause")}
-          error={save?.errors.rootCause}
-          maxLength={8000}
-          readOnly={ro}
-        />
+        {TEXT_FIELDS.map((field) => (
+          <TextArea
+            key={field.name}
+            {...field}
+            {...refill(save, field.name, pm[field.name])}
+            maxLength={8000}
+            readOnly={ro}
+          />
+        ))}
         <div class="table-wrap" tabIndex={0} role="region" aria-label="Action items table">
           <table class="postmortem-items">
             <caption>Action items</caption>
@@ -191,12 +180,14 @@ export function PostmortemEditor(props: { data: IncidentPageData; failed?: Faile
             <p class="muted small">Summary and root cause are required. Read-only afterwards.</p>
             <IntentButton intent="postmortem-publish" label="Publish postmortem" primary />
           </div>
-          <form method="post" class="breach-action">
-            <h3>Waive</h3>
-            <Hidden name="intent" value="postmortem-waive" />
+          <ActionForm
+            intent="postmortem-waive"
+            title="Waive"
+            submit="Waive postmortem"
+            pending="Waiving…"
+          >
             <Field id="waive-reason" name="reason" label="Reason" maxLength={1000} required />
-            <SubmitButton label="Waive postmortem" pendingLabel="Waiving…" />
-          </form>
+          </ActionForm>
         </div>
       )}
       <Prefill pm={pm} />

@@ -1,6 +1,5 @@
 import { define } from "@/lib/define.ts";
-import { readBodyCapped } from "@/lib/http/body.ts";
-import { requestTarget } from "@/lib/ingest/signed.ts";
+import { signedRequestOf } from "@/lib/http/signed_request.ts";
 import { authenticateJobRequest, parseWait, pollJobs } from "@/lib/remediation/job_channel.ts";
 
 /**
@@ -11,12 +10,11 @@ import { authenticateJobRequest, parseWait, pollJobs } from "@/lib/remediation/j
 export const handler = define.handlers({
   async GET(ctx) {
     const { services } = ctx.state;
-    const verified = await authenticateJobRequest(services, {
-      headers: ctx.req.headers,
-      method: ctx.req.method,
-      path: requestTarget(ctx.req.url),
-      readBody: (max) => readBodyCapped(ctx.req, max),
-    }, "host.jobs.pull");
+    const verified = await authenticateJobRequest(
+      services,
+      signedRequestOf(ctx.req),
+      "host.jobs.pull",
+    );
     const waitSec = parseWait(new URL(ctx.req.url).searchParams);
     const body = await pollJobs(services, {
       host: verified.host,

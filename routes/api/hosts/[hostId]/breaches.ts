@@ -1,7 +1,7 @@
 import { define } from "@/lib/define.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 import { hostOr404 } from "@/lib/hosts/admin.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
 import { breachAction } from "@/lib/breaches/admin.ts";
 import { listBreaches } from "@/lib/breaches/query.ts";
 import { breachQuery } from "@/lib/timeline/query.ts";
@@ -22,14 +22,8 @@ export const handler = define.handlers({
     });
   },
   async POST(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const { breach, created } = await breachAction(
-      ctx.state.services,
-      authOf(ctx),
-      ctx.params.hostId,
-      body,
-      clientOf(ctx),
-    );
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const { breach, created } = await breachAction(services, auth, ctx.params.hostId, body, client);
     return ok({ breach }, { status: created ? 201 : 200 });
   },
 });

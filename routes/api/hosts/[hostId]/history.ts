@@ -1,7 +1,7 @@
 import { define } from "@/lib/define.ts";
 import { HttpError } from "@/lib/fresh/mod.ts";
 import { authenticateHostRead } from "@/lib/hosts/read_auth.ts";
-import { requestTarget } from "@/lib/ingest/signed.ts";
+import { signedTarget } from "@/lib/http/signed_request.ts";
 import { listSnapshots } from "@/lib/ingest/snapshots.ts";
 
 /**
@@ -13,9 +13,7 @@ export const handler = define.handlers({
     const { services } = ctx.state;
     const auth = await authenticateHostRead(services, {
       hostId: ctx.params.hostId,
-      headers: ctx.req.headers,
-      method: ctx.req.method,
-      path: requestTarget(ctx.req.url),
+      ...signedTarget(ctx.req),
       ip: ctx.state.ip,
     }, "host.history.read");
     const { host } = auth;

@@ -1,7 +1,7 @@
 import { define } from "@/lib/define.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
 import { deleteHostConfirmed, editHost, hostOr404, hostView } from "@/lib/hosts/admin.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 
 /** One host of the active organization: view (viewer), edit and delete (admin). */
 export const handler = define.handlers({
@@ -11,23 +11,13 @@ export const handler = define.handlers({
     return ok(await hostView(ctx.state.services, host));
   },
   async PUT(ctx) {
-    const host = await editHost(
-      ctx.state.services,
-      authOf(ctx),
-      ctx.params.hostId,
-      await readJson(ctx.req, JsonObject),
-      clientOf(ctx),
-    );
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const host = await editHost(services, auth, ctx.params.hostId, body, client);
     return ok({ host });
   },
   async DELETE(ctx) {
-    const deleted = await deleteHostConfirmed(
-      ctx.state.services,
-      authOf(ctx),
-      ctx.params.hostId,
-      await readJson(ctx.req, JsonObject),
-      clientOf(ctx),
-    );
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const deleted = await deleteHostConfirmed(services, auth, ctx.params.hostId, body, client);
     return ok({
       deleted: { keys: deleted.keys, snapshots: deleted.snapshots, signals: deleted.signals },
     });

@@ -1,7 +1,6 @@
 import { define } from "@/lib/define.ts";
 import { ingestStatus } from "@/lib/ingest/ingest.ts";
-import { readBodyCapped } from "@/lib/http/body.ts";
-import { requestTarget } from "@/lib/ingest/signed.ts";
+import { signedRequestOf, signedTarget } from "@/lib/http/signed_request.ts";
 import { authenticateHostRead } from "@/lib/hosts/read_auth.ts";
 import { hostHeartbeat } from "@/lib/hosts/host_heartbeat.ts";
 import { latestHostState } from "@/lib/ingest/store.ts";
@@ -19,10 +18,7 @@ export const handler = define.handlers({
       hostId: ctx.params.hostId,
       authorization: ctx.req.headers.get("authorization"),
       ip: ctx.state.ip,
-      readBody: (max) => readBodyCapped(ctx.req, max),
-      headers: ctx.req.headers,
-      method: ctx.req.method,
-      path: requestTarget(ctx.req.url),
+      ...signedRequestOf(ctx.req),
     });
     const headers = new Headers({ "cache-control": "no-store" });
     if (result.deprecatedUntil) headers.set("x-sentry-key-deprecated", result.deprecatedUntil);
@@ -32,9 +28,7 @@ export const handler = define.handlers({
     const { services } = ctx.state;
     const auth = await authenticateHostRead(services, {
       hostId: ctx.params.hostId,
-      headers: ctx.req.headers,
-      method: ctx.req.method,
-      path: requestTarget(ctx.req.url),
+      ...signedTarget(ctx.req),
       ip: ctx.state.ip,
     }, "host.status.read");
     const { host } = auth;

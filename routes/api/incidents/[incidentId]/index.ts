@@ -1,6 +1,6 @@
 import { define } from "@/lib/define.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
 import { incidentAction } from "@/lib/incidents/admin.ts";
 import { incidentNotFound } from "@/lib/incidents/model.ts";
 import { getIncident } from "@/lib/incidents/query.ts";
@@ -25,14 +25,8 @@ export const handler = define.handlers({
     });
   },
   async POST(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const incident = await incidentAction(
-      ctx.state.services,
-      authOf(ctx),
-      ctx.params.incidentId,
-      body,
-      clientOf(ctx),
-    );
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const incident = await incidentAction(services, auth, ctx.params.incidentId, body, client);
     return ok({ incident });
   },
 });

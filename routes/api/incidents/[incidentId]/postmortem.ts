@@ -1,7 +1,7 @@
 import { define } from "@/lib/define.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 import { HttpError } from "@/lib/fresh/mod.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
 import { incidentNotFound } from "@/lib/incidents/model.ts";
 import { getPostmortem } from "@/lib/incidents/postmortem.ts";
 import { editPostmortemAs, finishPostmortemAs } from "@/lib/incidents/postmortem_admin.ts";
@@ -27,24 +27,18 @@ export const handler = define.handlers({
     return ok({ postmortem });
   },
   async PUT(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const postmortem = await editPostmortemAs(
-      ctx.state.services,
-      authOf(ctx),
-      ctx.params.incidentId,
-      body,
-      clientOf(ctx),
-    );
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const postmortem = await editPostmortemAs(services, auth, ctx.params.incidentId, body, client);
     return ok({ postmortem });
   },
   async POST(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
+    const { services, auth, body, client } = await operatorJson(ctx);
     const postmortem = await finishPostmortemAs(
-      ctx.state.services,
-      authOf(ctx),
+      services,
+      auth,
       ctx.params.incidentId,
       body,
-      clientOf(ctx),
+      client,
     );
     return ok({ postmortem });
   },

@@ -1,6 +1,6 @@
 import { define } from "@/lib/define.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 import { createEndpoint } from "@/lib/notify/endpoint_admin.ts";
 import { endpointJson, listEndpoints } from "@/lib/notify/endpoint_store.ts";
 import { lastDeliveries } from "@/lib/notify/deliveries.ts";
@@ -30,8 +30,8 @@ export const handler = define.handlers({
     });
   },
   async POST(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const created = await createEndpoint(ctx.state.services, authOf(ctx), body, clientOf(ctx));
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const created = await createEndpoint(services, auth, body, client);
     return ok({
       endpoint: endpointJson(created.endpoint),
       ...(created.secret ? { secret: created.secret } : {}),

@@ -1,6 +1,5 @@
 import { define } from "@/lib/define.ts";
-import { readBodyCapped } from "@/lib/http/body.ts";
-import { requestTarget } from "@/lib/ingest/signed.ts";
+import { signedRequestOf } from "@/lib/http/signed_request.ts";
 import { authenticateJobRequest } from "@/lib/remediation/job_channel.ts";
 import { recordResult } from "@/lib/remediation/job_store.ts";
 
@@ -12,12 +11,11 @@ import { recordResult } from "@/lib/remediation/job_store.ts";
 export const handler = define.handlers({
   async POST(ctx) {
     const { services } = ctx.state;
-    const verified = await authenticateJobRequest(services, {
-      headers: ctx.req.headers,
-      method: ctx.req.method,
-      path: requestTarget(ctx.req.url),
-      readBody: (max) => readBodyCapped(ctx.req, max),
-    }, "host.jobs.report");
+    const verified = await authenticateJobRequest(
+      services,
+      signedRequestOf(ctx.req),
+      "host.jobs.report",
+    );
     const { duplicate, job } = await recordResult(services, {
       jti: ctx.params.jti,
       host: verified.host,

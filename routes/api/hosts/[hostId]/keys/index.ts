@@ -1,8 +1,8 @@
 import { define } from "@/lib/define.ts";
-import { JsonObject, readJson } from "@/lib/http/input.ts";
+import { operatorJson } from "@/lib/http/operator_request.ts";
 import { listHostKeys } from "@/lib/hosts/keys.ts";
 import { hostKeyAction, hostOr404 } from "@/lib/hosts/admin.ts";
-import { authOf, clientOf, ok } from "@/lib/auth/http.ts";
+import { authOf, ok } from "@/lib/auth/http.ts";
 
 /** A host's keys (never their hashes or tokens); POST `{action: create|rotate|revoke}`. Admins only. */
 export const handler = define.handlers({
@@ -12,14 +12,8 @@ export const handler = define.handlers({
     return ok({ keys: await listHostKeys(ctx.state.services.ledger, auth.org!.id, host.id) });
   },
   async POST(ctx) {
-    const body = await readJson(ctx.req, JsonObject);
-    const result = await hostKeyAction(
-      ctx.state.services,
-      authOf(ctx),
-      ctx.params.hostId,
-      body,
-      clientOf(ctx),
-    );
+    const { services, auth, body, client } = await operatorJson(ctx);
+    const result = await hostKeyAction(services, auth, ctx.params.hostId, body, client);
     return ok(result.body, { status: result.status });
   },
 });
