@@ -9,10 +9,12 @@ import {
   type HostItemRow,
   hostItemRow,
 } from "@/lib/ui/filtered_list.ts";
-import { Field, SelectField } from "@/components/Field.tsx";
+import { ChoiceFilter, ListFilterForm, TextFilter } from "@/components/ListFilters.tsx";
+import { ListSection } from "@/components/ListSection.tsx";
+import { type TableColumn, TableFrame } from "@/components/TableFrame.tsx";
 import { Messages } from "@/components/Notice.tsx";
-import { Time } from "@/components/HostBadges.tsx";
-import { TimeRangeAndActions } from "@/components/FilterFooter.tsx";
+import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
+import { TimeRange } from "@/components/FilterFooter.tsx";
 import { page } from "@/lib/fresh/mod.ts";
 import { type HistogramData, severityHistogram } from "@/lib/charts/page_data.ts";
 import { TimelineHistogram } from "@/components/Trends.tsx";
@@ -31,6 +33,14 @@ interface Row extends HostItemRow {
 
 /** The list, and the 24-hour severity histogram above it (the host filter's host, or the fleet). */
 type Data = FilteredListData<Row> & { histogram: HistogramData };
+
+const COLUMNS: TableColumn[] = [
+  "Time",
+  "Host",
+  "Severity",
+  "Signal",
+  { label: "Count", numeric: true },
+];
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -69,118 +79,87 @@ export const handler = define.handlers({
 
 function TimelineTable(props: { rows: Row[] }) {
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label="Timeline events table">
-      <table class="timeline-table">
-        <caption class="visually-hidden">Signals, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Host</th>
-            <th scope="col">Severity</th>
-            <th scope="col">Signal</th>
-            <th scope="col" class="num">Count</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
-            <tr key={r.id} data-signal={r.code} data-host={r.hostName}>
-              <td class="nowrap">
-                <Time iso={r.lastTs} />
-                {r.count > 1 && (
-                  <span class="host-slug">
-                    since <Time iso={r.firstTs} />
-                  </span>
-                )}
-              </td>
-              <td>
-                <a href={`/hosts/${r.hostId}`}>{r.hostName}</a>
-              </td>
-              <td>
-                <span class={`sev sev-${r.severity}`}>{r.severity}</span>
-              </td>
-              <td class="wrap">
-                {r.title} <code class="host-slug">{r.code}</code>
-                {r.detail && (
-                  <details>
-                    <summary>Detail</summary>
-                    <p class="wrap">{r.detail}</p>
-                  </details>
-                )}
-              </td>
-              <td class="num">{r.count > 1 ? `×${r.count}` : "1"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <TableFrame
+      label="Timeline events table"
+      class="timeline-table"
+      caption="Signals, newest first"
+      columns={COLUMNS}
+    >
+      {props.rows.map((r) => (
+        <tr key={r.id} data-signal={r.code} data-host={r.hostName}>
+          <td class="nowrap">
+            <Time iso={r.lastTs} />
+            {r.count > 1 && (
+              <span class="host-slug">
+                since <Time iso={r.firstTs} />
+              </span>
+            )}
+          </td>
+          <td>
+            <a href={`/hosts/${r.hostId}`}>{r.hostName}</a>
+          </td>
+          <td>
+            <SeverityBadge severity={r.severity} />
+          </td>
+          <td class="wrap">
+            {r.title} <code class="host-slug">{r.code}</code>
+            {r.detail && (
+              <details>
+                <summary>Detail</summary>
+                <p class="wrap">{r.detail}</p>
+              </details>
+            )}
+          </td>
+          <td class="num">{r.count > 1 ? `×${r.count}` : "1"}</td>
+        </tr>
+      ))}
+    </TableFrame>
   );
 }
 
 export default define.page<typeof handler>(({ data }) => {
-  const { values, errors } = data;
-  const filtered = FILTERS.some((key) => values[key]);
   return (
     <>
       <header class="page-header">
         <h1>Timeline</h1>
       </header>
       <Messages message={data.message} />
-      <form method="get" action="/timeline" class="card filters" aria-label="Filters">
-        <SelectField
-          name="host"
-          label="Host"
-          value={values.host}
-          error={errors.host}
-          options={[["", "Any"], ...data.hosts]}
-        />
-        <SelectField
-          name="severity"
-          label="Severity"
-          value={values.severity}
-          error={errors.severity}
-          options={[["", "Any"], ...SEVERITIES.map((s): [string, string] => [s, s])]}
-        />
-        <Field name="code" label="Code" value={values.code} error={errors.code} />
-        <Field
+      <ListFilterForm action="/timeline">
+        <ChoiceFilter filters={data} name="host" label="Host" options={data.hosts} />
+        <ChoiceFilter filters={data} name="severity" label="Severity" options={SEVERITIES} />
+        <TextFilter filters={data} name="code" label="Code" />
+        <TextFilter
+          filters={data}
           name="q"
           label="Search"
           type="search"
-          value={values.q}
-          error={errors.q}
           hint="Title, detail or code"
         />
-        <TimeRangeAndActions
-          values={values}
-          errors={errors}
-          untilHint="UTC, at or before"
-          clearHref="/timeline"
-        />
-      </form>
-      <section class="card" aria-labelledby="timeline-title">
-        <h2 id="timeline-title">{data.paged ? "Older signals" : "Latest signals"}</h2>
-        <TimelineHistogram
-          histogram={data.histogram}
-          hostName={data.hosts.find(([id]) => id === data.histogram.hostId)?.[1]}
-        />
-        <p class="muted">Identical signals of a host within 30 minutes are folded into one row.</p>
-        {data.rows.length === 0
-          ? (
-            <p class="empty">
-              {filtered || data.paged
-                ? (
-                  <>
-                    No signal matches these filters. <a href="/timeline">Show every signal</a>.
-                  </>
-                )
-                : "No signal recorded yet. Signals appear once hosts push snapshots."}
+        <TimeRange values={data.values} errors={data.errors} untilHint="UTC, at or before" />
+      </ListFilterForm>
+      <ListSection
+        list={data}
+        path="/timeline"
+        filterNames={FILTERS}
+        noun="signal"
+        titleId="timeline-title"
+        title="Latest signals"
+        olderTitle="Older signals"
+        emptyText="No signal recorded yet. Signals appear once hosts push snapshots."
+        intro={
+          <>
+            <TimelineHistogram
+              histogram={data.histogram}
+              hostName={data.hosts.find(([id]) => id === data.histogram.hostId)?.[1]}
+            />
+            <p class="muted">
+              Identical signals of a host within 30 minutes are folded into one row.
             </p>
-          )
-          : <TimelineTable rows={data.rows} />}
-        <nav class="pager" aria-label="Pages">
-          {data.paged && <a href={withQuery("/timeline", values)}>Newest</a>}
-          {data.nextHref && <a href={data.nextHref} rel="next">Older</a>}
-        </nav>
-      </section>
+          </>
+        }
+      >
+        <TimelineTable rows={data.rows} />
+      </ListSection>
     </>
   );
 });

@@ -11,6 +11,8 @@ import type { BreachesTable, BreachEventsTable } from "../db/ledger/schema.ts";
 import type { LedgerTx } from "../db/ledger/transaction.ts";
 import { toDate, toDateOrNull } from "../db/ledger/values.ts";
 import type { Severity } from "../signals/types.ts";
+// Incidents read their JSON columns the same way; one reader for both.
+import { parseObject } from "../incidents/model.ts";
 
 /** `open` → (`mitigated`) → `fixed`; `ignored` until an optional expiry. */
 export const BREACH_STATES = ["open", "mitigated", "fixed", "ignored"] as const;
@@ -71,18 +73,6 @@ export const nextBreachId = monotonicFactory();
 /** Postgres text cannot hold NUL. */
 export const pgSafe = (text: string) => text.replaceAll("\0", "\uFFFD");
 
-function parseEvidence(text: string | null): Record<string, unknown> | null {
-  if (text === null) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === "object" && !Array.isArray(value)
-      ? value as Record<string, unknown>
-      : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * A `breaches` row as a {@link Breach}.
  *
@@ -101,7 +91,7 @@ export function toBreach(row: Selectable<BreachesTable>): Breach {
     severity: row.severity,
     title: row.title,
     detail: row.detail,
-    evidence: parseEvidence(row.evidence),
+    evidence: parseObject(row.evidence),
     state: row.state,
     openedAt: toDate(row.opened_at),
     lastSeenAt: toDate(row.last_seen_at),

@@ -111,7 +111,7 @@ export const cleanText = (text: string, max: number) =>
   text.replaceAll("\0", "\uFFFD").slice(0, max);
 
 /**
- * A JSON text column as an object, or null.
+ * A JSON text column (a workflow run's result, a breach's evidence) as an object, or null.
  *
  * @example
  * ```ts

@@ -10,10 +10,11 @@ import {
   type HostItemRow,
   hostItemRow,
 } from "@/lib/ui/filtered_list.ts";
-import { Field, SelectField } from "@/components/Field.tsx";
+import { ChoiceFilter, ListFilterForm, TextFilter } from "@/components/ListFilters.tsx";
+import { ListSection } from "@/components/ListSection.tsx";
+import { type TableColumn, TableFrame } from "@/components/TableFrame.tsx";
 import { Messages } from "@/components/Notice.tsx";
-import { Time } from "@/components/HostBadges.tsx";
-import SubmitButton from "@/islands/SubmitButton.tsx";
+import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
 
 const FILTERS = ["state", "severity", "host", "q"] as const;
 /** Query fields the page keeps in links: the filters and the page size. */
@@ -27,6 +28,16 @@ interface Row extends HostItemRow {
 }
 
 type Data = FilteredListData<Row>;
+
+const COLUMNS: TableColumn[] = [
+  "Breach",
+  "Host",
+  "Severity",
+  "State",
+  "Opened",
+  "Last seen",
+  { label: "Re-opened", numeric: true },
+];
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -59,114 +70,70 @@ export const handler = define.handlers({
 
 function BreachLedger(props: { rows: Row[] }) {
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label="Breaches table">
-      <table class="breach-ledger">
-        <caption class="visually-hidden">Breaches, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Breach</th>
-            <th scope="col">Host</th>
-            <th scope="col">Severity</th>
-            <th scope="col">State</th>
-            <th scope="col">Opened</th>
-            <th scope="col">Last seen</th>
-            <th scope="col" class="num">Re-opened</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((b) => (
-            <tr key={b.id} data-breach={b.code} data-state={b.state} data-host={b.hostName}>
-              <th scope="row" class="wrap">
-                <a href={`/breaches/${b.id}`}>{b.title}</a> <code class="host-slug">{b.code}</code>
-              </th>
-              <td>
-                <a href={`/hosts/${b.hostId}`}>{b.hostName}</a>
-              </td>
-              <td>
-                <span class={`sev sev-${b.severity}`}>{b.severity}</span>
-              </td>
-              <td>
-                <span class={`state state-${b.state}`}>{b.state}</span>
-              </td>
-              <td class="nowrap">
-                <Time iso={b.openedAt} />
-              </td>
-              <td class="nowrap">
-                <Time iso={b.lastSeenAt} />
-              </td>
-              <td class="num">{b.reopenCount}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <TableFrame
+      label="Breaches table"
+      class="breach-ledger"
+      caption="Breaches, newest first"
+      columns={COLUMNS}
+    >
+      {props.rows.map((b) => (
+        <tr key={b.id} data-breach={b.code} data-state={b.state} data-host={b.hostName}>
+          <th scope="row" class="wrap">
+            <a href={`/breaches/${b.id}`}>{b.title}</a> <code class="host-slug">{b.code}</code>
+          </th>
+          <td>
+            <a href={`/hosts/${b.hostId}`}>{b.hostName}</a>
+          </td>
+          <td>
+            <SeverityBadge severity={b.severity} />
+          </td>
+          <td>
+            <span class={`state state-${b.state}`}>{b.state}</span>
+          </td>
+          <td class="nowrap">
+            <Time iso={b.openedAt} />
+          </td>
+          <td class="nowrap">
+            <Time iso={b.lastSeenAt} />
+          </td>
+          <td class="num">{b.reopenCount}</td>
+        </tr>
+      ))}
+    </TableFrame>
   );
 }
 
 export default define.page<typeof handler>(({ data }) => {
-  const { values, errors } = data;
-  const filtered = FILTERS.some((key) => values[key]);
   return (
     <>
       <header class="page-header">
         <h1>Breaches</h1>
       </header>
       <Messages message={data.message} />
-      <form method="get" action="/breaches" class="card filters" aria-label="Filters">
-        <SelectField
-          name="state"
-          label="State"
-          value={values.state}
-          error={errors.state}
-          options={[["", "Any"], ...BREACH_STATES.map((s): [string, string] => [s, s])]}
-        />
-        <SelectField
-          name="severity"
-          label="Severity"
-          value={values.severity}
-          error={errors.severity}
-          options={[["", "Any"], ...SEVERITIES.map((s): [string, string] => [s, s])]}
-        />
-        <SelectField
-          name="host"
-          label="Host"
-          value={values.host}
-          error={errors.host}
-          options={[["", "Any"], ...data.hosts]}
-        />
-        <Field
+      <ListFilterForm action="/breaches">
+        <ChoiceFilter filters={data} name="state" label="State" options={BREACH_STATES} />
+        <ChoiceFilter filters={data} name="severity" label="Severity" options={SEVERITIES} />
+        <ChoiceFilter filters={data} name="host" label="Host" options={data.hosts} />
+        <TextFilter
+          filters={data}
           name="q"
           label="Search"
           type="search"
-          value={values.q}
-          error={errors.q}
           hint="Title, detail, code or evidence"
         />
-        <div class="filter-actions">
-          <SubmitButton class="button-primary" label="Filter" pendingLabel="Filtering…" />
-          <a href="/breaches">Clear</a>
-        </div>
-      </form>
-      <section class="card" aria-labelledby="breaches-title">
-        <h2 id="breaches-title">{data.paged ? "Older breaches" : "Breaches"}</h2>
-        {data.rows.length === 0
-          ? (
-            <p class="empty">
-              {filtered || data.paged
-                ? (
-                  <>
-                    No breach matches these filters. <a href="/breaches">Show every breach</a>.
-                  </>
-                )
-                : "No breach recorded. Breaches open when a snapshot shows a serious finding."}
-            </p>
-          )
-          : <BreachLedger rows={data.rows} />}
-        <nav class="pager" aria-label="Pages">
-          {data.paged && <a href={withQuery("/breaches", values)}>Newest</a>}
-          {data.nextHref && <a href={data.nextHref} rel="next">Older</a>}
-        </nav>
-      </section>
+      </ListFilterForm>
+      <ListSection
+        list={data}
+        path="/breaches"
+        filterNames={FILTERS}
+        noun="breach"
+        titleId="breaches-title"
+        title="Breaches"
+        olderTitle="Older breaches"
+        emptyText="No breach recorded. Breaches open when a snapshot shows a serious finding."
+      >
+        <BreachLedger rows={data.rows} />
+      </ListSection>
     </>
   );
 });

@@ -6,13 +6,20 @@ import { createIncidentByHand } from "@/lib/incidents/admin.ts";
 import { incidentListQuery } from "@/lib/incidents/list_input.ts";
 import { INCIDENT_SEVERITIES, INCIDENT_STATES } from "@/lib/incidents/model.ts";
 import { type IncidentRow, incidentRows, memberOptions } from "@/lib/incidents/page_data.ts";
-import { type IncidentCounts, incidentCounts, listIncidents } from "@/lib/incidents/query.ts";
+import {
+  type IncidentCounts,
+  incidentCounts,
+  incidentListOptions,
+  listIncidents,
+} from "@/lib/incidents/query.ts";
 import { formObject } from "@/lib/http/input.ts";
 import { type FieldErrors, type FormProblem, formProblem, queryValues } from "@/lib/ui/forms.ts";
 import { hostOptions } from "@/lib/ui/host_names.ts";
 import { seeOther, withQuery } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
 import { Field, Hidden, SelectField } from "@/components/Field.tsx";
+import { ChoiceFilter, ListFilterForm } from "@/components/ListFilters.tsx";
+import { ListSection } from "@/components/ListSection.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import SubmitButton from "@/islands/SubmitButton.tsx";
 import { IncidentTable } from "./(_components)/IncidentTable.tsx";
@@ -65,15 +72,7 @@ async function render(
   let status = problem?.status ?? 200;
   try {
     const q = incidentListQuery(ctx.url);
-    const incidents = await listIncidents(services.ledger, orgId, {
-      state: q.state,
-      severity: q.severity,
-      hostId: q.host,
-      assigneeId: q.assignee,
-      overdue: q.overdue,
-      limit: q.limit,
-      after: q.after,
-    }, now);
+    const incidents = await listIncidents(services.ledger, orgId, incidentListOptions(q), now);
     rows = await incidentRows(services, orgId, incidents, base.members, now);
     if (incidents.length === q.limit) {
       nextHref = withQuery("/incidents", { ...values, after: incidents.at(-1)!.id });
@@ -187,8 +186,6 @@ function CreateForm(props: { data: Data }) {
 }
 
 export default define.page<typeof handler>(({ data }) => {
-  const { values, errors } = data;
-  const filtered = FILTERS.some((key) => values[key]);
   const anyIncident = Object.values(data.counts).some((n) => n > 0);
   return (
     <>
@@ -200,71 +197,45 @@ export default define.page<typeof handler>(({ data }) => {
       <section class="card" aria-label="Counts">
         <Counts counts={data.counts} />
       </section>
-      <form method="get" action="/incidents" class="card filters" aria-label="Filters">
-        <SelectField
-          name="state"
-          label="State"
-          value={values.state}
-          error={errors.state}
-          options={[["", "Any"], ...INCIDENT_STATES.map((s): [string, string] => [s, s])]}
-        />
-        <SelectField
+      <ListFilterForm action="/incidents">
+        <ChoiceFilter filters={data} name="state" label="State" options={INCIDENT_STATES} />
+        <ChoiceFilter
+          filters={data}
           name="severity"
           label="Severity"
-          value={values.severity}
-          error={errors.severity}
-          options={[["", "Any"], ...INCIDENT_SEVERITIES.map((s): [string, string] => [s, s])]}
+          options={INCIDENT_SEVERITIES}
         />
-        <SelectField
-          name="host"
-          label="Host"
-          value={values.host}
-          error={errors.host}
-          options={[["", "Any"], ...data.hosts]}
-        />
-        <SelectField
+        <ChoiceFilter filters={data} name="host" label="Host" options={data.hosts} />
+        <ChoiceFilter
+          filters={data}
           name="assignee"
           label="Assignee"
-          value={values.assignee}
-          error={errors.assignee}
-          options={[["", "Anyone"], ...data.members]}
+          anyLabel="Anyone"
+          options={data.members}
         />
-        <SelectField
+        <ChoiceFilter
+          filters={data}
           name="overdue"
           label="Acknowledgement"
-          value={values.overdue}
-          error={errors.overdue}
-          options={[["", "Any"], ["1", "Overdue only"]]}
+          options={[["1", "Overdue only"]]}
         />
-        <div class="filter-actions">
-          <SubmitButton class="button-primary" label="Filter" pendingLabel="Filtering…" />
-          <a href="/incidents">Clear</a>
-        </div>
-      </form>
-      <section class="card" aria-labelledby="incidents-title">
-        <h2 id="incidents-title">{data.paged ? "Older incidents" : "Incidents"}</h2>
-        {data.rows.length === 0
-          ? (
-            <p class="empty">
-              {filtered || data.paged
-                ? (
-                  <>
-                    No incident matches these filters. <a href="/incidents">Show every incident</a>.
-                  </>
-                )
-                : anyIncident
-                ? "No incident here."
-                : "No incident yet. Critical signals and critical breaches open one automatically " +
-                  "(one per host and finding); set who gets paged under Escalation policy, or " +
-                  "open one by hand below."}
-            </p>
-          )
-          : <IncidentTable rows={data.rows} />}
-        <nav class="pager" aria-label="Pages">
-          {data.paged && <a href={withQuery("/incidents", values)}>Newest</a>}
-          {data.nextHref && <a href={data.nextHref} rel="next">Older</a>}
-        </nav>
-      </section>
+      </ListFilterForm>
+      <ListSection
+        list={data}
+        path="/incidents"
+        filterNames={FILTERS}
+        noun="incident"
+        titleId="incidents-title"
+        title="Incidents"
+        olderTitle="Older incidents"
+        emptyText={anyIncident
+          ? "No incident here."
+          : "No incident yet. Critical signals and critical breaches open one automatically " +
+            "(one per host and finding); set who gets paged under Escalation policy, or " +
+            "open one by hand below."}
+      >
+        <IncidentTable rows={data.rows} />
+      </ListSection>
       {data.manage && <CreateForm data={data} />}
     </>
   );
