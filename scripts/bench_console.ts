@@ -14,21 +14,31 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   freePort,
   peakRssMiB,
-  PROJECT_ROOT,
   runScript,
   signIn,
   spawnApp,
   waitUntilUp,
 } from "../lib/demo/app_process.ts";
 import { liveLatency } from "./bench_console_live.ts";
+import {
+  BENCH_OWNER,
+  benchEnv,
+  buildProduction,
+  createBenchOwner,
+  parseBenchArgs,
+  percentile,
+  PRODUCTION_ENV,
+  spawnEval,
+  stopAll,
+} from "./lib/bench.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
+const values = parseBenchArgs(
+  "deno task bench:console [--hosts 10000] [--days 7] [--signals 1000000] [--runs 40]\n" +
+    "  [--data-dir <dir>] [--skip-seed] [--mode production|development]",
+  {
     hosts: { type: "string", default: "10000" },
     days: { type: "string", default: "7" },
     signals: { type: "string", default: "1000000" },
@@ -37,37 +47,18 @@ const { values } = parseArgs({
     "skip-seed": { type: "boolean", default: false },
     mode: { type: "string", default: "production" },
   },
-});
+);
 const RUNS = Math.max(5, Number(values.runs));
-const EMAIL = "bench@example.com";
-const PASSWORD = "benchmark passphrase";
-const ORG = "bench";
 
 const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 console.error(`load average at start: ${load()}`);
 
 const dir = values["data-dir"] ?? await Deno.makeTempDir({ prefix: "bench-console-" });
 await Deno.mkdir(dir, { recursive: true });
-const env: Record<string, string> = {
-  DATA_DIR: dir,
-  LOG_LEVEL: "error",
-  PASSWORD_HASH_COST: "10",
-  NO_COLOR: "1",
-  DENO_KV_PATH: "",
-  DATABASE_URL: "",
-};
+const env = benchEnv(dir);
 let seedLine = "(reused)";
 if (!values["skip-seed"]) {
-  await runScript("scripts/user_create.ts", [
-    "--email",
-    EMAIL,
-    "--org",
-    ORG,
-    "--role",
-    "owner",
-    "--password",
-    PASSWORD,
-  ], env);
+  await createBenchOwner(env);
   const started = performance.now();
   seedLine = (await runScript(
     "scripts/seed_demo.ts",
@@ -79,7 +70,7 @@ if (!values["skip-seed"]) {
       "--signals",
       values.signals!,
       "--org",
-      ORG,
+      BENCH_OWNER.org,
     ],
     env,
     (t) => Deno.stderr.writeSync(new TextEncoder().encode(t)),
@@ -88,38 +79,22 @@ if (!values["skip-seed"]) {
 }
 
 let mode = values.mode === "development" ? "development" : "production";
-if (mode === "production") {
-  const build = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "build"],
-    cwd: PROJECT_ROOT,
-    stdout: "null",
-    stderr: "inherit",
-  }).output();
-  if (!build.success) {
-    console.error("deno task build failed: measuring the development server instead");
-    mode = "development";
-  }
+if (mode === "production" && !await buildProduction()) {
+  console.error("deno task build failed: measuring the development server instead");
+  mode = "development";
 }
-const appEnv = mode === "production"
-  ? { ...env, APP_ENV: "production", APP_SECRET: "bench-secret-bench-secret-bench-secret-0" }
-  : env;
+const appEnv = mode === "production" ? { ...env, ...PRODUCTION_ENV } : env;
 const appPort = freePort(), basePort = freePort();
 const base = `http://127.0.0.1:${appPort}`;
 const app = spawnApp(appPort, { ...appEnv, APP_URL: base });
 const BASELINE = `Deno.serve({ hostname: "127.0.0.1", port: ${basePort}, onListen() {} },
   () => new Response("<!doctype html><title>ok</title><p>ok</p>", {
     headers: { "content-type": "text/html; charset=utf-8" } }));`;
-const baseline = new Deno.Command(Deno.execPath(), {
-  args: ["eval", BASELINE],
-  stdout: "null",
-  stderr: "inherit",
-}).spawn();
+const baseline = spawnEval(BASELINE);
 
 /** p50 and p95 of a list of milliseconds. */
 function percentiles(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(s.length * p))];
-  return { p50: at(0.5), p95: at(0.95) };
+  return { p50: percentile(ms, 0.5), p95: percentile(ms, 0.95) };
 }
 
 async function timed(url: string, headers: HeadersInit): Promise<number> {
@@ -154,7 +129,7 @@ async function clientJs(path: string, cookie: string) {
 try {
   await waitUntilUp(`${base}/healthz`);
   await waitUntilUp(`http://127.0.0.1:${basePort}/`);
-  const cookie = await signIn(base, EMAIL, PASSWORD);
+  const cookie = await signIn(base, BENCH_OWNER.email, BENCH_OWNER.password);
   const headers = { cookie };
   const fleetHtml = await (await fetch(`${base}/hosts`, { headers })).text();
   const hostIds = [
@@ -217,9 +192,6 @@ try {
   console.log(`\nserver peak RSS (VmHWM): ${rss.toFixed(0)} MiB`);
   console.log(`ingest to SSE: ${live}`);
 } finally {
-  app.kill("SIGTERM");
-  baseline.kill("SIGTERM");
-  await app.status;
-  await baseline.status;
+  await stopAll(app, baseline);
   if (!values["data-dir"]) await Deno.remove(dir, { recursive: true });
 }

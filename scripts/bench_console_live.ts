@@ -8,6 +8,7 @@
 
 import { FIXTURES_DIR } from "../lib/demo/fleet_gen.ts";
 import { PROJECT_ROOT } from "../lib/demo/app_process.ts";
+import { percentile } from "./lib/bench.ts";
 
 const PUSHES = 20;
 
@@ -83,7 +84,6 @@ export async function liveLatency(base: string, cookie: string, hostId: string):
     abort.abort();
     await reader.cancel().catch(() => {});
   }
-  const s = latencies.sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(s.length * p))].toFixed(1);
+  const at = (p: number) => percentile(latencies, p).toFixed(1);
   return `p50 ${at(0.5)} ms, p95 ${at(0.95)} ms over ${PUSHES} pushes (post to event)`;
 }

@@ -12,88 +12,43 @@
  * `BENCH_CPU_PROF_DIR=<dir>` runs the app with `--cpu-prof` and writes its `.cpuprofile` there
  * (on exit); aggregate it with `scripts/profile_ingest.ts --cpuprofile <dir>`.
  */
-import { parseArgs } from "node:util";
+import {
+  freePort,
+  peakRssMiB,
+  PROJECT_ROOT,
+  runScript,
+  waitUntilUp,
+} from "../lib/demo/app_process.ts";
+import {
+  BENCH_OWNER,
+  benchEnv,
+  createBenchOwner,
+  fixtureBodies,
+  parseBenchArgs,
+  percentile,
+  runConcurrently,
+  spawnEval,
+  stopAll,
+} from "./lib/bench.ts";
 
-const root = new URL("..", import.meta.url).pathname;
-const fixtures = new URL("../../shared/fixtures/agent/", import.meta.url);
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
+const values = parseBenchArgs(
+  "deno task bench:ingest [--requests N] [--concurrency C] [--hosts H] [--rounds R]",
+  {
     requests: { type: "string", default: "6000" },
     concurrency: { type: "string", default: "32" },
     hosts: { type: "string", default: "48" },
     rounds: { type: "string", default: "4" },
   },
-});
+);
 const REQUESTS = Number(values.requests),
   CONCURRENCY = Number(values.concurrency),
   HOSTS = Number(values.hosts),
   ROUNDS = Math.max(1, Number(values.rounds));
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 /** `--cpu-prof` flags for the app when `BENCH_CPU_PROF_DIR` is set. */
 function cpuProfArgs(): string[] {
   const dir = Deno.env.get("BENCH_CPU_PROF_DIR");
   return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
-}
-
-async function waitReady(url: string) {
-  for (let i = 0; i < 6000; i++) {
-    try {
-      const r = await fetch(url);
-      await r.body?.cancel();
-      if (r.status < 500) return;
-    } catch { /* starting */ }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`not ready: ${url}`);
-}
-
-/** Peak resident memory of a process (VmHWM), in MiB. */
-async function peakRssMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-async function run(cmd: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: cmd,
-    cwd: root,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`${cmd.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  return new TextDecoder().decode(out.stdout).trim();
-}
-
-/** Real fixture bodies with unique collection times. */
-async function bodies(n: number): Promise<string[]> {
-  const names = [
-    "status-real-debian.json",
-    "status-drift.json",
-    "status-ioc-outbound.json",
-    "status-minimal.json",
-    "status-rich.json",
-    "envelope-real.json",
-  ];
-  const docs = await Promise.all(
-    names.map(async (f) => JSON.parse(await Deno.readTextFile(new URL(f, fixtures)))),
-  );
-  const start = Date.now() - 10 * 60_000;
-  return Array.from({ length: n }, (_, i) => {
-    const doc = structuredClone(docs[i % docs.length]);
-    const ts = new Date(start + i).toISOString();
-    if (doc.status && typeof doc.status === "object") doc.status.ts = ts;
-    else doc.ts = ts;
-    return JSON.stringify(doc);
-  });
 }
 
 /** What one server did over all its rounds. */
@@ -111,23 +66,20 @@ async function load(
   offset = 0,
 ): Promise<LoadResult> {
   const latencies: number[] = [];
-  let next = 0, failures = 0;
+  let failures = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < payloads.length) {
-      const i = next++;
-      const t = targets[(offset + i) % targets.length];
-      const t0 = performance.now();
-      const res = await fetch(t.url, {
-        method: "POST",
-        headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
-        body: payloads[i],
-      });
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t0);
-      if (res.status !== 200) failures++;
-    }
-  }));
+  await runConcurrently(payloads.length, CONCURRENCY, async (i) => {
+    const t = targets[(offset + i) % targets.length];
+    const t0 = performance.now();
+    const res = await fetch(t.url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
+      body: payloads[i],
+    });
+    await res.arrayBuffer();
+    latencies.push(performance.now() - t0);
+    if (res.status !== 200) failures++;
+  });
   const seconds = (performance.now() - started) / 1000;
   return { requests: payloads.length, seconds, latencies, failures };
 }
@@ -142,10 +94,12 @@ function merge(results: LoadResult[]): LoadResult {
 }
 
 function summary(r: LoadResult) {
-  const latencies = [...r.latencies].sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
-  return { perSecond: r.requests / r.seconds, p50: pct(0.5), p99: pct(0.99), failures: r.failures };
+  return {
+    perSecond: r.requests / r.seconds,
+    p50: percentile(r.latencies, 0.5),
+    p99: percentile(r.latencies, 0.99),
+    failures: r.failures,
+  };
 }
 
 const BASELINE = `
@@ -157,60 +111,38 @@ Deno.serve({ hostname: "127.0.0.1", port: Number(Deno.env.get("PORT")), onListen
   return Response.json({ ok: true });
 });`;
 
-const payloads = await bodies(REQUESTS);
+const payloads = await fixtureBodies(REQUESTS);
 const dir = await Deno.makeTempDir({ prefix: "bench-ingest-" });
-const env = {
-  DATA_DIR: dir,
-  LOG_LEVEL: "error",
-  PASSWORD_HASH_COST: "10",
-  NO_COLOR: "1",
-  DENO_KV_PATH: "",
-  DATABASE_URL: "",
-};
+const env = benchEnv(dir);
 try {
   // Org and hosts first (ledger only), then the server.
-  await run([
-    "run",
-    "-A",
-    "scripts/user_create.ts",
-    "--email",
-    "bench@example.com",
-    "--org",
-    "bench",
-    "--role",
-    "owner",
-    "--password",
-    "benchmark passphrase",
-  ], env);
+  await createBenchOwner(env);
   const hosts: Array<{ hostId: string; token: string }> = [];
   for (let i = 0; i < HOSTS; i++) {
     hosts.push(
       JSON.parse(
-        await run(
-          ["run", "-A", "scripts/host_create.ts", "--org", "bench", "--name", `bench-${i}`],
-          env,
-        ),
+        await runScript("scripts/host_create.ts", [
+          "--org",
+          BENCH_OWNER.org,
+          "--name",
+          `bench-${i}`,
+        ], env),
       ),
     );
   }
   const appPort = freePort();
   const app = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...cpuProfArgs(), "main.ts"],
-    cwd: root,
+    cwd: PROJECT_ROOT,
     env: { ...env, PORT: String(appPort) },
     stdout: "null",
     stderr: "inherit",
   }).spawn();
   const basePort = freePort();
-  const base = new Deno.Command(Deno.execPath(), {
-    args: ["eval", BASELINE],
-    env: { PORT: String(basePort), KV_FILE: `${dir}/baseline.kv` },
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
+  const base = spawnEval(BASELINE, { PORT: String(basePort), KV_FILE: `${dir}/baseline.kv` });
   try {
-    await waitReady(`http://127.0.0.1:${appPort}/healthz`);
-    await waitReady(`http://127.0.0.1:${basePort}/`);
+    await waitUntilUp(`http://127.0.0.1:${appPort}/healthz`, 60_000);
+    await waitUntilUp(`http://127.0.0.1:${basePort}/`, 60_000);
     const appTargets = hosts.map((h) => ({
       url: `http://127.0.0.1:${appPort}/api/hosts/${h.hostId}/status`,
       token: h.token,
@@ -245,10 +177,7 @@ try {
     row("ingest (auth, parse, signals, ledger + KV)", ingest, appRss);
     console.log(`ratio ingest / baseline: ${(ingest.perSecond / baseline.perSecond).toFixed(2)}`);
   } finally {
-    app.kill("SIGTERM");
-    base.kill("SIGTERM");
-    await app.status;
-    await base.status;
+    await stopAll(app, base);
   }
 } finally {
   await Deno.remove(dir, { recursive: true });

@@ -6,21 +6,13 @@
  *    raw and gzip bytes.
  * Prints a Markdown table for docs/performance.md. Bounded: N runs, each with a 30 s limit.
  */
-import { parseArgs } from "node:util";
+import { freePort, PROJECT_ROOT } from "../lib/demo/app_process.ts";
+import { buildProduction, parseBenchArgs, PRODUCTION_ENV } from "./lib/bench.ts";
 
-const root = new URL("..", import.meta.url).pathname;
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { runs: { type: "string", default: "5" } },
+const values = parseBenchArgs("deno task bench:startup [--runs N]", {
+  runs: { type: "string", default: "5" },
 });
 const runs = Math.max(1, Number(values.runs));
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** Spawns `args`, polls `url` until it answers 200; returns ms from spawn to ready. */
 async function timeToReady(
@@ -32,7 +24,7 @@ async function timeToReady(
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args,
-    cwd: root,
+    cwd: PROJECT_ROOT,
     env: { ...env, PORT: String(port) },
     stdout: "null",
     stderr: "null",
@@ -58,21 +50,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const baselineSrc =
   `Deno.serve({ hostname: "127.0.0.1", port: Number(Deno.env.get("PORT")), onListen() {} }, () => new Response("ok"));`;
 
-const build = await new Deno.Command(Deno.execPath(), {
-  args: ["task", "build"],
-  cwd: root,
-  stdout: "null",
-  stderr: "inherit",
-}).output();
-if (!build.success) throw new Error("deno task build failed");
-const PRODUCTION = {
-  APP_ENV: "production",
-  APP_SECRET: "bench-secret-bench-secret-bench-secret-0",
-};
+if (!await buildProduction()) throw new Error("deno task build failed");
 
 const dev: number[] = [], prod: number[] = [], base: number[] = [];
 for (let i = 0; i < runs; i++) {
-  for (const [into, env] of [[dev, {}], [prod, PRODUCTION]] as const) {
+  for (const [into, env] of [[dev, {}], [prod, PRODUCTION_ENV]] as const) {
     const dataDir = await Deno.makeTempDir({ prefix: "bench-startup-" });
     try {
       const ready = await timeToReady(
@@ -98,7 +80,7 @@ async function clientBytes(args: string[], env: Record<string, string>) {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args,
-    cwd: root,
+    cwd: PROJECT_ROOT,
     env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: "error", PORT: String(port) },
     stdout: "null",
     stderr: "null",
@@ -135,7 +117,7 @@ async function clientBytes(args: string[], env: Record<string, string>) {
   }
 }
 
-const prodJs = await clientBytes(["run", "-A", "main.ts"], PRODUCTION);
+const prodJs = await clientBytes(["run", "-A", "main.ts"], PRODUCTION_ENV);
 
 const b = median(base);
 const row = (label: string, xs: number[]) =>

@@ -20,18 +20,19 @@
 
 import { cpuUsage } from "node:process";
 import { StatementSync } from "node:sqlite";
-import { parseArgs } from "node:util";
+import { fixtureBodies, parseBenchArgs, runConcurrently } from "./lib/bench.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
+const values = parseBenchArgs(
+  "deno run -A scripts/profile_ingest.ts [--pushes N] [--concurrency C] [--hosts H] [--top N]\n" +
+    "deno run -A scripts/profile_ingest.ts --cpuprofile <dir> [--top N]",
+  {
     pushes: { type: "string", default: "3000" },
     concurrency: { type: "string", default: "32" },
     hosts: { type: "string", default: "48" },
     cpuprofile: { type: "string" },
     top: { type: "string", default: "30" },
   },
-});
+);
 const TOP = Number(values.top);
 
 /** The subset of V8's `.cpuprofile` format read here. */
@@ -157,23 +158,20 @@ async function pipeline(): Promise<void> {
       });
       hosts.push({ id: host.id, token: key.token });
     }
-    const bodies = await fixtureBodies(pushes);
+    const encoder = new TextEncoder();
+    const bodies = (await fixtureBodies(pushes)).map((body) => encoder.encode(body));
     times.clear();
-    let next = 0;
     const cpu0 = cpuUsage();
     const started = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < pushes) {
-        const i = next++;
-        const host = hosts[i % hosts.length];
-        await ingestStatus(services, {
-          hostId: host.id,
-          authorization: `Bearer ${host.token}`,
-          ip: "127.0.0.1",
-          readBody: () => Promise.resolve(bodies[i]),
-        });
-      }
-    }));
+    await runConcurrently(pushes, concurrency, async (i) => {
+      const host = hosts[i % hosts.length];
+      await ingestStatus(services, {
+        hostId: host.id,
+        authorization: `Bearer ${host.token}`,
+        ip: "127.0.0.1",
+        readBody: () => Promise.resolve(bodies[i]),
+      });
+    });
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuUsage(cpu0);
     console.log(
@@ -197,30 +195,6 @@ async function pipeline(): Promise<void> {
     await closeServices(services);
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-/** The benchmark's fixtures in turn, each with a unique collection time. */
-async function fixtureBodies(n: number): Promise<Uint8Array[]> {
-  const fixtures = new URL("../../shared/fixtures/agent/", import.meta.url);
-  const names = [
-    "status-real-debian.json",
-    "status-drift.json",
-    "status-ioc-outbound.json",
-    "status-minimal.json",
-    "status-rich.json",
-    "envelope-real.json",
-  ];
-  const docs = await Promise.all(
-    names.map(async (f) => JSON.parse(await Deno.readTextFile(new URL(f, fixtures)))),
-  );
-  const start = Date.now() - 10 * 60_000;
-  return Array.from({ length: n }, (_, i) => {
-    const doc = structuredClone(docs[i % docs.length]);
-    const ts = new Date(start + i).toISOString();
-    if (doc.status && typeof doc.status === "object") doc.status.ts = ts;
-    else doc.ts = ts;
-    return new TextEncoder().encode(JSON.stringify(doc));
-  });
 }
 
 if (values.cpuprofile) aggregate(values.cpuprofile);

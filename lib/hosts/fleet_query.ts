@@ -85,6 +85,31 @@ export function fleetCursor(
   return `${row.seenAt.getTime()}~${row.host.slug}`;
 }
 
+/** The enabled hosts of `orgId`, each joined to its summary: what every fleet read selects. */
+function enabledFleet(ledger: Pick<Ledger, "db">, orgId: string) {
+  return ledger.db.selectFrom("host_summaries as s")
+    .innerJoin("hosts as h", "h.id", "s.host_id")
+    .selectAll("h")
+    .select(["s.score", "s.band", "s.heartbeat", "s.critical", "s.high", "s.snapshot_ts"])
+    .select("s.seen_at")
+    .where("s.org_id", "=", orgId).where("s.enabled", "=", 1);
+}
+
+type EnabledFleetRow = Awaited<ReturnType<ReturnType<typeof enabledFleet>["execute"]>>[number];
+
+function toFleetListRow(r: EnabledFleetRow): FleetListRow {
+  return {
+    host: toHost(r as HostRow),
+    score: Number(r.score),
+    band: r.band,
+    heartbeat: r.heartbeat,
+    critical: Number(r.critical),
+    high: Number(r.high),
+    snapshotTs: toDateOrNull(r.snapshot_ts),
+    seenAt: toDate(r.seen_at),
+  };
+}
+
 function like(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
@@ -103,12 +128,7 @@ export async function listFleet(
   orgId: string,
   o: FleetListOptions,
 ): Promise<{ rows: FleetListRow[]; next: string | null }> {
-  const join = ledger.db.selectFrom("host_summaries as s")
-    .innerJoin("hosts as h", "h.id", "s.host_id");
-  let query = join.selectAll("h")
-    .select(["s.score", "s.band", "s.heartbeat", "s.critical", "s.high", "s.snapshot_ts"])
-    .select("s.seen_at")
-    .where("s.org_id", "=", orgId).where("s.enabled", "=", 1);
+  let query = enabledFleet(ledger, orgId);
   if (o.band) query = query.where("s.band", "=", o.band);
   if (o.group) query = query.where("s.group_name", "=", o.group);
   if (o.tag) {
@@ -145,16 +165,28 @@ export async function listFleet(
     query = query.orderBy("s.seen_at", "desc").orderBy("s.slug");
   }
   const found = await query.limit(o.limit + 1).execute();
-  const rows = found.slice(0, o.limit).map((r): FleetListRow => ({
-    host: toHost(r as HostRow),
-    score: Number(r.score),
-    band: r.band,
-    heartbeat: r.heartbeat,
-    critical: Number(r.critical),
-    high: Number(r.high),
-    snapshotTs: toDateOrNull(r.snapshot_ts),
-    seenAt: toDate(r.seen_at),
-  }));
+  const rows = found.slice(0, o.limit).map(toFleetListRow);
   const last = rows.at(-1);
   return { rows, next: found.length > o.limit && last ? fleetCursor(o.sort, last) : null };
+}
+
+/**
+ * The summary rows of `hostIds` (at most a page of them) among the organization's enabled
+ * hosts, in the order asked; unknown, disabled and other organizations' hosts are left out.
+ * For live views that re-read the rows an event named.
+ *
+ * @example
+ * ```ts
+ * const rows = await fleetRowsByIds(ledger, org.id, ["h_01J…", "h_01K…"]);
+ * ```
+ */
+export async function fleetRowsByIds(
+  ledger: Pick<Ledger, "db">,
+  orgId: string,
+  hostIds: readonly string[],
+): Promise<FleetListRow[]> {
+  if (hostIds.length === 0) return [];
+  const found = await enabledFleet(ledger, orgId).where("s.host_id", "in", [...hostIds]).execute();
+  const byId = new Map(found.map((r) => [r.id, toFleetListRow(r)]));
+  return hostIds.flatMap((id) => byId.get(id) ?? []);
 }

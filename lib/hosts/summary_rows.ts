@@ -33,93 +33,60 @@ export type RowValues =
     updated_at: Date;
   };
 
+/** The listing columns: what the overview filters on, from the registry's host. */
+const LISTING_COLUMNS = ["slug", "search", "group_name", "tags", "enabled"] as const;
+/** The posture columns: a push changes them only when the score or band moves. */
+const POSTURE_COLUMNS = ["score", "band"] as const;
+/** The columns every push may change. */
+const CHANGING_COLUMNS = [
+  "heartbeat",
+  "critical",
+  "high",
+  "medium",
+  "low",
+  "info",
+  "snapshot_id",
+  "snapshot_ts",
+  "items",
+  "seen_at",
+  "refresh_at",
+  "updated_at",
+] as const;
+/** Every column but the keys: what an upsert of an existing row rewrites. */
+const UPDATABLE_COLUMNS = [...LISTING_COLUMNS, ...POSTURE_COLUMNS, ...CHANGING_COLUMNS] as const;
+
+/** `{ column: p(column) }` for each of `columns`: one place lists a statement's columns. */
+function placeholders<K extends keyof RowValues & string>(
+  p: Placeholder<Pick<RowValues, K>>,
+  columns: readonly K[],
+): Pick<RowValues, K> {
+  return Object.fromEntries(columns.map((c) => [c, p(c)])) as Pick<RowValues, K>;
+}
+
 const upsertSummary = prepared<RowValues, never>((db, p) =>
   db.insertInto("host_summaries").values({
     host_id: p("host_id"),
     org_id: p("org_id"),
-    slug: p("slug"),
-    search: p("search"),
-    group_name: p("group_name"),
-    tags: p("tags"),
-    seen_at: p("seen_at"),
-    enabled: p("enabled"),
-    score: p("score"),
-    band: p("band"),
-    heartbeat: p("heartbeat"),
-    critical: p("critical"),
-    high: p("high"),
-    medium: p("medium"),
-    low: p("low"),
-    info: p("info"),
-    snapshot_id: p("snapshot_id"),
-    snapshot_ts: p("snapshot_ts"),
-    items: p("items"),
-    refresh_at: p("refresh_at"),
-    updated_at: p("updated_at"),
+    ...placeholders(p, UPDATABLE_COLUMNS),
   }).onConflict((oc) =>
-    oc.column("host_id").doUpdateSet((eb) => ({
-      slug: eb.ref("excluded.slug"),
-      search: eb.ref("excluded.search"),
-      group_name: eb.ref("excluded.group_name"),
-      tags: eb.ref("excluded.tags"),
-      seen_at: eb.ref("excluded.seen_at"),
-      enabled: eb.ref("excluded.enabled"),
-      score: eb.ref("excluded.score"),
-      band: eb.ref("excluded.band"),
-      heartbeat: eb.ref("excluded.heartbeat"),
-      critical: eb.ref("excluded.critical"),
-      high: eb.ref("excluded.high"),
-      medium: eb.ref("excluded.medium"),
-      low: eb.ref("excluded.low"),
-      info: eb.ref("excluded.info"),
-      snapshot_id: eb.ref("excluded.snapshot_id"),
-      snapshot_ts: eb.ref("excluded.snapshot_ts"),
-      items: eb.ref("excluded.items"),
-      refresh_at: eb.ref("excluded.refresh_at"),
-      updated_at: eb.ref("excluded.updated_at"),
-    }))
+    oc.column("host_id").doUpdateSet((eb) =>
+      Object.fromEntries(UPDATABLE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))
+    )
   )
 );
 
-type Changing = Pick<
-  RowValues,
-  | "host_id"
-  | "heartbeat"
-  | "critical"
-  | "high"
-  | "medium"
-  | "low"
-  | "info"
-  | "snapshot_id"
-  | "snapshot_ts"
-  | "items"
-  | "seen_at"
-  | "refresh_at"
-  | "updated_at"
->;
-const changingSet = (p: Placeholder<Changing>) => ({
-  heartbeat: p("heartbeat"),
-  critical: p("critical"),
-  high: p("high"),
-  medium: p("medium"),
-  low: p("low"),
-  info: p("info"),
-  snapshot_id: p("snapshot_id"),
-  snapshot_ts: p("snapshot_ts"),
-  items: p("items"),
-  seen_at: p("seen_at"),
-  refresh_at: p("refresh_at"),
-  updated_at: p("updated_at"),
-});
+type Changing = Pick<RowValues, "host_id" | typeof CHANGING_COLUMNS[number]>;
 /** A push that leaves score and band alone touches only the indexes of `seen_at`, `refresh_at`. */
 const updateChanging = prepared<Changing, never>((db, p) =>
-  db.updateTable("host_summaries").set(changingSet(p)).where("host_id", "=", p("host_id"))
+  db.updateTable("host_summaries").set(placeholders(p, CHANGING_COLUMNS))
+    .where("host_id", "=", p("host_id"))
 );
 const updateWithPosture = prepared<Changing & Pick<RowValues, "score" | "band">, never>((
   db,
   p,
 ) =>
-  db.updateTable("host_summaries").set({ ...changingSet(p), score: p("score"), band: p("band") })
+  db.updateTable("host_summaries")
+    .set(placeholders(p, [...CHANGING_COLUMNS, ...POSTURE_COLUMNS]))
     .where("host_id", "=", p("host_id"))
 );
 

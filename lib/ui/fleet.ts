@@ -5,7 +5,7 @@
  * @module
  */
 import type { Services } from "../services.ts";
-import { listFleet } from "../hosts/fleet_query.ts";
+import { type FleetListRow, listFleet } from "../hosts/fleet_query.ts";
 import { hostHeartbeat } from "../hosts/host_heartbeat.ts";
 import type { PostureBand } from "../signals/posture.ts";
 import type { HeartbeatStateName } from "../signals/heartbeat.ts";
@@ -89,7 +89,6 @@ export async function fleetPage(
   query: FleetQuery,
   limit = FLEET_PAGE,
 ): Promise<{ rows: FleetRow[]; next: string | null }> {
-  const now = services.clock.now();
   const page = await listFleet(services.ledger, orgId, {
     sort: query.sort,
     band: query.band || undefined,
@@ -99,8 +98,27 @@ export async function fleetPage(
     after: query.after || undefined,
     limit,
   });
-  const open = await openBreachCounts(services, orgId, page.rows.map((r) => r.host.id));
-  const rows = page.rows.map(({ host, ...s }): FleetRow => {
+  return { rows: await fleetRowsOf(services, orgId, page.rows), next: page.next };
+}
+
+/**
+ * The fleet table's rows of summary rows (`lib/hosts/fleet_query.ts`), in their order: the
+ * heartbeat as of now, open breaches counted for these hosts only. The fleet page and the live
+ * row updates (`lib/live/rows.ts`) both build rows here, so a live row replaces a row in place.
+ *
+ * @example
+ * ```ts
+ * const rows = await fleetRowsOf(services, org.id, (await listFleet(ledger, org.id, opts)).rows);
+ * ```
+ */
+export async function fleetRowsOf(
+  services: Services,
+  orgId: string,
+  listed: readonly FleetListRow[],
+): Promise<FleetRow[]> {
+  const now = services.clock.now();
+  const open = await openBreachCounts(services, orgId, listed.map((r) => r.host.id));
+  return listed.map(({ host, ...s }): FleetRow => {
     const heartbeat = hostHeartbeat(host, now, services.config.heartbeat);
     return {
       id: host.id,
@@ -119,5 +137,4 @@ export async function fleetPage(
       lastSeen: host.lastSeenAt?.toISOString() ?? null,
     };
   });
-  return { rows, next: page.next };
 }

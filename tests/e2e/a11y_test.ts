@@ -8,8 +8,8 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
 import { createTestApp } from "../support/test_app.ts";
+import { openWatchedPage, serveApp } from "../support/browser_session.ts";
 import { blockingViolations } from "../support/a11y.ts";
 import { type ConsoleWorld, consoleWorld, LOCKDOWN } from "../support/console_world.ts";
 import type { Operator } from "../support/operator_world.ts";
@@ -65,10 +65,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using w = await consoleWorld();
-    await using browser = await launchChromium();
-    const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1100, height: 900 });
-    const watch = await watchPage(page);
+    await using browser = await openWatchedPage({ width: 1100, height: 900 });
+    const { page, watch } = browser;
     const web = `/hosts/${w.web.host.id}`;
     const found: string[] = [];
 
@@ -144,12 +142,11 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using t = await createTestApp({ mode: "development" });
-    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
-    await using browser = await launchChromium();
-    const page = await browser.context.newPage();
-    const res = await page.goto(`http://127.0.0.1:${server.addr.port}/setup`);
+    await using served = serveApp(t.app.fetch);
+    await using browser = await openWatchedPage();
+    const res = await browser.page.goto(`${served.base}/setup`);
     equal(res?.status(), 200);
-    const found = await check(page, "/setup");
+    const found = await check(browser.page, "/setup");
     ok(found.length === 0, `\n${found.join("\n\n")}`);
   },
 });

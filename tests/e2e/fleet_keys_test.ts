@@ -8,8 +8,8 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
 import { consoleWorld } from "../support/console_world.ts";
+import { openWatchedPage, problemsOf } from "../support/browser_session.ts";
 
 const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
 
@@ -29,9 +29,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using w = await consoleWorld();
-    await using browser = await launchChromium();
-    const page = await browser.context.newPage();
-    const watch = await watchPage(page);
+    await using browser = await openWatchedPage();
+    const { page, watch } = browser;
     await w.signIn(browser.context, w.a.viewer);
     await page.goto(`${w.base}/hosts`);
     await page.waitForSelector(".shortcuts-button:not([hidden])");
@@ -78,7 +77,7 @@ Deno.test({
     equal(await focusedHost(page), hosts[0]);
     const href = await page.evaluate(() => document.activeElement?.getAttribute("href"));
     await Promise.all([page.waitForURL(`${w.base}${href}`), page.keyboard.press("Enter")]);
-    deepEqual({ csp: await watch.cspViolations(), errors: watch.errors }, { csp: [], errors: [] });
+    deepEqual(await problemsOf(watch), { csp: [], errors: [] });
   },
 });
 
@@ -88,9 +87,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using w = await consoleWorld();
-    await using browser = await launchChromium();
-    const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 375, height: 800 });
+    await using browser = await openWatchedPage({ width: 375, height: 800 });
+    const { page } = browser;
     await w.signIn(browser.context, w.a.owner);
     const wide: string[] = [];
     for (

@@ -5,26 +5,20 @@
  * the fleet and host pages go to docs/screenshots/.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import type { Page } from "playwright-core";
-import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
 import { createOrg } from "@/lib/orgs/orgs.ts";
-import { createUser } from "@/lib/orgs/users.ts";
-import { addMember } from "@/lib/orgs/members.ts";
-import { hashPassword } from "@/lib/auth/password.ts";
 import { createTestApp } from "../support/test_app.ts";
 import { fixtureBytes } from "../support/agent_fixtures.ts";
+import {
+  addPasswordMember,
+  openWatchedPage,
+  problemsOf,
+  serveApp,
+  signInWithPassword,
+  submit,
+} from "../support/browser_session.ts";
 
 const ADMIN = { email: "ada@example.test", password: "admin passphrase 789" };
 const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
-
-async function submit(page: Page, button: string, url: RegExp) {
-  try {
-    await Promise.all([page.waitForURL(url), page.click(button)]);
-  } catch (error) {
-    const main = (await page.textContent("main"))?.replace(/\s+/g, " ").trim();
-    throw new Error(`after clicking ${button}: at ${page.url()}: ${main}`, { cause: error });
-  }
-}
 
 Deno.test({
   name: "[e2e] hosts: add a host in the UI, push with the copied token, see posture and the IOC",
@@ -32,26 +26,14 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using t = await createTestApp({ mode: "development" });
-    const { ledger, config } = t.services;
-    const org = await createOrg(ledger, { name: "Night Watch", slug: "night" });
-    const user = await createUser(ledger, {
-      email: ADMIN.email,
-      name: "Ada Admin",
-      passwordHash: await hashPassword(ADMIN.password, config.passwordHashCost),
-    });
-    await addMember(ledger, { orgId: org.id, userId: user.id, role: "admin" });
-    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const at = (path: string) => new RegExp(`^${base.replaceAll(".", "\\.")}${path}`);
-    await using browser = await launchChromium();
-    const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1100, height: 900 });
-    const watch = await watchPage(page);
+    const org = await createOrg(t.services.ledger, { name: "Night Watch", slug: "night" });
+    await addPasswordMember(t.services, org.id, { ...ADMIN, name: "Ada Admin" }, "admin");
+    await using served = serveApp(t.app.fetch);
+    const { base, at } = served;
+    await using browser = await openWatchedPage({ width: 1100, height: 900 });
+    const { page, watch } = browser;
 
-    await page.goto(`${base}/sign-in`);
-    await page.fill('input[name="email"]', ADMIN.email);
-    await page.fill('input[name="password"]', ADMIN.password);
-    await submit(page, 'form[action="/sign-in"] button.button-primary', at("/$"));
+    await signInWithPassword(page, served, ADMIN);
 
     // The fleet is empty: the page says what to do next.
     await page.click('nav a[href="/hosts"]');
@@ -101,6 +83,6 @@ Deno.test({
     );
     ok(overflow <= 1, `no sideways scroll at phone width (${overflow}px)`);
 
-    deepEqual({ csp: await watch.cspViolations(), errors: watch.errors }, { csp: [], errors: [] });
+    deepEqual(await problemsOf(watch), { csp: [], errors: [] });
   },
 });

@@ -4,8 +4,8 @@
  * the theme island, CSP and asset caching end to end.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
 import { createTestApp } from "../support/test_app.ts";
+import { openWatchedPage, serveApp } from "../support/browser_session.ts";
 
 Deno.test({
   name: "[e2e] islands hydrate, share a signal, keep rich props, with no errors or CSP violations",
@@ -13,11 +13,10 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using t = await createTestApp({ mode: "development" });
-    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    await using browser = await launchChromium();
-    const page = await browser.context.newPage();
-    const watch = await watchPage(page);
+    await using served = serveApp(t.app.fetch);
+    const { base } = served;
+    await using browser = await openWatchedPage();
+    const { page, watch } = browser;
 
     const res = await page.goto(`${base}/dev/islands`);
     equal(res?.status(), 200);

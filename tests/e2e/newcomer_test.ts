@@ -8,20 +8,17 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
 import { createTestApp } from "../support/test_app.ts";
 import { fixtureBytes } from "../support/agent_fixtures.ts";
+import {
+  openWatchedPage,
+  problemsOf,
+  serveApp,
+  submit,
+  submitSetup,
+} from "../support/browser_session.ts";
 
 const OWNER = { email: "nia@example.test", password: "newcomer passphrase 2468" };
-
-async function submit(page: Page, button: string, url: RegExp) {
-  try {
-    await Promise.all([page.waitForURL(url), page.click(button)]);
-  } catch (error) {
-    const main = (await page.textContent("main"))?.replace(/\s+/g, " ").trim();
-    throw new Error(`after clicking ${button}: at ${page.url()}: ${main}`, { cause: error });
-  }
-}
 
 /** Counts the page's top-level navigations from now on. */
 function navigations(page: Page): { count: number } {
@@ -38,22 +35,15 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using t = await createTestApp({ mode: "development" });
-    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const at = (path: string) => new RegExp(`^${base.replaceAll(".", "\\.")}${path}`);
-    await using browser = await launchChromium();
-    const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1100, height: 900 });
-    const watch = await watchPage(page);
+    await using served = serveApp(t.app.fetch);
+    const { base, at } = served;
+    await using browser = await openWatchedPage({ width: 1100, height: 900 });
+    const { page, watch } = browser;
 
     // First run: the console sends a fresh install to setup, which creates the owner.
     await page.goto(`${base}/`);
     equal(new URL(page.url()).pathname, "/setup");
-    await page.fill('input[name="name"]', "Nia Newcomer");
-    await page.fill('input[name="email"]', OWNER.email);
-    await page.fill('input[name="password"]', OWNER.password);
-    await page.fill('input[name="orgName"]', "First Light");
-    await submit(page, "button.button-primary", at("/$"));
+    await submitSetup(page, served, { ...OWNER, name: "Nia Newcomer", orgName: "First Light" });
 
     // Add a host in the UI; its push command (with the token) is shown once.
     await page.click('nav a[href="/hosts"]');
@@ -114,6 +104,6 @@ Deno.test({
     equal(again.status, 200, await again.text());
     await page.waitForSelector("[data-new-snapshot]");
 
-    deepEqual({ csp: await watch.cspViolations(), errors: watch.errors }, { csp: [], errors: [] });
+    deepEqual(await problemsOf(watch), { csp: [], errors: [] });
   },
 });

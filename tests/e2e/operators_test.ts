@@ -5,22 +5,17 @@
  * errors and no CSP violations anywhere.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import type { Page } from "playwright-core";
-import { launchChromium, type PageWatch, watchPage } from "@/lib/fresh/testing.ts";
 import { currentTotp, TOTP_PERIOD_S } from "@/lib/auth/totp.ts";
 import { createTestApp } from "../support/test_app.ts";
 import { linksIn, startSmtpServer } from "../support/smtp.ts";
-
-/** Clicks a submit button and waits for the page it leads to. */
-async function submit(page: Page, button: string, url: RegExp) {
-  try {
-    await Promise.all([page.waitForURL(url), page.click(button)]);
-  } catch (error) {
-    // Say where the browser ended up instead of only that the expected page never came.
-    const main = (await page.textContent("main"))?.replace(/\s+/g, " ").trim();
-    throw new Error(`after clicking ${button}: at ${page.url()}: ${main}`, { cause: error });
-  }
-}
+import {
+  fillSignIn,
+  openWatchedPage,
+  problemsOf,
+  serveApp,
+  submit,
+  submitSetup,
+} from "../support/browser_session.ts";
 
 const OWNER = { email: "olga@example.test", password: "owner passphrase 123" };
 const INVITEE = { email: "vera@example.test", password: "viewer passphrase 456" };
@@ -33,27 +28,20 @@ Deno.test({
   async fn() {
     await using smtp = await startSmtpServer();
     await using t = await createTestApp({ mode: "development", env: { SMTP_URL: smtp.url } });
-    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const at = (path: string) => new RegExp(`^${base.replaceAll(".", "\\.")}${path}`);
-    await using owner = await launchChromium();
-    const page = await owner.context.newPage();
-    const ownerWatch = await watchPage(page);
+    await using served = serveApp(t.app.fetch);
+    const { base, at } = served;
+    await using owner = await openWatchedPage();
+    const { page, watch: ownerWatch } = owner;
 
     // First run: the console sends a fresh install to setup.
     await page.goto(`${base}/`);
     equal(new URL(page.url()).pathname, "/setup");
-    await page.fill('input[name="name"]', "Olga Owner");
-    await page.fill('input[name="email"]', OWNER.email);
-    await page.fill('input[name="password"]', OWNER.password);
-    await page.fill('input[name="orgName"]', "Night Watch");
-    await submit(page, "button.button-primary", at("/$"));
+    await submitSetup(page, served, { ...OWNER, name: "Olga Owner", orgName: "Night Watch" });
     equal(await page.textContent(".org-name"), "Night Watch");
 
     // Sign out, then in with the password (no second factor yet).
     await submit(page, 'form[action="/sign-out"] button', at("/sign-in"));
-    await page.fill('input[name="email"]', OWNER.email);
-    await page.fill('input[name="password"]', OWNER.password);
+    await fillSignIn(page, OWNER);
     await submit(page, 'form[action="/sign-in"] button.button-primary', at("/$"));
 
     // Enrol TOTP on the account page, reading the key as a person would type it.
@@ -69,8 +57,7 @@ Deno.test({
 
     // Sign out; sign in with password + TOTP. Each 30-s step is accepted once, so use the next one.
     await submit(page, 'form[action="/sign-out"] button', at("/sign-in"));
-    await page.fill('input[name="email"]', OWNER.email);
-    await page.fill('input[name="password"]', OWNER.password);
+    await fillSignIn(page, OWNER);
     await page.click('form[action="/sign-in"] button.button-primary');
     await page.waitForSelector('input[name="code"]');
     t.services.clock.advance(TOTP_PERIOD_S * 1000);
@@ -90,9 +77,8 @@ Deno.test({
     const invitePath = new URL(link).pathname + new URL(link).search;
 
     // The invitee, in another browser, creates their account from the link.
-    await using invitee = await launchChromium();
-    const viewer = await invitee.context.newPage();
-    const viewerWatch = await watchPage(viewer);
+    await using invitee = await openWatchedPage();
+    const { page: viewer, watch: viewerWatch } = invitee;
     await viewer.goto(`${base}${invitePath}`);
     match((await viewer.textContent(".invitation-summary")) ?? "", /Night Watch as viewer/);
     equal(await viewer.inputValue('input[name="email"]'), INVITEE.email);
@@ -108,7 +94,7 @@ Deno.test({
     equal(await viewer.locator('select[name="role"]').count(), 0, "no role selects");
     equal(await viewer.locator('input[value="remove"]').count(), 0, "no Remove buttons");
     equal(await viewer.locator('input[value="invite"]').count(), 0, "no invite form");
-    deepEqual(await cspAndErrors(viewerWatch), { csp: [], errors: [] });
+    deepEqual(await problemsOf(viewerWatch), { csp: [], errors: [] });
     const status = await viewer.evaluate(async () => {
       const res = await fetch("/api/orgs/invitations", {
         method: "POST",
@@ -123,10 +109,6 @@ Deno.test({
       viewerWatch.errors.filter((e) => !/status of 403/.test(e)),
       [],
     );
-    deepEqual(await cspAndErrors(ownerWatch), { csp: [], errors: [] });
+    deepEqual(await problemsOf(ownerWatch), { csp: [], errors: [] });
   },
 });
-
-async function cspAndErrors(w: PageWatch) {
-  return { csp: await w.cspViolations(), errors: [...w.errors] };
-}

@@ -4,13 +4,16 @@
  * answer redirects to the page with the flash — no console errors, no CSP violations.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
-import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
 import { createOrg } from "@/lib/orgs/orgs.ts";
-import { createUser } from "@/lib/orgs/users.ts";
-import { addMember } from "@/lib/orgs/members.ts";
-import { hashPassword } from "@/lib/auth/password.ts";
 import { orgRetention } from "@/lib/orgs/settings.ts";
 import { createTestApp } from "../support/test_app.ts";
+import {
+  addPasswordMember,
+  openWatchedPage,
+  problemsOf,
+  serveApp,
+  signInWithPassword,
+} from "../support/browser_session.ts";
 
 const OWNER = { email: "otto@example.test", password: "owner passphrase 321" };
 
@@ -20,27 +23,14 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using t = await createTestApp({ mode: "development" });
-    const { ledger, config } = t.services;
-    const org = await createOrg(ledger, { name: "Night Watch", slug: "night" });
-    const user = await createUser(ledger, {
-      email: OWNER.email,
-      name: "Otto Owner",
-      passwordHash: await hashPassword(OWNER.password, config.passwordHashCost),
-    });
-    await addMember(ledger, { orgId: org.id, userId: user.id, role: "owner" });
-    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    await using browser = await launchChromium();
-    const page = await browser.context.newPage();
-    const watch = await watchPage(page);
+    const org = await createOrg(t.services.ledger, { name: "Night Watch", slug: "night" });
+    await addPasswordMember(t.services, org.id, { ...OWNER, name: "Otto Owner" }, "owner");
+    await using served = serveApp(t.app.fetch);
+    const { base } = served;
+    await using browser = await openWatchedPage();
+    const { page, watch } = browser;
 
-    await page.goto(`${base}/sign-in`);
-    await page.fill('input[name="email"]', OWNER.email);
-    await page.fill('input[name="password"]', OWNER.password);
-    await Promise.all([
-      page.waitForURL(`${base}/`),
-      page.click('form[action="/sign-in"] button.button-primary'),
-    ]);
+    await signInWithPassword(page, served, OWNER);
 
     // The button's pending state, reported from the page as it happens (a locator or evaluate
     // would wait for the navigation the held POST keeps pending).
@@ -77,6 +67,6 @@ Deno.test({
     equal(await button.isDisabled(), false, "the new page's button is ready again");
     equal((await orgRetention(t.services, org.id)).snapshotRetentionDays, 14);
 
-    deepEqual({ csp: await watch.cspViolations(), errors: watch.errors }, { csp: [], errors: [] });
+    deepEqual(await problemsOf(watch), { csp: [], errors: [] });
   },
 });

@@ -9,38 +9,26 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { launchChromium, watchPage } from "@/lib/fresh/testing.ts";
 import { createOrg } from "@/lib/orgs/orgs.ts";
-import { createUser } from "@/lib/orgs/users.ts";
-import { addMember } from "@/lib/orgs/members.ts";
-import { hashPassword } from "@/lib/auth/password.ts";
 import { createHost } from "@/lib/hosts/registry.ts";
 import { createHostKey } from "@/lib/hosts/keys.ts";
 import { getRun, listRuns } from "@/lib/remediation/runs.ts";
 import { createTestApp } from "../support/test_app.ts";
 import { fixtureJson } from "../support/hosts_api.ts";
 import { reportRun } from "../support/runner_report.ts";
+import {
+  addPasswordMember,
+  openWatchedPage,
+  problemsOf,
+  serveApp,
+  signInWithPassword,
+  submit,
+} from "../support/browser_session.ts";
 
 const OPS = { email: "olga@example.test", password: "ops passphrase 456" };
 const ADMIN = { email: "ada@example.test", password: "admin passphrase 789" };
 const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
 const LOCKDOWN = "lockdown-access-surface";
-
-async function submit(page: Page, button: string, url: RegExp) {
-  try {
-    await Promise.all([page.waitForURL(url), page.click(button)]);
-  } catch (error) {
-    const main = (await page.textContent("main"))?.replace(/\s+/g, " ").trim();
-    throw new Error(`after clicking ${button}: at ${page.url()}: ${main}`, { cause: error });
-  }
-}
-
-async function signIn(page: Page, base: string, who: { email: string; password: string }) {
-  await page.goto(`${base}/sign-in`);
-  await page.fill('input[name="email"]', who.email);
-  await page.fill('input[name="password"]', who.password);
-  await submit(page, 'form[action="/sign-in"] button.button-primary', new RegExp(`^${base}/$`));
-}
 
 /** Marks the document; the mark survives in-place updates and is gone after any reload. */
 const mark = (page: Page) =>
@@ -54,18 +42,10 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using t = await createTestApp({ mode: "development" });
-    const { ledger, config, clock } = t.services;
+    const { ledger, clock } = t.services;
     const org = await createOrg(ledger, { name: "Night Watch", slug: "night" });
-    for (
-      const [who, name, role] of [[OPS, "Olga Ops", "ops"], [ADMIN, "Ada Admin", "admin"]] as const
-    ) {
-      const user = await createUser(ledger, {
-        email: who.email,
-        name,
-        passwordHash: await hashPassword(who.password, config.passwordHashCost),
-      });
-      await addMember(ledger, { orgId: org.id, userId: user.id, role });
-    }
+    await addPasswordMember(t.services, org.id, { ...OPS, name: "Olga Ops" }, "ops");
+    await addPasswordMember(t.services, org.id, { ...ADMIN, name: "Ada Admin" }, "admin");
     const host = await createHost(ledger, org.id, { name: "web-1", slug: "web-1" }, {
       now: clock.now(),
     });
@@ -75,9 +55,8 @@ Deno.test({
       label: "agent",
       now: clock.now(),
     });
-    await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, t.app.fetch);
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const at = (path: string) => new RegExp(`^${base.replaceAll(".", "\\.")}${path}`);
+    await using served = serveApp(t.app.fetch);
+    const { base, at } = served;
 
     // The agent pushes a snapshot with unexpected public ports (tcp:6379, tcp:8080).
     const drift = await fixtureJson("status-drift.json");
@@ -88,11 +67,9 @@ Deno.test({
     });
     equal(pushed.status, 200, await pushed.text());
 
-    await using browser = await launchChromium();
-    const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1100, height: 900 });
-    const watch = await watchPage(page);
-    await signIn(page, base, OPS);
+    await using browser = await openWatchedPage({ width: 1100, height: 900 });
+    const { page, watch } = browser;
+    await signInWithPassword(page, served, OPS);
 
     // Host page → the suggested lockdown → the console with the plan.
     await page.goto(`${base}/hosts/${host.id}`);
@@ -141,10 +118,9 @@ Deno.test({
 
     // A second person approves in their own browser, from the queue.
     {
-      await using other = await launchChromium();
-      const admin = await other.context.newPage();
-      const adminWatch = await watchPage(admin);
-      await signIn(admin, base, ADMIN);
+      await using other = await openWatchedPage();
+      const { page: admin, watch: adminWatch } = other;
+      await signInWithPassword(admin, served, ADMIN);
       await admin.click('nav a[href="/remediation"]');
       await admin.waitForURL(at("/remediation$"));
       await submit(
@@ -152,10 +128,7 @@ Deno.test({
         `#runs-awaiting tr[data-run="${runId}"] form:has(input[value="approve"]) button`,
         at("/remediation\\?done=approved$"),
       );
-      deepEqual(
-        { csp: await adminWatch.cspViolations(), errors: adminWatch.errors },
-        { csp: [], errors: [] },
-      );
+      deepEqual(await problemsOf(adminWatch), { csp: [], errors: [] });
     }
     await page.waitForSelector('[data-live-state="queued"]', { timeout: 10_000 });
     equal((await getRun(ledger, runId))!.state, "queued");
@@ -172,6 +145,6 @@ Deno.test({
     await Deno.mkdir(SHOTS, { recursive: true });
     await page.screenshot({ path: new URL("remediation.png", SHOTS).pathname, fullPage: true });
 
-    deepEqual({ csp: await watch.cspViolations(), errors: watch.errors }, { csp: [], errors: [] });
+    deepEqual(await problemsOf(watch), { csp: [], errors: [] });
   },
 });

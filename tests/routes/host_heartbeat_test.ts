@@ -6,7 +6,8 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { type OperatorWorld, operatorWorld } from "../support/operator_world.ts";
-import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
+import { textOf } from "../support/pages.ts";
+import { pageSession } from "../support/page_session.ts";
 import { createHostViaApi, fixtureJson, pushStatus } from "../support/hosts_api.ts";
 import { getHost } from "@/lib/hosts/registry.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
@@ -51,10 +52,11 @@ Deno.test("[api] a 60-minute interval keeps a host fresh/delayed where the defau
     headers: { authorization: `Bearer ${hourly.onboarding.token}` },
   });
   equal((await own.json()).heartbeat.state, "fresh", "the host's own status read agrees");
-  const fleet = await getPage(w.app, "/hosts", w.headers(w.a.viewer));
+  const viewer = pageSession(w, w.a.viewer);
+  const fleet = await viewer.get("/hosts");
   match(textOf(fleet.doc.querySelector("tr[data-host='hourly']")), /Fresh \(30m\)/);
   match(textOf(fleet.doc.querySelector("tr[data-host='usual']")), /Stale \(30m\)/);
-  const page = await getPage(w.app, `/hosts/${hourly.host.id}`, w.headers(w.a.viewer));
+  const page = await viewer.get(`/hosts/${hourly.host.id}`);
   match(textOf(page.doc.querySelector(".host-header")), /expects a push every 60 min/);
   match(textOf(page.doc.querySelector(".host-header")), /Fresh \(30m\)/);
   await runHeartbeatSweep(w.services);
@@ -113,23 +115,20 @@ const SETTINGS = {
 Deno.test("[pages] host settings: the interval is set, shown, cleared and validated", async () => {
   await using w = await operatorWorld();
   const { host } = await createHostViaApi(w, "web-1");
-  const post = (value: string) =>
-    postForm(w.app, `/hosts/${host.id}`, { ...SETTINGS, [FIELD]: value }, {
-      cookie: w.a.admin.cookie,
-    });
-  const form = await getPage(w.app, `/hosts/${host.id}`, w.headers(w.a.admin));
+  const admin = pageSession(w, w.a.admin);
+  const post = (value: string) => admin.post(`/hosts/${host.id}`, { ...SETTINGS, [FIELD]: value });
+  const form = await admin.get(`/hosts/${host.id}`);
   equal(form.doc.querySelector(`#f-${FIELD}`)?.getAttribute("value"), "");
   match(textOf(form.doc.querySelector(`#f-${FIELD}-hint`)), /the default, 5 minutes/);
 
   equal((await post(" 60 ")).status, 303);
   equal((await getHost(w.services.ledger, w.orgA.id, host.id))?.[FIELD], 60);
-  const shown = await getPage(w.app, `/hosts/${host.id}?done=settings`, w.headers(w.a.admin));
+  const shown = await admin.get(`/hosts/${host.id}?done=settings`);
   equal(shown.doc.querySelector(`#f-${FIELD}`)?.getAttribute("value"), "60");
 
   for (const [value, message] of [["soon", /1 to 1440/], ["0", /1 to 1440/], ["5000", /1440/]]) {
-    const res = await post(value as string);
-    equal(res.status, 400, `${value}`);
-    const doc = parseHtml(await res.text());
+    const { status, doc } = await post(value as string);
+    equal(status, 400, `${value}`);
     ok(doc.querySelector(`.field-invalid #f-${FIELD}`), `${value}: the field is marked`);
     match(textOf(doc.querySelector(`#f-${FIELD}-error`)), message as RegExp);
     equal(doc.querySelector(`#f-${FIELD}`)?.getAttribute("value"), value, "typed value kept");

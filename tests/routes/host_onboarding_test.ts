@@ -7,7 +7,8 @@ import { getActiveJobSigningKey } from "@/lib/remediation/job_keys.ts";
  */
 import { equal, match, ok, rejects } from "node:assert/strict";
 import { operatorWorld } from "../support/operator_world.ts";
-import { parseHtml, postForm, textOf } from "../support/pages.ts";
+import { textOf } from "../support/pages.ts";
+import { pageSession } from "../support/page_session.ts";
 import { createHostViaApi } from "../support/hosts_api.ts";
 import { enrollRunner } from "../support/runner.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
@@ -59,11 +60,11 @@ Deno.test("[api] POST /api/hosts: onboarding carries the runner enrollment and i
 
 Deno.test("[pages] add host: the onboarding page shows the runner command once", async () => {
   await using w = await operatorWorld();
-  const res = await postForm(w.app, "/hosts/new", { name: "Web 1", slug: "web-1" }, {
-    cookie: w.a.admin.cookie,
+  const { status, doc } = await pageSession(w, w.a.admin).post("/hosts/new", {
+    name: "Web 1",
+    slug: "web-1",
   });
-  equal(res.status, 201);
-  const doc = parseHtml(await res.text());
+  equal(status, 201);
   const hostId = textOf(doc.querySelector("#host-id"));
   const runnerToken = textOf(doc.querySelector("#runner-token"));
   match(runnerToken, TOKEN);

@@ -4,7 +4,8 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { type OperatorWorld, operatorWorld } from "../support/operator_world.ts";
-import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
+import { textOf } from "../support/pages.ts";
+import { pageSession } from "../support/page_session.ts";
 import { fixtureBytes } from "../support/agent_fixtures.ts";
 import { getHost } from "@/lib/hosts/registry.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
@@ -31,13 +32,12 @@ const SETTINGS = {
 Deno.test("[pages] host settings: an admin edits, disables and re-enables; all audited (PRG)", async () => {
   await using w = await operatorWorld();
   const { host } = await createHost(w, "web-1");
-  const form = await getPage(w.app, `/hosts/${host.id}`, w.headers(w.a.admin));
+  const admin = pageSession(w, w.a.admin);
+  const form = await admin.get(`/hosts/${host.id}`);
   ok(form.doc.querySelector("form#host-settings input[name='intent'][value='settings']"));
   equal(form.doc.querySelector("#f-name")?.getAttribute("value"), "web-1");
 
-  const saved = await postForm(w.app, `/hosts/${host.id}`, SETTINGS, {
-    cookie: w.a.admin.cookie,
-  });
+  const saved = await admin.post(`/hosts/${host.id}`, SETTINGS);
   equal(saved.status, 303);
   equal(saved.headers.get("location"), `/hosts/${host.id}?done=settings`);
   const stored = (await getHost(w.services.ledger, w.orgA.id, host.id))!;
@@ -52,16 +52,14 @@ Deno.test("[pages] host settings: an admin edits, disables and re-enables; all a
   equal((await actions(w, "host.ingest_mode.change")).length, 1);
   equal((await actions(w, "host.disable")).length, 1);
 
-  const after = await getPage(w.app, `/hosts/${host.id}?done=settings`, w.headers(w.a.admin));
+  const after = await admin.get(`/hosts/${host.id}?done=settings`);
   match(textOf(after.doc.body), /Settings saved\./);
   ok(after.doc.querySelector("#f-disabled[checked]"), "the form shows the stored state");
   equal(after.doc.querySelector("#f-ingestMode option[selected]")?.getAttribute("value"), "signed");
 
   // Unticking the boxes (absent from the form) enables and un-pauses.
   const { paused: _p, disabled: _d, ...rest } = SETTINGS;
-  const enabled = await postForm(w.app, `/hosts/${host.id}`, { ...rest, ingestMode: "bearer" }, {
-    cookie: w.a.admin.cookie,
-  });
+  const enabled = await admin.post(`/hosts/${host.id}`, { ...rest, ingestMode: "bearer" });
   equal(enabled.status, 303);
   const back = (await getHost(w.services.ledger, w.orgA.id, host.id))!;
   equal(back.disabledAt, null);
@@ -82,12 +80,10 @@ Deno.test("[pages] host settings: bad input re-renders with field errors and cha
     [{ rolloutPriority: "500" }, "rolloutPriority", /at most 100/],
     [{ ingestMode: "open" }, "ingestMode", /bearer.*signed/],
   ];
+  const admin = pageSession(w, w.a.admin);
   for (const [fields, field, message] of cases) {
-    const res = await postForm(w.app, `/hosts/${host.id}`, { ...SETTINGS, ...fields }, {
-      cookie: w.a.admin.cookie,
-    });
-    equal(res.status, 400, field);
-    const doc = parseHtml(await res.text());
+    const { status, doc } = await admin.post(`/hosts/${host.id}`, { ...SETTINGS, ...fields });
+    equal(status, 400, field);
     ok(doc.querySelector(`.field-invalid #f-${field}`), `${field} is marked`);
     match(textOf(doc.querySelector(`#f-${field}-error`)), message);
     equal(doc.querySelector("#f-group")?.getAttribute("value"), "eu-web", "typed values kept");
@@ -102,13 +98,12 @@ Deno.test("[pages] host settings: bad input re-renders with field errors and cha
 Deno.test("[pages] host settings: viewers see no settings and their POST is 403", async () => {
   await using w = await operatorWorld();
   const { host } = await createHost(w, "web-1");
-  const page = await getPage(w.app, `/hosts/${host.id}`, w.headers(w.a.viewer));
+  const page = await pageSession(w, w.a.viewer).get(`/hosts/${host.id}`);
   equal(page.status, 200);
   equal(page.doc.querySelector("#host-settings"), null);
   equal(page.doc.querySelector("#settings-title"), null);
   for (const who of [w.a.viewer, w.a.ops]) {
-    const res = await postForm(w.app, `/hosts/${host.id}`, SETTINGS, { cookie: who.cookie });
-    equal(res.status, 403);
+    equal((await pageSession(w, who).post(`/hosts/${host.id}`, SETTINGS)).status, 403);
   }
   const stored = (await getHost(w.services.ledger, w.orgA.id, host.id))!;
   equal(stored.name, "web-1");
@@ -154,9 +149,10 @@ Deno.test("[pages] HEARTBEAT_EXPECTED_MINUTES=10: a host seen 8 minutes ago is f
     w.services.clock.advance(8 * MIN);
     const api = await w.app.request(`/api/hosts/${host.id}`, { headers: w.headers(w.a.viewer) });
     equal((await api.json()).heartbeat.state, state, JSON.stringify(env));
-    const page = await getPage(w.app, `/hosts/${host.id}`, w.headers(w.a.viewer));
+    const viewer = pageSession(w, w.a.viewer);
+    const page = await viewer.get(`/hosts/${host.id}`);
     match(textOf(page.doc.querySelector(".host-header")), new RegExp(`${state} \\(8m\\)`, "i"));
-    const fleet = await getPage(w.app, "/hosts", w.headers(w.a.viewer));
+    const fleet = await viewer.get("/hosts");
     match(textOf(fleet.doc.querySelector("tr[data-host='web-1']")), new RegExp(state, "i"));
     const status = await w.app.request("/api/status", { headers: w.headers(w.a.viewer) });
     equal((await status.json()).hosts.heartbeat[state], 1);

@@ -5,7 +5,8 @@
  */
 import { equal, match, ok } from "node:assert/strict";
 import { type OperatorWorld, operatorWorld } from "../support/operator_world.ts";
-import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
+import { textOf } from "../support/pages.ts";
+import { pageSession } from "../support/page_session.ts";
 import { fixtureBytes } from "../support/agent_fixtures.ts";
 import { getHost } from "@/lib/hosts/registry.ts";
 import { createHostViaApi as createHost } from "../support/hosts_api.ts";
@@ -31,7 +32,8 @@ Deno.test("[pages] hosts: the fleet lists hosts with band and heartbeat; search 
   await createHost(w, "lab-1", { tags: ["lab"] });
   await push(w, web.host.id, web.onboarding.token, "status-real-debian.json");
 
-  const { status, doc } = await getPage(w.app, "/hosts", w.headers(w.a.viewer));
+  const viewer = pageSession(w, w.a.viewer);
+  const { status, doc } = await viewer.get("/hosts");
   equal(status, 200);
   equal(rowsOf(doc).join(","), "db-1,lab-1,web-1");
   const webRow = doc.querySelector("tr[data-host='web-1']");
@@ -43,50 +45,47 @@ Deno.test("[pages] hosts: the fleet lists hosts with band and heartbeat; search 
   ok(doc.querySelector('a[href="/hosts"][aria-current="page"]'), "Hosts in the header");
   ok(!doc.querySelector('a[href="/hosts/new"]'), "viewers get no Add host link");
 
-  const query = async (q: string) =>
-    rowsOf((await getPage(w.app, `/hosts?${q}`, w.headers(w.a.viewer))).doc).join(",");
+  const query = async (q: string) => rowsOf((await viewer.get(`/hosts?${q}`)).doc).join(",");
   equal(await query("q=WEB"), "web-1");
   equal(await query("group=data"), "db-1");
   equal(await query("tag=prod"), "db-1,web-1");
   equal(await query("band=critical"), "web-1");
   equal(await query("band=guarded"), "db-1,lab-1", "never seen: the silence alone is guarded");
   equal((await query("sort=posture")).split(",")[0], "web-1");
-  match(
-    textOf((await getPage(w.app, "/hosts?q=nothing", w.headers(w.a.viewer))).doc.body),
-    /No host matches/,
-  );
+  match(textOf((await viewer.get("/hosts?q=nothing")).doc.body), /No host matches/);
 });
 
 Deno.test("[pages] hosts: cursor paging and the empty state by role", async () => {
   await using w = await operatorWorld();
-  const empty = await getPage(w.app, "/hosts", w.headers(w.a.admin));
+  const viewer = pageSession(w, w.a.viewer);
+  const empty = await pageSession(w, w.a.admin).get("/hosts");
   ok(empty.doc.querySelector('.empty a[href="/hosts/new"]'), "admins are sent to add a host");
-  const viewer = await getPage(w.app, "/hosts", w.headers(w.a.viewer));
-  match(textOf(viewer.doc.querySelector(".empty")), /Ask an admin/);
+  match(textOf((await viewer.get("/hosts")).doc.querySelector(".empty")), /Ask an admin/);
   for (let i = 0; i < 52; i++) await createHost(w, `h-${String(i).padStart(2, "0")}`);
-  const first = await getPage(w.app, "/hosts", w.headers(w.a.viewer));
+  const first = await viewer.get("/hosts");
   equal(rowsOf(first.doc).length, 50);
   const next = first.doc.querySelector('a[rel="next"]')?.getAttribute("href");
   equal(next, "/hosts?sort=name&after=h-49");
-  const second = await getPage(w.app, next!, w.headers(w.a.viewer));
+  const second = await viewer.get(next!);
   equal(rowsOf(second.doc).join(","), "h-50,h-51");
   ok(!second.doc.querySelector('a[rel="next"]'));
 });
 
 Deno.test("[pages] hosts: adding a host shows the token once; bad input keeps the form", async () => {
   await using w = await operatorWorld();
-  const form = await getPage(w.app, "/hosts/new", w.headers(w.a.admin));
+  const admin = pageSession(w, w.a.admin);
+  const form = await admin.get("/hosts/new");
   equal(form.status, 200);
   ok(form.doc.querySelector('input[name="name"]'));
-  const res = await postForm(w.app, "/hosts/new", {
+  const res = await admin.post("/hosts/new", {
     name: "Web Frankfurt",
     slug: "",
     group: "eu",
     tags: "prod, eu",
-  }, { cookie: w.a.admin.cookie });
+  });
   equal(res.status, 201);
   equal(res.headers.get("cache-control"), "no-store");
-  const doc = parseHtml(await res.text());
+  const { doc } = res;
   const token = textOf(doc.querySelector("#host-token"));
   match(token, /^vs1_[A-Za-z0-9_-]{32}$/);
   match(textOf(doc.body), /This token is shown only now/);
@@ -97,47 +96,38 @@ Deno.test("[pages] hosts: adding a host shows the token once; bad input keeps th
   equal(host?.slug, "web-frankfurt");
   equal(host?.tags.join(","), "prod,eu");
   for (const path of ["/hosts", `/hosts/${hostId}`]) {
-    const page = await getPage(w.app, path, w.headers(w.a.admin));
+    const page = await admin.get(path);
     ok(!page.html.includes(token), `${path} never shows the token again`);
   }
 
-  const bad = await postForm(w.app, "/hosts/new", {
-    name: "",
-    slug: "X!",
-    group: "",
-    tags: "Bad Tag!",
-  }, { cookie: w.a.admin.cookie });
+  const bad = await admin.post("/hosts/new", { name: "", slug: "X!", group: "", tags: "Bad Tag!" });
   equal(bad.status, 400);
-  const badDoc = parseHtml(await bad.text());
-  ok(badDoc.querySelector(".field-invalid #f-name"), "the name is marked");
-  const taken = await postForm(w.app, "/hosts/new", { name: "again", slug: "web-frankfurt" }, {
-    cookie: w.a.admin.cookie,
-  });
+  ok(bad.doc.querySelector(".field-invalid #f-name"), "the name is marked");
+  const taken = await admin.post("/hosts/new", { name: "again", slug: "web-frankfurt" });
   equal(taken.status, 409);
-  const takenDoc = parseHtml(await taken.text());
-  match(textOf(takenDoc.querySelector("#f-slug-error")), /already used/);
-  equal(takenDoc.querySelector("#f-name")?.getAttribute("value"), "again");
+  match(textOf(taken.doc.querySelector("#f-slug-error")), /already used/);
+  equal(taken.doc.querySelector("#f-name")?.getAttribute("value"), "again");
 });
 
 Deno.test("[pages] hosts: viewers see no admin forms and their POSTs are refused", async () => {
   await using w = await operatorWorld();
   const { host, onboarding } = await createHost(w, "web-1");
   await push(w, host.id, onboarding.token, "status-real-debian.json");
-  const { status, doc } = await getPage(w.app, `/hosts/${host.id}`, w.headers(w.a.viewer));
+  const viewer = pageSession(w, w.a.viewer);
+  const { status, doc } = await viewer.get(`/hosts/${host.id}`);
   equal(status, 200);
   equal(doc.querySelectorAll("form[method='post'] input[name='intent']").length, 0);
   ok(doc.querySelector("table.keys"), "viewers still see the keys table");
-  equal((await getPage(w.app, "/hosts/new", w.headers(w.a.viewer))).status, 403);
+  equal((await viewer.get("/hosts/new")).status, 403);
   const keyId = doc.querySelector("tr[data-key]")?.getAttribute("data-key") ?? "";
   const attempts: Record<string, string>[] = [
     { intent: "key_revoke", keyId },
     { intent: "delete", confirm: "web-1" },
   ];
   for (const fields of attempts) {
-    const res = await postForm(w.app, `/hosts/${host.id}`, fields, { cookie: w.a.viewer.cookie });
-    equal(res.status, 403, fields.intent);
+    equal((await viewer.post(`/hosts/${host.id}`, fields)).status, 403, fields.intent);
   }
-  const add = await postForm(w.app, "/hosts/new", { name: "x1x" }, { cookie: w.a.viewer.cookie });
+  const add = await viewer.post("/hosts/new", { name: "x1x" });
   equal(add.status, 403);
   ok(await getHost(w.services.ledger, w.orgA.id, host.id), "nothing was deleted");
 });
@@ -146,7 +136,8 @@ Deno.test("[pages] hosts: the host page shows posture, the IOC evidence and the 
   await using w = await operatorWorld();
   const { host, onboarding } = await createHost(w, "vm-1", { group: "lab", tags: ["debian"] });
   await push(w, host.id, onboarding.token, "status-real-debian.json");
-  const { status, doc } = await getPage(w.app, `/hosts/${host.id}`, w.headers(w.a.viewer));
+  const viewer = pageSession(w, w.a.viewer);
+  const { status, doc } = await viewer.get(`/hosts/${host.id}`);
   equal(status, 200);
   match(textOf(doc.querySelector("#posture-title")?.parentElement ?? null), /critical/);
   match(textOf(doc.querySelector(".contributors")), /suspicious_process_ioc/);
@@ -162,7 +153,7 @@ Deno.test("[pages] hosts: the host page shows posture, the IOC evidence and the 
   ok(doc.querySelector("tr[data-breach='suspicious_process_ioc']"), "the IOC is an open breach");
   ok(doc.querySelector("tr[data-breach='unexpected_public_port']"), "so is the port");
   ok(doc.querySelector(".timeline li[data-code='suspicious_process_ioc']"), "and on the timeline");
-  const fleet = await getPage(w.app, "/hosts", w.headers(w.a.viewer));
+  const fleet = await viewer.get("/hosts");
   equal(fleet.doc.querySelector("tr[data-host='vm-1']")?.getAttribute("data-breaches"), "2");
   ok(!doc.querySelector("[style]"), "no inline styles");
 });
@@ -170,57 +161,37 @@ Deno.test("[pages] hosts: the host page shows posture, the IOC evidence and the 
 Deno.test("[pages] hosts: another organization's host is 404; key actions; delete needs the slug", async () => {
   await using w = await operatorWorld();
   const { host } = await createHost(w, "web-1");
-  equal((await getPage(w.app, `/hosts/${host.id}`, w.headers(w.ownerB))).status, 404);
-  const foreign = await postForm(
-    w.app,
-    `/hosts/${host.id}`,
-    { intent: "delete", confirm: "web-1" },
-    {
-      cookie: w.ownerB.cookie,
-    },
-  );
+  const hostPage = `/hosts/${host.id}`;
+  const foreigner = pageSession(w, w.ownerB);
+  equal((await foreigner.get(hostPage)).status, 404);
+  const foreign = await foreigner.post(hostPage, { intent: "delete", confirm: "web-1" });
   equal(foreign.status, 404);
 
-  const created = await postForm(w.app, `/hosts/${host.id}`, { intent: "key_create", label: "x" }, {
-    cookie: w.a.admin.cookie,
-  });
+  const admin = pageSession(w, w.a.admin);
+  const created = await admin.post(hostPage, { intent: "key_create", label: "x" });
   equal(created.status, 200);
-  const createdDoc = parseHtml(await created.text());
-  match(textOf(createdDoc.querySelector("#new-token")), /^vs\d+_/);
-  const firstKey = [...createdDoc.querySelectorAll("tr[data-key]")].at(-1)!.getAttribute(
+  match(textOf(created.doc.querySelector("#new-token")), /^vs\d+_/);
+  const firstKey = [...created.doc.querySelectorAll("tr[data-key]")].at(-1)!.getAttribute(
     "data-key",
   )!;
-  const rotated = await postForm(w.app, `/hosts/${host.id}`, {
+  const rotated = await admin.post(hostPage, {
     intent: "key_rotate",
     keyId: firstKey,
     graceSeconds: "3600",
-  }, { cookie: w.a.admin.cookie });
+  });
   equal(rotated.status, 200);
-  const rotatedDoc = parseHtml(await rotated.text());
   equal(
-    rotatedDoc.querySelector(`tr[data-key='${firstKey}']`)?.getAttribute("data-state"),
+    rotated.doc.querySelector(`tr[data-key='${firstKey}']`)?.getAttribute("data-state"),
     "grace",
   );
-  const revoked = await postForm(w.app, `/hosts/${host.id}`, {
-    intent: "key_revoke",
-    keyId: firstKey,
-  }, {
-    cookie: w.a.admin.cookie,
-  });
+  const revoked = await admin.post(hostPage, { intent: "key_revoke", keyId: firstKey });
   equal(revoked.status, 303);
 
-  const wrong = await postForm(w.app, `/hosts/${host.id}`, { intent: "delete", confirm: "web-2" }, {
-    cookie: w.a.admin.cookie,
-  });
+  const wrong = await admin.post(hostPage, { intent: "delete", confirm: "web-2" });
   equal(wrong.status, 400);
-  match(
-    textOf(parseHtml(await wrong.text()).querySelector("#f-confirm-error")),
-    /type the host's slug/,
-  );
+  match(textOf(wrong.doc.querySelector("#f-confirm-error")), /type the host's slug/);
   ok(await getHost(w.services.ledger, w.orgA.id, host.id), "still there");
-  const right = await postForm(w.app, `/hosts/${host.id}`, { intent: "delete", confirm: "web-1" }, {
-    cookie: w.a.admin.cookie,
-  });
+  const right = await admin.post(hostPage, { intent: "delete", confirm: "web-1" });
   equal(right.status, 303);
   equal(right.headers.get("location"), "/hosts?done=deleted");
   equal(await getHost(w.services.ledger, w.orgA.id, host.id), null);

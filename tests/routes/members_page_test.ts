@@ -1,6 +1,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { operatorWorld } from "../support/operator_world.ts";
-import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
+import { textOf } from "../support/pages.ts";
+import { pageSession } from "../support/page_session.ts";
 import { getMembership } from "@/lib/orgs/members.ts";
 import { listInvitations } from "@/lib/orgs/invitations.ts";
 
@@ -10,7 +11,7 @@ const optionsOf = (doc: Document, selector: string) =>
 Deno.test("[pages] members: viewers and ops get a read-only list, no admin controls", async () => {
   await using w = await operatorWorld();
   for (const who of [w.a.viewer, w.a.ops]) {
-    const { status, doc } = await getPage(w.app, "/org/members", w.headers(who));
+    const { status, doc } = await pageSession(w, who).get("/org/members");
     equal(status, 200, who.role);
     deepEqual(
       [...doc.querySelectorAll("tr[data-member]")].map((r) => r.getAttribute("data-member")),
@@ -29,12 +30,10 @@ Deno.test("[pages] members: viewers and ops get a read-only list, no admin contr
     match(textOf(doc.querySelector("tr[data-member='viewer@acme.test']")), /viewer/);
   }
   // And the server refuses what the page does not offer.
-  const res = await postForm(w.app, "/org/members", {
+  const res = await pageSession(w, w.a.viewer).post("/org/members", {
     intent: "invite",
     email: "x@acme.test",
     role: "viewer",
-  }, {
-    cookie: w.a.viewer.cookie,
   });
   equal(res.status, 403);
   equal(
@@ -48,7 +47,8 @@ Deno.test("[pages] members: viewers and ops get a read-only list, no admin contr
 
 Deno.test("[pages] members: admins manage up to their own role and never touch owners", async () => {
   await using w = await operatorWorld();
-  const { doc } = await getPage(w.app, "/org/members", w.headers(w.a.admin));
+  const admin = pageSession(w, w.a.admin);
+  const { doc } = await admin.get("/org/members");
   const row = (email: string) => `tr[data-member='${email}']`;
   ok(!doc.querySelector(`${row("owner@acme.test")} select`), "no role control on the owner");
   ok(
@@ -66,34 +66,27 @@ Deno.test("[pages] members: admins manage up to their own role and never touch o
   match(textOf(doc.querySelector("tr[data-invitation='new@acme.test']")), /ops/);
   ok(doc.querySelector('a[href="/audit"]'), "admins see the Audit link");
 
-  const change = await postForm(w.app, "/org/members", {
+  const change = await admin.post("/org/members", {
     intent: "role",
     userId: w.a.viewer.userId,
     role: "ops",
-  }, {
-    cookie: w.a.admin.cookie,
   });
   equal(change.status, 303);
   equal(change.headers.get("location"), "/org/members?done=role");
   equal(await getMembership(w.services.ledger, w.orgA.id, w.a.viewer.userId), "ops");
 
-  const grantOwner = await postForm(w.app, "/org/members", {
+  const grantOwner = await admin.post("/org/members", {
     intent: "invite",
     email: "boss@acme.test",
     role: "owner",
-  }, {
-    cookie: w.a.admin.cookie,
   });
   equal(grantOwner.status, 403);
-  match(
-    textOf(parseHtml(await grantOwner.text()).querySelector(".field-error")),
-    /cannot grant owner/,
-  );
+  match(textOf(grantOwner.doc.querySelector(".field-error")), /cannot grant owner/);
 });
 
 Deno.test("[pages] members: owners see owner options; the last owner cannot leave and is told why", async () => {
   await using w = await operatorWorld();
-  const { doc } = await getPage(w.app, "/org/members", w.headers(w.a.owner));
+  const { doc } = await pageSession(w, w.a.owner).get("/org/members");
   deepEqual(optionsOf(doc, "tr[data-member='admin@acme.test'] select"), [
     "viewer",
     "ops",
@@ -110,21 +103,19 @@ Deno.test("[pages] members: owners see owner options; the last owner cannot leav
 
 Deno.test("[pages] members: without e-mail the new invitation's link is shown once", async () => {
   await using w = await operatorWorld();
-  const res = await postForm(w.app, "/org/members", {
+  const admin = pageSession(w, w.a.admin);
+  const { status, doc } = await admin.post("/org/members", {
     intent: "invite",
     email: "Fresh@Acme.test",
     role: "viewer",
-  }, {
-    cookie: w.a.admin.cookie,
   });
-  equal(res.status, 200);
-  const doc = parseHtml(await res.text());
+  equal(status, 200);
   match(
     textOf(doc.querySelector("#invitation-link")),
     /^http:\/\/localhost:8000\/invite\?token=[\w-]{43}$/,
   );
   ok(doc.querySelector("tr[data-invitation='fresh@acme.test']"), "listed as pending");
-  const again = await getPage(w.app, "/org/members", w.headers(w.a.admin));
+  const again = await admin.get("/org/members");
   ok(!again.doc.querySelector("#invitation-link"), "not shown again");
 
   const invitation = (await listInvitations(w.services.ledger, w.orgA.id, {
@@ -132,25 +123,24 @@ Deno.test("[pages] members: without e-mail the new invitation's link is shown on
     now: w.services.clock.now(),
   }))
     .find((i) => i.email === "fresh@acme.test")!;
-  const revoke = await postForm(w.app, "/org/members", {
+  const revoke = await admin.post("/org/members", {
     intent: "revoke",
     invitationId: invitation.id,
-  }, {
-    cookie: w.a.admin.cookie,
   });
   equal(revoke.headers.get("location"), "/org/members?done=revoked");
-  const flash = await getPage(w.app, "/org/members?done=revoked", w.headers(w.a.admin));
+  const flash = await admin.get("/org/members?done=revoked");
   equal(textOf(flash.doc.querySelector('main [role="status"]')), "Invitation revoked.");
   ok(!flash.doc.querySelector("tr[data-invitation='fresh@acme.test']"));
 });
 
 Deno.test("[pages] members: any member may leave", async () => {
   await using w = await operatorWorld();
-  const res = await postForm(w.app, "/org/leave", {}, { cookie: w.a.viewer.cookie });
+  const viewer = pageSession(w, w.a.viewer);
+  const res = await viewer.post("/org/leave", {});
   equal(res.status, 303);
   equal(res.headers.get("location"), "/account?done=left");
   equal(await getMembership(w.services.ledger, w.orgA.id, w.a.viewer.userId), null);
-  const account = await getPage(w.app, "/account?done=left", w.headers(w.a.viewer));
+  const account = await viewer.get("/account?done=left");
   equal(account.status, 200);
   ok(!account.doc.querySelector('a[href="/org/members"]'), "no organization, no Members link");
 });

@@ -6,7 +6,8 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { type OperatorWorld, operatorWorld } from "../support/operator_world.ts";
-import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
+import { textOf } from "../support/pages.ts";
+import { pageSession } from "../support/page_session.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
 import { orgRetention } from "@/lib/orgs/settings.ts";
 
@@ -16,11 +17,12 @@ async function updates(w: OperatorWorld) {
 }
 
 const save = (w: OperatorWorld, fields: Record<string, string>, who = w.a.owner) =>
-  postForm(w.app, "/org/settings", fields, { cookie: who.cookie });
+  pageSession(w, who).post("/org/settings", fields);
 
 Deno.test("[pages] org settings: an owner saves retention (PRG, flash, audited)", async () => {
   await using w = await operatorWorld();
-  const form = await getPage(w.app, "/org/settings", w.headers(w.a.owner));
+  const owner = pageSession(w, w.a.owner);
+  const form = await owner.get("/org/settings");
   equal(form.status, 200);
   equal(form.doc.querySelector("#f-auditRetentionDays")?.getAttribute("value"), "");
   match(textOf(form.doc.querySelector("#retention-in-force")), /400 days \(server default\)/);
@@ -28,9 +30,9 @@ Deno.test("[pages] org settings: an owner saves retention (PRG, flash, audited)"
   const button = form.doc.querySelector("#retention-form button[type='submit']");
   equal(textOf(button), "Save retention", "the pending-state button (an island)");
   ok(form.html.includes("SubmitButton"), "hydrated as an island");
-  const members = await getPage(w.app, "/org/members", w.headers(w.a.admin));
+  const members = await pageSession(w, w.a.admin).get("/org/members");
   ok(members.doc.querySelector("#org-settings-link"), "linked from the members page");
-  const asViewer = await getPage(w.app, "/org/members", w.headers(w.a.viewer));
+  const asViewer = await pageSession(w, w.a.viewer).get("/org/members");
   equal(asViewer.doc.querySelector("#org-settings-link"), null, "not for viewers");
 
   const res = await save(w, { auditRetentionDays: "90", snapshotRetentionDays: " 7 " });
@@ -46,7 +48,7 @@ Deno.test("[pages] org settings: an owner saves retention (PRG, flash, audited)"
     snapshotRetentionDays: { from: null, to: 7 },
   });
 
-  const after = await getPage(w.app, "/org/settings?done=retention", w.headers(w.a.owner));
+  const after = await owner.get("/org/settings?done=retention");
   match(textOf(after.doc.body), /Retention settings saved\./);
   equal(after.doc.querySelector("#f-snapshotRetentionDays")?.getAttribute("value"), "7");
 
@@ -72,18 +74,19 @@ Deno.test("[pages] org settings: bad values name the field and change nothing", 
     [{ snapshotRetentionDays: "-3" }, "snapshotRetentionDays", /whole number of days/],
   ];
   for (const [fields, field, message] of cases) {
-    const res = await save(w, { auditRetentionDays: "", snapshotRetentionDays: "14", ...fields });
-    equal(res.status, 400, field);
-    const doc = parseHtml(await res.text());
+    const { status, doc } = await save(w, {
+      auditRetentionDays: "",
+      snapshotRetentionDays: "14",
+      ...fields,
+    });
+    equal(status, 400, field);
     ok(doc.querySelector(`.field-invalid #f-${field}`), `${field} is marked`);
     match(textOf(doc.querySelector(`#f-${field}-error`)), message);
     match(textOf(doc.querySelector(".notice")), /Check the settings marked below/);
     equal(doc.querySelector(`#f-${field}`)?.getAttribute("value"), fields[field], "kept");
   }
   // Both wrong at once: both are marked.
-  const both = parseHtml(
-    await (await save(w, { auditRetentionDays: "1", snapshotRetentionDays: "9999" })).text(),
-  );
+  const both = (await save(w, { auditRetentionDays: "1", snapshotRetentionDays: "9999" })).doc;
   ok(both.querySelector("#f-auditRetentionDays-error"));
   ok(both.querySelector("#f-snapshotRetentionDays-error"));
   const stored = await orgRetention(w.services, w.orgA.id);
@@ -93,7 +96,7 @@ Deno.test("[pages] org settings: bad values name the field and change nothing", 
 
 Deno.test("[pages] org settings: admins read only; below owner cannot post", async () => {
   await using w = await operatorWorld();
-  const page = await getPage(w.app, "/org/settings", w.headers(w.a.admin));
+  const page = await pageSession(w, w.a.admin).get("/org/settings");
   equal(page.status, 200);
   equal(page.doc.querySelector("#retention-form"), null);
   match(textOf(page.doc.body), /Only owners change retention/);
@@ -101,7 +104,7 @@ Deno.test("[pages] org settings: admins read only; below owner cannot post", asy
     equal((await save(w, { auditRetentionDays: "90" }, who)).status, 403, who.role);
   }
   for (const who of [w.a.ops, w.a.viewer]) {
-    equal((await getPage(w.app, "/org/settings", w.headers(who))).status, 403, who.role);
+    equal((await pageSession(w, who).get("/org/settings")).status, 403, who.role);
   }
   equal((await orgRetention(w.services, w.orgA.id)).auditRetentionDays, null);
 });

@@ -10,6 +10,7 @@ import type { BrowserContext } from "playwright-core";
 import type { Operator } from "./operator_world.ts";
 import { type RemediationWorld, remediationWorld } from "./remediation_world.ts";
 import { type CreatedHost, createHostViaApi, fixtureJson, pushStatus } from "./hosts_api.ts";
+import { serveApp } from "./browser_session.ts";
 
 export const LOCKDOWN = "lockdown-access-surface";
 
@@ -75,8 +76,8 @@ export async function consoleWorld(): Promise<ConsoleWorld> {
   });
   equal(exec.status, 202, JSON.stringify(exec.body));
 
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, w.app.fetch);
-  const base = `http://127.0.0.1:${server.addr.port}`;
+  const served = serveApp(w.app.fetch);
+  const { base } = served;
   const signIn = async (context: BrowserContext, who: Operator | null) => {
     await context.clearCookies();
     if (!who) return;
@@ -95,7 +96,7 @@ export async function consoleWorld(): Promise<ConsoleWorld> {
     awaitingRunId: exec.body.run!.id,
     signIn,
     [Symbol.asyncDispose]: async () => {
-      await server.shutdown();
+      await served[Symbol.asyncDispose]();
       await dispose();
     },
   });

@@ -11,6 +11,7 @@ import type { ParsedSnapshot } from "@/lib/ingest/types.ts";
 import { createLogger } from "@/lib/log.ts";
 import type { Org } from "@/lib/orgs/orgs.ts";
 import type { Signal } from "@/lib/signals/types.ts";
+import { seedOrg } from "./operators.ts";
 
 /** The time most tests start at. */
 export const T0 = new Date("2026-11-25T10:00:00.000Z");
@@ -28,6 +29,26 @@ export async function seedHost(
   extra: Record<string, unknown> = {},
 ): Promise<Host> {
   return await createHost(ledger, org.id, { name: slug, slug, ...extra }, { now: T0 });
+}
+
+/**
+ * Two organizations for isolation checks: `acme` with hosts `web-1` and `db-1`, and `beta` with
+ * a `web-1` of its own (`foreign`, which every query of `acme` must leave out).
+ *
+ * @example
+ * ```ts
+ * const { org, web, db, foreign } = await seedTwoOrgFleet(ledger);
+ * ```
+ */
+export async function seedTwoOrgFleet(
+  ledger: Ledger,
+): Promise<{ org: Org; other: Org; web: Host; db: Host; foreign: Host }> {
+  const org = await seedOrg(ledger, "acme");
+  const other = await seedOrg(ledger, "beta");
+  const web = await seedHost(ledger, org, "web-1");
+  const db = await seedHost(ledger, org, "db-1");
+  const foreign = await seedHost(ledger, other, "web-1");
+  return { org, other, web, db, foreign };
 }
 
 /**

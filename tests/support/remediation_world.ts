@@ -22,6 +22,12 @@ export interface RemediationWorld extends OperatorWorld {
     body: Record<string, unknown>,
     ip?: string,
   ): Promise<{ status: number; body: Record<string, unknown> & { run?: Run; plan?: RunPlan } }>;
+  /** Asks, as `who`, for a dry-run of `actionId` (with `params`, if given) on `web`. */
+  dryRun(
+    who: Operator,
+    actionId: string,
+    params?: Record<string, unknown>,
+  ): ReturnType<RemediationWorld["remediate"]>;
   /** A dry-run that succeeded on the host (dispatched and reported), for the current plan. */
   succeededDryRun(who: Operator, actionId: string, params?: Record<string, unknown>): Promise<Run>;
   /** Dispatches `runId` and reports its job's result (`status`, default succeeded). */
@@ -102,17 +108,19 @@ export async function remediationWorld(
     });
     return (await getRun(w.services.ledger, runId))!;
   };
-  const succeededDryRun = async (who: Operator, actionId: string, params = {}) => {
-    const { status, body } = await remediate(who, {
+  const dryRun: RemediationWorld["dryRun"] = (who, actionId, params) =>
+    remediate(who, {
       hostId: web.host.id,
       actionId,
-      params,
+      ...(params === undefined ? {} : { params }),
       mode: "dry-run",
     });
+  const succeededDryRun = async (who: Operator, actionId: string, params = {}) => {
+    const { status, body } = await dryRun(who, actionId, params);
     equal(status, 202, JSON.stringify(body));
     const run = await runOnHost(body.run!.id);
     equal(run.state, "succeeded");
     return run;
   };
-  return Object.assign(w, { web, remediate, runOnHost, succeededDryRun, api });
+  return Object.assign(w, { web, remediate, dryRun, runOnHost, succeededDryRun, api });
 }

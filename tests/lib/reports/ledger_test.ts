@@ -18,7 +18,14 @@ import { incidentSummary, ingestVolume, signalSummary } from "@/lib/reports/quer
 import { reportWindow } from "@/lib/reports/period.ts";
 import { forEachLedger } from "../../support/ledgers.ts";
 import { seedOrg } from "../../support/operators.ts";
-import { at, parsedSnapshot, seedHost, signal, storeServices, T0 } from "../../support/hosts.ts";
+import {
+  at,
+  parsedSnapshot,
+  seedTwoOrgFleet,
+  signal,
+  storeServices,
+  T0,
+} from "../../support/hosts.ts";
 
 forEachLedger(
   "[reports] a period is claimed once, however many runs race for it",
@@ -74,11 +81,7 @@ forEachLedger(
   "[reports] report queries: counts, bytes and response times per organization",
   async (ledger) => {
     await using services = await storeServices(ledger);
-    const org = await seedOrg(ledger, "acme");
-    const other = await seedOrg(ledger, "beta");
-    const web = await seedHost(ledger, org, "web-1");
-    const db = await seedHost(ledger, org, "db-1");
-    const foreign = await seedHost(ledger, other, "web-1");
+    const { org, other, web, db, foreign } = await seedTwoOrgFleet(ledger);
     for (const [host, n] of [[web, 1], [db, 2], [foreign, 3]] as const) {
       await storeSnapshot(services, {
         host,

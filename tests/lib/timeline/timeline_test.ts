@@ -3,8 +3,7 @@ import { listTimeline } from "@/lib/timeline/timeline.ts";
 import { storeSnapshot } from "@/lib/ingest/store.ts";
 import type { Signal } from "@/lib/signals/types.ts";
 import { forEachLedger } from "../../support/ledgers.ts";
-import { seedOrg } from "../../support/operators.ts";
-import { at, parsedSnapshot, seedHost, signal, storeServices } from "../../support/hosts.ts";
+import { at, parsedSnapshot, seedTwoOrgFleet, signal, storeServices } from "../../support/hosts.ts";
 
 const MIN = 60;
 
@@ -12,11 +11,7 @@ forEachLedger(
   "[timeline] dedupe within the window, stable paging, filters and search",
   async (ledger) => {
     await using services = await storeServices(ledger);
-    const org = await seedOrg(ledger, "acme");
-    const other = await seedOrg(ledger, "beta");
-    const web = await seedHost(ledger, org, "web-1");
-    const db = await seedHost(ledger, org, "db-1");
-    const foreign = await seedHost(ledger, other, "web-1");
+    const { org, other, web, db, foreign } = await seedTwoOrgFleet(ledger);
     const port = (s: number): Signal =>
       signal({ ts: at(s).toISOString(), severity: "high", title: "Port 6379 open" });
     const pkg = (s: number): Signal =>

@@ -33,11 +33,7 @@ Deno.test("remediate: plan for a viewer, dry-run and execute only for ops", asyn
   match(argv, /6379/);
   equal(plan.body.executePhrase, `EXECUTE ${LOCKDOWN} ${plan.body.plan!.planHash.slice(0, 8)}`);
 
-  const denied = await w.remediate(w.a.viewer, {
-    hostId: w.web.host.id,
-    actionId: LOCKDOWN,
-    mode: "dry-run",
-  });
+  const denied = await w.dryRun(w.a.viewer, LOCKDOWN);
   equal(denied.status, 403);
   equal((denied.body.error as { code: string }).code, "role_required");
   deepEqual(await runsOf(w), []);
@@ -235,19 +231,11 @@ Deno.test("remediate: guards refuse with the rule's name and audit it", async ()
   // Queue cap per host (4 pending in balanced): dry-runs fill it.
   for (let i = 0; i < 3; i++) {
     equal(
-      (await w.remediate(w.a.ops, {
-        hostId: host,
-        actionId: "collect-forensics-first",
-        mode: "dry-run",
-      })).status,
+      (await w.dryRun(w.a.ops, "collect-forensics-first")).status,
       202,
     );
   }
-  const full = await w.remediate(w.a.ops, {
-    hostId: host,
-    actionId: "collect-forensics-first",
-    mode: "dry-run",
-  });
+  const full = await w.dryRun(w.a.ops, "collect-forensics-first");
   equal(full.status, 429, JSON.stringify(full.body));
   equal((full.body.error as { code: string }).code, "host_queue_cap");
 });
@@ -286,17 +274,8 @@ Deno.test("remediate: self-lockout refuses blocking the requester's own address 
 
 Deno.test("remediate: queue TTL expiry, and concurrent drains and duplicate deliveries dispatch once", async () => {
   await using w = await remediationWorld();
-  const host = w.web.host.id;
-  const a = await w.remediate(w.a.ops, {
-    hostId: host,
-    actionId: "collect-forensics-first",
-    mode: "dry-run",
-  });
-  const b = await w.remediate(w.a.ops, {
-    hostId: host,
-    actionId: "verify-system-drift",
-    mode: "dry-run",
-  });
+  const a = await w.dryRun(w.a.ops, "collect-forensics-first");
+  const b = await w.dryRun(w.a.ops, "verify-system-drift");
   equal(a.status, 202);
   equal(b.status, 202);
 
@@ -321,11 +300,7 @@ Deno.test("remediate: queue TTL expiry, and concurrent drains and duplicate deli
   notEqual(jobs[0].run_id, jobs[1].run_id);
 
   // TTL: a queued run not dispatched within 120 minutes expires.
-  const c = await w.remediate(w.a.ops, {
-    hostId: host,
-    actionId: "collect-forensics-first",
-    mode: "dry-run",
-  });
+  const c = await w.dryRun(w.a.ops, "collect-forensics-first");
   await expireRun(w.services, c.body.run!.id);
   equal((await getRun(w.services.ledger, c.body.run!.id))!.state, "queued");
   w.services.clock.advance(121 * 60_000);
@@ -337,11 +312,7 @@ Deno.test("remediate: queue TTL expiry, and concurrent drains and duplicate deli
 Deno.test("remediate: queue, replay and run history API", async () => {
   await using w = await remediationWorld();
   const host = w.web.host.id;
-  const a = await w.remediate(w.a.ops, {
-    hostId: host,
-    actionId: "collect-forensics-first",
-    mode: "dry-run",
-  });
+  const a = await w.dryRun(w.a.ops, "collect-forensics-first");
   const queue = await w.api(w.a.ops, "GET", "/api/ops/remediate-queue");
   equal(queue.status, 200);
   deepEqual((await queue.json()).runs.map((r: { id: string }) => r.id), [a.body.run!.id]);
