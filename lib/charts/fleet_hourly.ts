@@ -14,7 +14,7 @@
 
 import { sql } from "kysely";
 import type { Ledger } from "../db/ledger/mod.ts";
-import { prepared } from "../db/ledger/prepared.ts";
+import { prepared, type PreparedStatement } from "../db/ledger/prepared.ts";
 import type { Severity } from "../signals/types.ts";
 
 const HOUR_MS = 3_600_000;
@@ -77,16 +77,38 @@ export function hourlyIncrements(input: HourlyInput): { bucket: Date; name: stri
   });
 }
 
-const bump = prepared<{ orgId: string; bucket: Date; name: string; n: number }, never>((db, p) =>
-  db.insertInto("fleet_hourly")
-    .values({ org_id: p("orgId"), bucket: p("bucket"), name: p("name"), n: p("n") })
-    .onConflict((oc) =>
-      oc.columns(["org_id", "bucket", "name"]).doUpdateSet({ n: sql`fleet_hourly.n + excluded.n` })
-    )
-);
+/** Counter rows per statement; a write rarely has more than 6 (snapshots + 5 severities). */
+const BUMP_ROWS = 16;
+
+type BumpArgs = Record<string, unknown>;
+const bumps = new Map<number, PreparedStatement<BumpArgs, never>>();
+
+/** One upsert of `count` counter rows (compiled once per count), adding to existing rows. */
+function bumpStatement(count: number): PreparedStatement<BumpArgs, never> {
+  let statement = bumps.get(count);
+  if (!statement) {
+    statement = prepared<BumpArgs, never>((db, p) =>
+      db.insertInto("fleet_hourly")
+        .values(Array.from({ length: count }, (_, i) => ({
+          org_id: p("orgId") as string,
+          bucket: p(`bucket${i}`) as Date,
+          name: p(`name${i}`) as string,
+          n: p(`n${i}`) as number,
+        })))
+        .onConflict((oc) =>
+          oc.columns(["org_id", "bucket", "name"]).doUpdateSet({
+            n: sql`fleet_hourly.n + excluded.n`,
+          })
+        )
+    );
+    bumps.set(count, statement);
+  }
+  return statement;
+}
 
 /**
- * Adds one write's snapshots and signals to the organization's hourly counters. Call it in the
+ * Adds one write's snapshots and signals to the organization's hourly counters, in one
+ * statement (the keys of one write are distinct, as one upsert needs). Call it in the
  * transaction that inserts them (or right after a single-row insert).
  *
  * @example
@@ -99,7 +121,15 @@ export async function noteHourly(
   orgId: string,
   input: HourlyInput,
 ): Promise<void> {
-  for (const { bucket, name, n } of hourlyIncrements(input)) {
-    await bump(target, { orgId, bucket, name, n });
+  const increments = hourlyIncrements(input);
+  for (let start = 0; start < increments.length; start += BUMP_ROWS) {
+    const chunk = increments.slice(start, start + BUMP_ROWS);
+    const args: BumpArgs = { orgId };
+    chunk.forEach(({ bucket, name, n }, i) => {
+      args[`bucket${i}`] = bucket;
+      args[`name${i}`] = name;
+      args[`n${i}`] = n;
+    });
+    await bumpStatement(chunk.length)(target, args);
   }
 }

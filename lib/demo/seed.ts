@@ -17,7 +17,7 @@ import { writeTransaction } from "../db/ledger/transaction.ts";
 import type { Ledger } from "../db/ledger/mod.ts";
 import { createHost, type Host } from "../hosts/registry.ts";
 import { toHost } from "../hosts/host.ts";
-import { inSnapshotTransaction } from "../ingest/ingest.ts";
+import { inSnapshotTransaction, type SnapshotTxResult } from "../ingest/ingest.ts";
 import { parseStatusPush } from "../ingest/parse.ts";
 import { storeSnapshot } from "../ingest/store.ts";
 import { createOrg, getOrgBySlug, type Org } from "../orgs/orgs.ts";
@@ -80,6 +80,8 @@ export interface SeedSummary {
   snapshots: number;
   signals: number;
   breachesOpened: number;
+  /** Incidents the seeded critical findings opened (no escalation timers: nobody is paged). */
+  incidentsOpened: number;
   /** Fleet summary rows brought up to date at the end (see `lib/hosts/summary.ts`). */
   summariesRefreshed: number;
   seconds: number;
@@ -215,7 +217,7 @@ export async function seedDemo(services: Services, opts: SeedOptions): Promise<S
   const slots = Math.max(1, Math.round(opts.days * perDay));
   const interval = DAY_MS / perDay;
   const planned = todo.length * slots;
-  const done = { snapshots: 0, signals: 0, breaches: 0 };
+  const done = { snapshots: 0, signals: 0, breaches: 0, incidents: 0 };
   let lastReport = performance.now();
   const report = () =>
     opts.onProgress?.({
@@ -247,13 +249,15 @@ export async function seedDemo(services: Services, opts: SeedOptions): Promise<S
             parsed,
             signals,
             now: receivedAt,
-            afterInsert: (tx, id) => hook(tx, id, parsed, signals),
+            afterInsert: hook(parsed, signals),
           });
           if (!stored.persisted) return;
           done.snapshots++;
           done.signals += signals.length;
-          const extra = stored.extra as { opened?: unknown[] } | undefined;
-          done.breaches += extra?.opened?.length ?? 0;
+          const extra = stored.extra as SnapshotTxResult;
+          done.breaches += extra.breaches.opened.length;
+          // Incidents group in the snapshot's transaction; a demo fleet pages nobody.
+          done.incidents += extra.incidents.filter((o) => o.action === "opened").length;
         }),
       );
       if (performance.now() - lastReport > 2000) {
@@ -280,6 +284,7 @@ export async function seedDemo(services: Services, opts: SeedOptions): Promise<S
     snapshots: done.snapshots,
     signals: done.signals,
     breachesOpened: done.breaches,
+    incidentsOpened: done.incidents,
     summariesRefreshed,
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };

@@ -21,6 +21,9 @@
 
 import { type LedgerTx, writeTransaction } from "../db/ledger/transaction.ts";
 import { toDate } from "../db/ledger/values.ts";
+import { prepared } from "../db/ledger/prepared.ts";
+import type { IncidentsTable } from "../db/ledger/schema.ts";
+import type { Selectable } from "kysely";
 import type { Services } from "../services.ts";
 import { IOC_CODES } from "../signals/catalog.ts";
 import {
@@ -122,15 +125,24 @@ function describe(group: FindingGroup): { title: string; summary: string } {
   return { title: cleanText(title, 200), summary: cleanText(summary, 4000) };
 }
 
+/** The host's latest incidents of a group that can take findings (newest first). */
+const groupCandidates = prepared<
+  { orgId: string; hostId: string; groupKey: string },
+  Selectable<IncidentsTable>
+>((db, p) =>
+  db.selectFrom("incidents").selectAll()
+    .where("org_id", "=", p("orgId")).where("host_id", "=", p("hostId"))
+    .where("group_key", "=", p("groupKey"))
+    .where("state", "in", ["open", "acknowledged", "resolved"])
+    .orderBy("id", "desc").limit(5)
+);
+
 async function candidate(tx: LedgerTx, group: FindingGroup, now: Date): Promise<Incident | null> {
-  const rows = await tx.db.selectFrom("incidents").selectAll()
-    .where("org_id", "=", group.orgId).where("host_id", "=", group.host.id)
-    .where("group_key", "=", group.groupKey).where("state", "in", [
-      "open",
-      "acknowledged",
-      "resolved",
-    ])
-    .orderBy("id", "desc").limit(5).execute();
+  const { rows } = await groupCandidates(tx, {
+    orgId: group.orgId,
+    hostId: group.host.id,
+    groupKey: group.groupKey,
+  });
   const incidents = rows.map(toIncident);
   const active = incidents.find((i) => i.state === "open" || i.state === "acknowledged");
   if (active) return active;
@@ -141,10 +153,16 @@ async function candidate(tx: LedgerTx, group: FindingGroup, now: Date): Promise<
   return recent ?? null;
 }
 
+/** When the incident's timeline last took findings. */
+const lastFolded = prepared<{ incidentId: string }, { ts: Date | string }>((db, p) =>
+  db.selectFrom("incident_events").select("ts")
+    .where("incident_id", "=", p("incidentId"))
+    .where("type", "in", ["opened", "findings", "reopened"])
+    .orderBy("ts", "desc").limit(1)
+);
+
 async function lastFoldedAt(tx: LedgerTx, incidentId: string): Promise<Date | null> {
-  const row = await tx.db.selectFrom("incident_events").select("ts")
-    .where("incident_id", "=", incidentId).where("type", "in", ["opened", "findings", "reopened"])
-    .orderBy("ts", "desc").limit(1).executeTakeFirst();
+  const row = (await lastFolded(tx, { incidentId })).rows[0];
   return row ? toDate(row.ts) : null;
 }
 
@@ -171,13 +189,15 @@ async function absorb(
   const lastSignal = incident.lastSignalAt && incident.lastSignalAt > latest
     ? incident.lastSignalAt
     : latest;
+  // New links, plus the findings beyond the link cap (counted, not linked).
+  const signalCount = incident.signalCount + linkedSignals + Math.max(0, signalIds.length - room);
+  // A breach linked again (re-opened) withdraws a resolve suggestion.
+  const withdraw = linkedBreaches > 0 || breachIds.length > 0;
   await tx.db.updateTable("incidents").set({
-    // New links, plus the findings beyond the link cap (counted, not linked).
-    signal_count: incident.signalCount + linkedSignals + Math.max(0, signalIds.length - room),
+    signal_count: signalCount,
     last_signal_at: lastSignal,
     updated_at: now,
-    // A breach linked again (re-opened) withdraws a resolve suggestion.
-    ...(linkedBreaches > 0 || breachIds.length > 0 ? { suggest_resolve: 0 } : {}),
+    ...(withdraw ? { suggest_resolve: 0 } : {}),
   }).where("id", "=", incident.id).execute();
   let timer: EscalationTimer | null = null;
   let action: GroupOutcome["action"] = "linked";
@@ -214,16 +234,62 @@ async function absorb(
       });
     }
   }
+  if (action === "linked") {
+    // Only these columns moved (the incident row is held by this transaction): no re-read.
+    const suggestResolve = withdraw ? false : incident.suggestResolve;
+    const linked = { ...incident, signalCount, lastSignalAt: lastSignal, updatedAt: now };
+    return { incident: { ...linked, suggestResolve }, action, timer };
+  }
   return { incident: (await readIncident(tx, incident.id))!, action, timer };
 }
 
 /**
  * Opens the group's incident, or links the findings to the one it already has (re-opening a
- * recently resolved one). Idempotent for the same findings (links are unique).
+ * recently resolved one), inside `tx`, which must already hold the host (ingest: the
+ * snapshot's transaction, whose first statement updates the host row). Idempotent for the same
+ * findings (links are unique).
  *
  * @example
  * ```ts
- * for (const group of groupFindings(orgId, host, findings, "signal")) {
+ * const outcome = await groupInTransaction(tx, group, now);
+ * ```
+ */
+export async function groupInTransaction(
+  tx: LedgerTx,
+  group: FindingGroup,
+  now: Date,
+): Promise<GroupOutcome> {
+  const existing = await candidate(tx, group, now);
+  if (existing) return await absorb(tx, existing, group, now);
+  const { title, summary } = describe(group);
+  const latest = group.findings.reduce((t, f) => (f.ts > t ? f.ts : t), new Date(0));
+  const write = await createIncident(
+    tx,
+    {
+      orgId: group.orgId,
+      title,
+      summary,
+      severity: group.severity,
+      source: group.source,
+      hostIds: [group.host.id],
+      groupKey: group.groupKey,
+      signalIds: group.findings.filter((f) => f.kind === "signal").map((f) => f.id),
+      breachIds: group.findings.filter((f) => f.kind === "breach").map((f) => f.id),
+      lastSignalAt: latest,
+    },
+    systemActor(group.source === "heartbeat" ? "heartbeat" : "ingest"),
+    now,
+  );
+  return { incident: write.incident, action: "opened", timer: write.timer };
+}
+
+/**
+ * {@link groupInTransaction} in its own write transaction holding the host row (Postgres
+ * `for update`; SQLite write transactions are exclusive).
+ *
+ * @example
+ * ```ts
+ * for (const group of groupFindings(orgId, host, findings, "heartbeat")) {
  *   const { incident, action } = await openOrLink(services, group);
  * }
  * ```
@@ -237,27 +303,6 @@ export function openOrLink(
     let lock = tx.db.selectFrom("hosts").select("id").where("id", "=", group.host.id);
     if (tx.dialect === "postgres") lock = lock.forUpdate();
     await lock.executeTakeFirst();
-    const existing = await candidate(tx, group, now);
-    if (existing) return await absorb(tx, existing, group, now);
-    const { title, summary } = describe(group);
-    const latest = group.findings.reduce((t, f) => (f.ts > t ? f.ts : t), new Date(0));
-    const write = await createIncident(
-      tx,
-      {
-        orgId: group.orgId,
-        title,
-        summary,
-        severity: group.severity,
-        source: group.source,
-        hostIds: [group.host.id],
-        groupKey: group.groupKey,
-        signalIds: group.findings.filter((f) => f.kind === "signal").map((f) => f.id),
-        breachIds: group.findings.filter((f) => f.kind === "breach").map((f) => f.id),
-        lastSignalAt: latest,
-      },
-      systemActor(group.source === "heartbeat" ? "heartbeat" : "ingest"),
-      now,
-    );
-    return { incident: write.incident, action: "opened", timer: write.timer };
+    return await groupInTransaction(tx, group, now);
   });
 }

@@ -1,8 +1,9 @@
 /**
- * Where incidents hook into the rest of the system, never failing it: the ingest path hands
- * over every stored snapshot (`snapshotStoredForIncidents`), the heartbeat sweep every
- * `host_silent` it raises (`hostSilentForIncidents`). Failures are logged; the push or sweep
- * goes on.
+ * Where incidents hook into the rest of the system. The ingest path groups every stored
+ * snapshot's critical findings inside the snapshot's own transaction (`groupSnapshotFindings`:
+ * snapshot and incident commit together, or neither) and follows up after the commit
+ * (`followSnapshotIncidents`); the heartbeat sweep hands over every `host_silent` it raises
+ * (`hostSilentForIncidents`). Follow-up failures are logged; the push or sweep goes on.
  *
  * - Critical signals of the snapshot and its newly opened or re-opened critical breaches open
  *   (or join) the host's incident of their group (`auto_open.ts`), which then pages.
@@ -16,12 +17,16 @@
  */
 
 import type { ReconcileResult } from "../breaches/reconcile.ts";
-import { writeTransaction } from "../db/ledger/transaction.ts";
+import { type LedgerTx, writeTransaction } from "../db/ledger/transaction.ts";
 import type { Host } from "../hosts/registry.ts";
 import type { Services } from "../services.ts";
-import { toDate } from "../db/ledger/values.ts";
-import type { Signal } from "../signals/types.ts";
-import { type Finding, groupFindings, type GroupOutcome, openOrLink } from "./auto_open.ts";
+import {
+  type Finding,
+  groupFindings,
+  groupInTransaction,
+  type GroupOutcome,
+  openOrLink,
+} from "./auto_open.ts";
 import { afterWrite, auditSystem, notifyOpened } from "./lifecycle.ts";
 import { appendEvent, systemActor, toIncident } from "./model.ts";
 
@@ -104,57 +109,92 @@ async function suggestResolve(services: HookServices, fixed: ReconcileResult["fi
   }
 }
 
+/** A stored signal as the snapshot transaction wrote it (ids and cleaned text). */
+export interface StoredSignalFinding {
+  id: string;
+  code: string;
+  severity: string;
+  title: string;
+  detail: string;
+  ts: Date;
+}
+
+/** Signal findings taken from one snapshot (the incident's signal count goes on beyond). */
+export const MAX_SNAPSHOT_FINDINGS = 200;
+
 /**
- * Hands a stored snapshot to incidents. Never throws.
+ * The critical findings of a stored snapshot: its critical signals (as stored, with their ids)
+ * and its newly opened or re-opened critical breaches.
  *
  * @example
  * ```ts
- * await snapshotStoredForIncidents(services, host, snapshotId, signals, breaches);
+ * const findings = snapshotFindings(signalRows, breaches, now);
  * ```
  */
-export async function snapshotStoredForIncidents(
-  services: Services,
+export function snapshotFindings(
+  signals: readonly StoredSignalFinding[],
+  breaches: Pick<ReconcileResult, "opened" | "reopened">,
+  now: Date,
+): Finding[] {
+  const findings: Finding[] = signals.filter((s) => s.severity === "critical")
+    .slice(0, MAX_SNAPSHOT_FINDINGS)
+    .map((s) => ({
+      kind: "signal",
+      id: s.id,
+      code: s.code,
+      title: s.title,
+      detail: s.detail,
+      ts: s.ts,
+    }));
+  for (const b of [...breaches.opened, ...breaches.reopened]) {
+    if (b.severity !== "critical") continue;
+    findings.push({ kind: "breach", id: b.id, code: b.code, title: b.title, detail: "", ts: now });
+  }
+  return findings;
+}
+
+/**
+ * In the snapshot's own transaction (which holds the host row): the snapshot's critical
+ * findings open or join the host's incidents, so a stored snapshot never lacks its incident.
+ * What follows the commit (timers, audit, pages) is {@link followSnapshotIncidents}.
+ *
+ * @example
+ * ```ts
+ * const outcomes = await groupSnapshotFindings(tx, host, findings, now);
+ * ```
+ */
+export async function groupSnapshotFindings(
+  tx: LedgerTx,
   host: Pick<Host, "id" | "name" | "orgId">,
+  findings: readonly Finding[],
+  now: Date,
+): Promise<GroupOutcome[]> {
+  const outcomes: GroupOutcome[] = [];
+  for (const group of groupFindings(host.orgId, host, findings, "signal")) {
+    outcomes.push(await groupInTransaction(tx, group, now));
+  }
+  return outcomes;
+}
+
+/**
+ * After a snapshot committed: timers, audit and pages of what grouping did, and the "suggest
+ * resolve" flag for incidents whose breaches the snapshot fixed. Never throws.
+ *
+ * @example
+ * ```ts
+ * await followSnapshotIncidents(services, host, snapshotId, outcomes, breaches.fixed);
+ * ```
+ */
+export async function followSnapshotIncidents(
+  services: Services,
+  host: Pick<Host, "id">,
   snapshotId: string,
-  signals: readonly Signal[],
-  breaches: ReconcileResult,
+  outcomes: GroupOutcome[],
+  fixed: ReconcileResult["fixed"],
 ): Promise<void> {
   try {
-    const findings: Finding[] = [];
-    if (signals.some((s) => s.severity === "critical")) {
-      const rows = await services.ledger.db.selectFrom("signals")
-        .select(["id", "code", "title", "detail", "ts"])
-        .where("snapshot_id", "=", snapshotId).where("severity", "=", "critical").limit(200)
-        .execute();
-      for (const r of rows) {
-        findings.push({
-          kind: "signal",
-          id: r.id,
-          code: r.code,
-          title: r.title,
-          detail: r.detail,
-          ts: toDate(r.ts),
-        });
-      }
-    }
-    const now = services.clock.now();
-    for (const b of [...breaches.opened, ...breaches.reopened]) {
-      if (b.severity !== "critical") continue;
-      findings.push({
-        kind: "breach",
-        id: b.id,
-        code: b.code,
-        title: b.title,
-        detail: "",
-        ts: now,
-      });
-    }
-    const outcomes: GroupOutcome[] = [];
-    for (const group of groupFindings(host.orgId, host, findings, "signal")) {
-      outcomes.push(await openOrLink(services, group));
-    }
     await follow(services, outcomes, "ingest");
-    await suggestResolve(services, breaches.fixed);
+    await suggestResolve(services, fixed);
   } catch (error) {
     services.log.error("incident snapshot hook failed", { hostId: host.id, snapshotId, error });
   }

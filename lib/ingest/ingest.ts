@@ -13,9 +13,14 @@ import { severityRank } from "../signals/types.ts";
 import { reconcileBreaches, type ReconcileResult } from "../breaches/reconcile.ts";
 import { snapshotStoredForRemediation as afterSnapshot } from "../remediation/ingest_hook.ts";
 import { confirmedJtisForHost } from "../remediation/job_store.ts";
-import { snapshotStoredForIncidents } from "../incidents/ingest_hook.ts";
+import {
+  followSnapshotIncidents,
+  groupSnapshotFindings,
+  snapshotFindings,
+} from "../incidents/ingest_hook.ts";
+import type { GroupOutcome } from "../incidents/auto_open.ts";
+import type { AfterSnapshotInsert } from "./store.ts";
 import { noteIngest } from "../live/notes.ts";
-import type { LedgerTx } from "../db/ledger/transaction.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Signal } from "../signals/types.ts";
 import type { ParsedSnapshot } from "./types.ts";
@@ -39,16 +44,22 @@ export interface IngestRequest {
   path?: string;
 }
 
+/** What a new snapshot's transaction changed besides the snapshot. */
+export interface SnapshotTxResult {
+  breaches: ReconcileResult;
+  /** Incidents the snapshot's critical findings opened, joined or re-opened. */
+  incidents: GroupOutcome[];
+}
+
 /**
  * What commits in the same ledger transaction as a new snapshot (never on a dedupe): breach
- * reconciliation, then the host's fleet summary row and counters. Shared by the ingest
- * endpoint and the demo seeder, so both write the same.
+ * reconciliation, the host's fleet summary row and counters, and the incidents of its critical
+ * findings. Shared by the ingest endpoint and the demo seeder, so both write the same.
  *
  * @example
  * ```ts
  * const hook = inSnapshotTransaction(services, host, now);
- * await storeSnapshot(services, { host, parsed, signals, now,
- *   afterInsert: (tx, id) => hook(tx, id, parsed, signals) });
+ * await storeSnapshot(services, { host, parsed, signals, now, afterInsert: hook(parsed, signals) });
  * ```
  */
 export function inSnapshotTransaction(
@@ -59,12 +70,8 @@ export function inSnapshotTransaction(
   >,
   now: Date,
 ) {
-  return async (
-    tx: LedgerTx,
-    snapshotId: string,
-    parsed: ParsedSnapshot,
-    signals: Signal[],
-  ): Promise<ReconcileResult> => {
+  return (parsed: ParsedSnapshot, signals: Signal[]): AfterSnapshotInsert =>
+  async (tx, snapshotId, signalRows): Promise<SnapshotTxResult> => {
     const breaches = await reconcileBreaches(tx, {
       orgId: host.orgId,
       hostId: host.id,
@@ -81,7 +88,11 @@ export function inSnapshotTransaction(
       now,
       heartbeat: services.config.heartbeat,
     });
-    return breaches;
+    const findings = snapshotFindings(signalRows, breaches, now);
+    const incidents = findings.length === 0
+      ? []
+      : await groupSnapshotFindings(tx, host, findings, now);
+    return { breaches, incidents };
   };
 }
 
@@ -119,8 +130,8 @@ export async function ingestStatus(services: Services, req: IngestRequest) {
     now,
     inSnapshotTransaction(services, host, now),
   );
-  const breaches = (stored.extra as ReconcileResult | undefined) ??
-    { opened: [], reopened: [], fixed: [] };
+  const extra = stored.extra as SnapshotTxResult | undefined;
+  const breaches = extra?.breaches ?? { opened: [], reopened: [], fixed: [] };
   const posture = computePosture(signals, heartbeatState(now, now));
   // Live updates (issue 7): noted alongside the hooks below, awaited before answering.
   const live = noteIngest(services, {
@@ -136,9 +147,15 @@ export async function ingestStatus(services: Services, req: IngestRequest) {
   if (stored.persisted && stored.snapshotId) {
     await afterSnapshot(services, host, stored.snapshotId, parsed, signals, Boolean(auth.signed));
   }
-  // Critical findings open (or join) the host's incident; fixed breaches suggest resolving.
-  if (stored.persisted && stored.snapshotId) {
-    await snapshotStoredForIncidents(services, host, stored.snapshotId, signals, breaches);
+  // Incidents grouped in the transaction: their timers and pages; fixed breaches suggest resolving.
+  if (extra && stored.snapshotId) {
+    await followSnapshotIncidents(
+      services,
+      host,
+      stored.snapshotId,
+      extra.incidents,
+      breaches.fixed,
+    );
   }
   if ("confirmedJobs" in sequence) {
     sequence.confirmedJobs = await confirmedJtisForHost(services.ledger, host.id, now);

@@ -16,7 +16,6 @@ import type { Host } from "../hosts/registry.ts";
 import type { Services } from "../services.ts";
 import { snapshotSignals } from "../signals/normalize.ts";
 import type { Signal } from "../signals/types.ts";
-import type { LedgerTx } from "../db/ledger/transaction.ts";
 import type { IngestRequest } from "./ingest.ts";
 import { takeToken } from "./rate_limit.ts";
 import {
@@ -32,7 +31,7 @@ import {
   SequenceMoved,
 } from "./sequence.ts";
 import { isSignedRequest, MAX_CLOCK_SKEW_S, verifySignedRequest } from "./signed.ts";
-import { type StoredSnapshot, storeSnapshot } from "./store.ts";
+import { type AfterSnapshotInsert, type StoredSnapshot, storeSnapshot } from "./store.ts";
 import type { ParsedSnapshot } from "./types.ts";
 
 /** An authenticated push with its body. */
@@ -215,12 +214,8 @@ export async function storePush(
   auth: AuthenticatedPush,
   parsed: ParsedSnapshot,
   now: Date,
-  afterInsert?: (
-    tx: LedgerTx,
-    snapshotId: string,
-    parsed: ParsedSnapshot,
-    signals: Signal[],
-  ) => Promise<unknown>,
+  /** What commits with the snapshot, given the stored parse and signals. */
+  afterInsert?: (parsed: ParsedSnapshot, signals: Signal[]) => AfterSnapshotInsert,
 ): Promise<
   { parsed: ParsedSnapshot; signals: Signal[]; stored: StoredSnapshot; sequence: SequenceSummary }
 > {
@@ -235,7 +230,7 @@ export async function storePush(
         parsed,
         signals,
         now,
-        afterInsert: afterInsert && ((tx, id) => afterInsert(tx, id, parsed, signals)),
+        afterInsert: afterInsert?.(parsed, signals),
       }),
       sequence: {},
     };
@@ -256,7 +251,7 @@ export async function storePush(
         signals,
         now,
         sequence: sequenceClaim(host.id, signed.seq, last, signed.bodySha256),
-        afterInsert: afterInsert && ((tx, id) => afterInsert(tx, id, final, signals)),
+        afterInsert: afterInsert?.(final, signals),
       });
       if (lost === undefined && mentionsLost(auth.bytes)) {
         lost = runnerLost(parseOrNull(auth.bytes));

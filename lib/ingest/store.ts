@@ -50,6 +50,16 @@ export {
 /** What {@link storeSnapshot} needs. */
 export type StoreServices = Pick<Services, "kv" | "ledger"> & Partial<Pick<Services, "log">>;
 
+/** A stored signal row, as {@link storeSnapshot} hands it to `afterInsert`. */
+export type StoredSignalRow = ReturnType<typeof signalRow>;
+
+/** What runs in a new snapshot's transaction (see {@link storeSnapshot}). */
+export type AfterSnapshotInsert = (
+  tx: LedgerTx,
+  snapshotId: string,
+  signals: readonly StoredSignalRow[],
+) => Promise<unknown>;
+
 /** What {@link storeSnapshot} did. */
 export interface StoredSnapshot {
   /** The new snapshot, or for a dedupe the stored one it matched. */
@@ -171,8 +181,9 @@ export async function storeSnapshot(
     /**
      * Runs in the same transaction once a new snapshot and its signals are inserted (not on a
      * dedupe): what must commit together with the snapshot, such as breach reconciliation.
+     * Gets the signal rows as stored (ids, cleaned text).
      */
-    afterInsert?: (tx: LedgerTx, snapshotId: string) => Promise<unknown>;
+    afterInsert?: AfterSnapshotInsert;
   },
 ): Promise<StoredSnapshot> {
   const { host, parsed, signals, now } = input;
@@ -227,7 +238,7 @@ export async function storeSnapshot(
     await insertSnapshot(tx, [snapshotRow]);
     await insertSignals(tx, signalRows);
     await noteHourly(tx, host.orgId, { receivedAt: now, signals: signalRows });
-    const extra = await input.afterInsert?.(tx, snapshotId);
+    const extra = await input.afterInsert?.(tx, snapshotId, signalRows);
     return { deduped: false as const, snapshotId, extra };
   });
 

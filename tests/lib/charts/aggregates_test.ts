@@ -170,9 +170,19 @@ forEachLedger("[charts] hourly counters add up across writes", async (ledger) =>
     receivedAt: new Date("2026-11-25T10:00:00.000Z"),
     signals: [{ ts: at.toISOString(), severity: "low" }, { ts: "not a time", severity: "low" }],
   });
+  // One write spanning 20 hours: more counter rows than one statement carries (16).
+  const spread = Array.from({ length: 20 }, (_, i) => ({
+    ts: new Date(at.getTime() - i * 3_600_000),
+    severity: "high" as const,
+  }));
+  await noteHourly(ledger, org.id, { signals: [...spread, ...spread] });
   const f = await fleetHourly(ledger, org.id, chartWindow("24h", T0));
   assert.deepEqual(nonEmpty(f.severities.low), { 22: 2 });
   assert.deepEqual(nonEmpty(f.snapshots), { 22: 1, 23: 1 });
+  assert.deepEqual(
+    nonEmpty(f.severities.high),
+    Object.fromEntries(Array.from({ length: 20 }, (_, i) => [22 - i, 2])),
+  );
 });
 
 Deno.test("[charts] hourlyIncrements: one row per hour and counter, in a fixed order", () => {

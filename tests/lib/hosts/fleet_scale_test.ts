@@ -55,7 +55,7 @@ async function push(s: TestServices, host: Host, signals: Signal[]) {
     parsed,
     signals,
     now,
-    afterInsert: (tx, id) => hook(tx, id, parsed, signals),
+    afterInsert: hook(parsed, signals),
   });
 }
 

@@ -3,13 +3,13 @@
  * concurrent automatic findings of one host and group make ONE incident; concurrent transitions
  * move an incident once (the others are 409); concurrent escalation timers escalate once.
  */
-import { equal, ok, rejects } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { HttpError } from "@/lib/fresh/errors.ts";
 import { createOrg } from "@/lib/orgs/orgs.ts";
 import type { Ledger } from "@/lib/db/ledger/mod.ts";
 import { groupFindings, groupKeyOf, openOrLink } from "@/lib/incidents/auto_open.ts";
 import { escalateIncident } from "@/lib/incidents/escalation.ts";
-import { systemActor } from "@/lib/incidents/model.ts";
+import { readIncident, systemActor } from "@/lib/incidents/model.ts";
 import { createIncident, transitionIncident } from "@/lib/incidents/store.ts";
 import { forEachLedger } from "../../support/ledgers.ts";
 import { openTestServices, testClock } from "../../support/test_services.ts";
@@ -79,6 +79,10 @@ forEachLedger(
     const links = await ledger.db.selectFrom("incident_links").select("ref_id")
       .where("kind", "=", "signal").execute();
     equal(links.length, 6);
+    // A linked outcome's incident is what is stored (built without a re-read).
+    const last = outcomes.find((o) => o.incident.signalCount === 6);
+    equal(last?.action, "linked");
+    deepEqual(last.incident, await readIncident(ledger, last.incident.id));
     // The same findings again change nothing (links are unique, the count stays).
     await openOrLink(
       { ledger, clock },

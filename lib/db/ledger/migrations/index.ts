@@ -21,6 +21,7 @@ import { migration as incidents } from "./2026_11_25_0011_incidents.ts";
 import { migration as reportSettings } from "./2026_11_25_0012_report_settings.ts";
 import { migration as fleetSummaries } from "./2026_11_25_0013_fleet_summaries.ts";
 import { migration as chartAggregates } from "./2026_11_25_0014_chart_aggregates.ts";
+import { migration as incidentGroupIndex } from "./2026_11_26_0015_incident_group_index.ts";
 
 /** Migrations in the order they run. */
 export const ledgerMigrations: Record<string, LedgerMigration> = {
@@ -38,4 +39,5 @@ export const ledgerMigrations: Record<string, LedgerMigration> = {
   "2026_11_25_0012_report_settings": reportSettings,
   "2026_11_25_0013_fleet_summaries": fleetSummaries,
   "2026_11_25_0014_chart_aggregates": chartAggregates,
+  "2026_11_26_0015_incident_group_index": incidentGroupIndex,
 };

@@ -69,17 +69,17 @@ async function ledgerSuite(t: Deno.TestContext, ledger: Ledger) {
   await t.step("a failing migration throws an error naming it; nothing is recorded", async () => {
     const error = await migrateToLatest(ledger, {
       ...ledgerMigrations,
-      "2026_11_25_9999_broken": {
+      "9999_12_31_9999_broken": {
         async up(db) {
           await sql`select * from table_that_does_not_exist`.execute(db);
         },
       },
     }).then(() => assert.fail("expected the migration to fail"), (e: unknown) => e);
     assert.ok(error instanceof LedgerMigrationError);
-    assert.match(error.message, /Ledger migration "2026_11_25_9999_broken" failed/);
+    assert.match(error.message, /Ledger migration "9999_12_31_9999_broken" failed/);
     assert.match(error.message, /deno task db:migrate/);
     assert.deepEqual(error.results.map((r) => [r.migrationName, r.status]), [
-      ["2026_11_25_9999_broken", "Error"],
+      ["9999_12_31_9999_broken", "Error"],
     ]);
     assert.deepEqual(await migrationStatus(ledger), { current: true, pending: [] });
   });
