@@ -24,7 +24,13 @@ export function FleetTable(props: { rows: FleetRow[] }) {
         </thead>
         <tbody>
           {props.rows.map((row) => (
-            <tr key={row.id} data-host={row.slug} data-band={row.band} data-breaches={row.breaches}>
+            <tr
+              key={row.id}
+              data-host={row.slug}
+              data-band={row.band}
+              data-breaches={row.breaches}
+              data-heartbeat={row.heartbeat}
+            >
               <th scope="row">
                 <a href={`/hosts/${row.id}`}>{row.name}</a>
                 <span class="host-slug">{row.slug}</span>

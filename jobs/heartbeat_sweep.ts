@@ -29,6 +29,7 @@ import { refreshDueSummaries } from "../lib/hosts/summary.ts";
 import type { HeartbeatStateName } from "../lib/signals/heartbeat.ts";
 import type { Severity } from "../lib/signals/types.ts";
 import { noteHourly } from "../lib/charts/fleet_hourly.ts";
+import { noteHost } from "../lib/live/notes.ts";
 
 /** `Deno.cron` name (and `cron_runs.name`) of the sweep. */
 export const HEARTBEAT_SWEEP_CRON = "heartbeat-sweep";
@@ -138,6 +139,12 @@ export async function runHeartbeatSweep(services: SweepServices): Promise<Heartb
     result.expiredIgnores = await expireIgnoredBreaches(services.ledger, startedAt);
     // The fleet overview's stored postures and heartbeats whose time has come (summary.ts).
     result.summariesRefreshed = await refreshDueSummaries(services, startedAt);
+    // Open fleet pages re-read the rows whose heartbeat moved (now that their summaries did).
+    await Promise.all(
+      result.transitions.map((t) =>
+        noteHost(services, { id: t.hostId, orgId: t.orgId }, "heartbeat", { heartbeat: t.to })
+      ),
+    );
     const raised = result.transitions.filter((t) => t.signal !== null).length;
     await recordCronRun(services.ledger, {
       name: HEARTBEAT_SWEEP_CRON,

@@ -8,6 +8,7 @@ import { HttpError } from "../fresh/mod.ts";
 import type { Services } from "../services.ts";
 import type { AuthState } from "../auth/state.ts";
 import { actingOperator, auditOperatorChange, type ClientInfo } from "../auth/request_audit.ts";
+import { noteHost } from "../live/notes.ts";
 import { validate } from "../http/input.ts";
 import { writeTransaction } from "../db/ledger/transaction.ts";
 import {
@@ -87,6 +88,7 @@ export async function createHostWithKey(
       enrollmentExpiresAt: enroll.key.expiresAt?.toISOString() ?? null,
     },
   });
+  await noteHost(services, host, "created");
   return {
     host,
     key,
@@ -171,14 +173,16 @@ export async function editHost(
     const before = await getHost(services.ledger, org.id, hostId);
     // A host of another organization is a 404 from the registry.
     host = await setHostDisabled(services.ledger, org.id, hostId, disabled, services.clock.now());
-    if (before === null || (before.disabledAt !== null) === disabled) return host;
-    await auditOperatorChange(services, client, auth, {
-      action: disabled ? "host.disable" : "host.enable",
-      summary: `host ${host.slug} ${disabled ? "disabled" : "enabled"}`,
-      target: { type: "host", id: hostId },
-      details: { disabledAt: host.disabledAt?.toISOString() ?? null },
-    });
+    if (before !== null && (before.disabledAt !== null) !== disabled) {
+      await auditOperatorChange(services, client, auth, {
+        action: disabled ? "host.disable" : "host.enable",
+        summary: `host ${host.slug} ${disabled ? "disabled" : "enabled"}`,
+        target: { type: "host", id: hostId },
+        details: { disabledAt: host.disabledAt?.toISOString() ?? null },
+      });
+    }
   }
+  await noteHost(services, host!, "edited");
   return host!;
 }
 
@@ -214,6 +218,7 @@ export async function deleteHostConfirmed(
     target: { type: "host", id: hostId },
     details: { keys: deleted.keys, snapshots: deleted.snapshots, signals: deleted.signals },
   });
+  await noteHost(services, host, "deleted");
   return deleted;
 }
 

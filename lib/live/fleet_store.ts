@@ -1,9 +1,10 @@
 /**
  * The fleet page's live state in the browser, shared by its islands (the table and the summary):
  * the rows and summary as signals, kept current from the organization's stream. An event about
- * a host on the page re-reads its row (`GET /api/live/hosts`, several hosts per request); the
- * first snapshot of a host not on the page adds its row when the page shows the whole fleet
- * from the start; the summary is re-read at most every few seconds. Browser-safe.
+ * a host on the page re-reads its row (`GET /api/live/hosts`, several hosts per request), and a
+ * row the answer leaves out (host deleted or disabled) is dropped; a new host (created, or its
+ * first snapshot) adds its row when the page shows the whole fleet from the start; the summary
+ * is re-read at most every few seconds. Browser-safe.
  *
  * @module
  */
@@ -72,16 +73,27 @@ async function readRows(): Promise<void> {
   }
   const current = fleetRows.value ?? [];
   const byId = new Map(fresh.map((r) => [r.id, r]));
+  const asked = new Set(ids);
   const notes: string[] = [];
-  const next = current.map((row) => {
+  const next: FleetRow[] = [];
+  for (const row of current) {
     const update = byId.get(row.id);
-    if (!update) return row;
+    if (!update) {
+      // Asked and not answered: deleted or disabled, gone from the fleet page too.
+      if (asked.has(row.id)) notes.push(`${row.name} left the fleet`);
+      else next.push(row);
+      continue;
+    }
     byId.delete(row.id);
     if (update.band !== row.band) notes.push(`${update.name}: posture ${update.band}`);
-    return update;
-  });
+    next.push(update);
+  }
   for (const added of byId.values()) {
-    notes.push(`${added.name} reported its first snapshot: posture ${added.band}`);
+    notes.push(
+      added.lastSeen === null
+        ? `${added.name} was added`
+        : `${added.name} reported its first snapshot: posture ${added.band}`,
+    );
     next.push(added);
   }
   next.sort(compare(options.sort));
@@ -119,7 +131,9 @@ function onEvent(data: LiveData): void {
   const hostId = data.hostId;
   if (!hostId) return;
   const shown = (fleetRows.value ?? []).some((r) => r.id === hostId);
-  if (shown || (options.acceptNew && data.first === true)) queueRows([hostId]);
+  // New to this page: a host's first snapshot, or a host just created (no snapshot yet).
+  const isNew = data.first === true || data.change === "created";
+  if (shown || (options.acceptNew && isNew)) queueRows([hostId]);
 }
 
 /**

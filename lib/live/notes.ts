@@ -164,3 +164,32 @@ export function noteIncident(
     fields: { state: incident.state, severity: incident.severity },
   });
 }
+
+/** A registry or heartbeat change of a host, as {@link noteHost} notes it. */
+export type HostChange = "created" | "edited" | "deleted" | "heartbeat";
+
+/**
+ * Notes a change to a host that no snapshot made: created, edited (name, group, enabled),
+ * deleted, or its heartbeat moved (the sweep, after the fleet summaries were refreshed, so a
+ * re-read row shows the new state). Open fleet pages re-read, add or drop the row.
+ *
+ * @example
+ * ```ts
+ * await noteHost(services, host, "created");
+ * await noteHost(services, host, "heartbeat", { heartbeat: "stale" });
+ * ```
+ */
+export function noteHost(
+  services: NoteServices,
+  host: { id: string; orgId: string },
+  change: HostChange,
+  fields: Record<string, string | number | boolean | null> = {},
+): Promise<void> {
+  return noteChange(services, {
+    type: "host.state",
+    orgId: host.orgId,
+    hostId: host.id,
+    id: host.id,
+    fields: { change, ...fields },
+  });
+}

@@ -93,7 +93,8 @@ Deno.test({
       [],
       "org B's stream carries only org B's events",
     );
-    equal(seen[0].id, "1", "each organization has its own numbering");
+    // Each organization has its own numbering: B's event 1 was its host's creation.
+    equal(seen[0].id, "2", "each organization has its own numbering");
   },
 });
 
