@@ -27,6 +27,7 @@ export const ENV_VARS = [
   "DENO_KV_URL",
   "DENO_KV_ACCESS_TOKEN",
   "DATABASE_URL",
+  "DATABASE_POOL_SIZE",
   "APP_SECRET",
   "LOG_LEVEL",
   "BODY_LIMIT_BYTES",
@@ -141,6 +142,7 @@ export const envSchema = z.object({
       ctx.addIssue({ code: "custom", message: error.message });
     }
   }).optional(),
+  DATABASE_POOL_SIZE: integer(1, 100, "an integer 1-100 (connections)"),
   APP_SECRET: z.string().refine((v) => v.length >= APP_SECRET_MIN_LENGTH, {
     // Never echo the secret itself.
     error: (issue) =>
@@ -215,6 +217,8 @@ export const envSchema = z.object({
     denoKvAccessToken: env.DENO_KV_ACCESS_TOKEN,
     databaseUrl,
     ledgerDialect: parseDatabaseUrl(databaseUrl).dialect,
+    /** Postgres pool size of the app (concurrent ingest transactions); unused with SQLite. */
+    databasePoolSize: env.DATABASE_POOL_SIZE ?? 10,
     /** Unset outside production: use {@link resolveAppSecret}. */
     appSecret: env.APP_SECRET,
     logLevel: env.LOG_LEVEL,

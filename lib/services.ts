@@ -66,7 +66,10 @@ export async function openServices(
   let ledger: Ledger | undefined;
   try {
     // A long-running process: WAL checkpoints of an SQLite file run off the commit path.
-    ledger = await openLedger(config.databaseUrl, { backgroundCheckpoints: true });
+    ledger = await openLedger(config.databaseUrl, {
+      backgroundCheckpoints: true,
+      maxConnections: config.databasePoolSize,
+    });
     if (migrate) {
       const results = await migrateToLatest(ledger);
       for (const r of results) {

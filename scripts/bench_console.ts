@@ -1,6 +1,6 @@
 /**
  * `deno task bench:console [--hosts 10000] [--days 7] [--signals 1000000] [--runs 40]
- * [--data-dir <dir>] [--skip-seed] [--mode production|development]`
+ * [--data-dir <dir>] [--skip-seed] [--mode production|development] [--database-url <url>]`
  *
  * The operator console at fleet scale, in one run: seeds the fleet (`scripts/seed_demo.ts`, the
  * ingest path's own functions) into a temp `DATA_DIR` (or `--data-dir`, kept, reusable with
@@ -9,7 +9,9 @@
  * the timeline and the breach list, each in alternating rounds with a baseline (a bare
  * `Deno.serve` answering a constant page, timed the same way). Also: ingest-to-SSE latency
  * when `/api/live` exists, client JS bytes (gzip) per page, and the server's peak RSS (VmHWM).
- * Prints Markdown tables for docs/performance.md and the machine's load.
+ * Prints Markdown tables for docs/performance.md and the machine's load. `--database-url` puts the
+ * ledger in Postgres (the seed and the app use it; KV stays in the data directory); use a database
+ * of its own, the seed adds to what is there.
  *
  * @module
  */
@@ -37,7 +39,7 @@ import {
 
 const values = parseBenchArgs(
   "deno task bench:console [--hosts 10000] [--days 7] [--signals 1000000] [--runs 40]\n" +
-    "  [--data-dir <dir>] [--skip-seed] [--mode production|development]",
+    "  [--data-dir <dir>] [--skip-seed] [--mode production|development] [--database-url <url>]",
   {
     hosts: { type: "string", default: "10000" },
     days: { type: "string", default: "7" },
@@ -46,6 +48,7 @@ const values = parseBenchArgs(
     "data-dir": { type: "string" },
     "skip-seed": { type: "boolean", default: false },
     mode: { type: "string", default: "production" },
+    "database-url": { type: "string", default: "" },
   },
 );
 const RUNS = Math.max(5, Number(values.runs));
@@ -55,7 +58,7 @@ console.error(`load average at start: ${load()}`);
 
 const dir = values["data-dir"] ?? await Deno.makeTempDir({ prefix: "bench-console-" });
 await Deno.mkdir(dir, { recursive: true });
-const env = benchEnv(dir);
+const env = { ...benchEnv(dir), DATABASE_URL: values["database-url"] ?? "" };
 let seedLine = "(reused)";
 if (!values["skip-seed"]) {
   await createBenchOwner(env);

@@ -81,6 +81,11 @@ export function inSnapshotTransaction(
       now,
       hostLocked: true, // the store's host update ran first in this transaction
     });
+    const findings = snapshotFindings(signalRows, breaches, now);
+    const incidents = findings.length === 0
+      ? []
+      : await groupSnapshotFindings(tx, host, findings, now);
+    // Late in the transaction: the summary moves the organization's fleet counters (hot rows).
     await noteSnapshotSummary(tx, {
       host,
       snapshotId,
@@ -88,10 +93,6 @@ export function inSnapshotTransaction(
       now,
       heartbeat: services.config.heartbeat,
     });
-    const findings = snapshotFindings(signalRows, breaches, now);
-    const incidents = findings.length === 0
-      ? []
-      : await groupSnapshotFindings(tx, host, findings, now);
     return { breaches, incidents };
   };
 }

@@ -237,8 +237,10 @@ export async function storeSnapshot(
     }
     await insertSnapshot(tx, [snapshotRow]);
     await insertSignals(tx, signalRows);
-    await noteHourly(tx, host.orgId, { receivedAt: now, signals: signalRows });
     const extra = await input.afterInsert?.(tx, snapshotId, signalRows);
+    // Last: organization-wide counter rows, which every push of the org updates. On Postgres a
+    // row lock is held until commit, so taking these late keeps concurrent pushes overlapping.
+    await noteHourly(tx, host.orgId, { receivedAt: now, signals: signalRows });
     return { deduped: false as const, snapshotId, extra };
   });
 

@@ -49,6 +49,7 @@ Deno.test("[config] defaults on an empty environment run on a bare machine", () 
     denoKvAccessToken: undefined,
     databaseUrl: "file:data/ledger.db",
     ledgerDialect: "sqlite",
+    databasePoolSize: 10,
     appSecret: undefined,
     logLevel: "info",
     bodyLimitBytes: 1_048_576,
@@ -109,7 +110,9 @@ Deno.test("[config] explicit values are parsed and typed", () => {
     BODY_LIMIT_BYTES: "2048",
     SHUTDOWN_TIMEOUT_MS: "0",
     HOSTNAME: "0.0.0.0",
+    DATABASE_POOL_SIZE: "24",
   });
+  assert.equal(config.databasePoolSize, 24);
   assert.equal(config.appEnv, "production");
   assert.equal(config.publicOrigin, "https://sentry.example.com");
   assert.equal(config.ledgerDialect, "postgres");
@@ -135,6 +138,7 @@ Deno.test("[config] each bad value fails with a message naming the variable", ()
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL: expected debug\|info\|warn\|error, got "loud"/],
     [{ SERVER_TIMING: "maybe" }, /SERVER_TIMING: expected true\|false/],
     [{ BODY_LIMIT_BYTES: "0" }, /BODY_LIMIT_BYTES: expected a positive integer/],
+    [{ DATABASE_POOL_SIZE: "0" }, /DATABASE_POOL_SIZE: expected an integer 1-100/],
     [{ DENO_KV_URL: "http://kv.example.com" }, /DENO_KV_URL: expected a KV Connect https:\/\//],
     [
       { HEARTBEAT_EXPECTED_MINUTES: "0" },
