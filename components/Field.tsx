@@ -32,7 +32,7 @@ function Wrapper(props: BaseProps & { id: string; children: ComponentChildren })
  */
 export function Field(
   props: BaseProps & {
-    type?: "text" | "email" | "password" | "search";
+    type?: "text" | "email" | "password" | "search" | "datetime-local";
     value?: string;
     autocomplete?: string;
     inputmode?: "numeric" | "text" | "email";

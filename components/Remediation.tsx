@@ -2,13 +2,8 @@ import type { ComponentChildren } from "preact";
 import type { ActionOption } from "@/lib/remediation/catalog/mod.ts";
 import type { GuardRefusal } from "@/lib/remediation/guard.ts";
 import type { RiskTier } from "@/lib/remediation/types.ts";
-import {
-  consoleUrl,
-  type PlanView,
-  RISK_LABELS,
-  type RunRow,
-  type StepView,
-} from "@/lib/ui/remediation.ts";
+import { type PlanView, RISK_LABELS, type RunRow, type StepView } from "@/lib/ui/remediation.ts";
+import { consoleUrl } from "@/lib/ui/remediation_params.ts";
 import { RunState, When } from "@/components/RunOutput.tsx";
 import { Time } from "@/components/HostBadges.tsx";
 

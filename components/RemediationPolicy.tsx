@@ -1,9 +1,16 @@
 import { PROFILE_NAMES, type ProfileName } from "@/lib/remediation/profiles.ts";
 import { RISK_TIERS, type RiskTier } from "@/lib/remediation/types.ts";
 import { RISK_LABELS } from "@/lib/ui/remediation.ts";
-import { ActionForm, type ActionFormProps, refill } from "@/components/ActionForm.tsx";
+import {
+  ActionForm,
+  type ActionFormProps,
+  refill,
+  type TypedBack,
+} from "@/components/ActionForm.tsx";
 import { Field, SelectField } from "@/components/Field.tsx";
-import { Time } from "@/components/HostBadges.tsx";
+import { shortUtc, Time } from "@/components/HostBadges.tsx";
+import { IntentButton } from "@/components/IntentButton.tsx";
+import { TableFrame } from "@/components/TableFrame.tsx";
 
 /** The organization's remediation policy as the queue and policy pages show it. */
 export interface PolicyView {
@@ -23,9 +30,31 @@ export interface PolicyView {
   };
 }
 
+/** A maintenance window as the policy page lists it. */
+export interface WindowView {
+  /** Names the window in a remove form (see `windowKey`). */
+  key: string;
+  /** Start and end in UTC (`…Z`), whatever offset they were stored with. */
+  startsAt: string;
+  endsAt: string;
+  reason: string | null;
+  state: "active" | "upcoming" | "past";
+}
+
+/** The policy's maintenance windows as the policy page shows them. */
+export interface WindowsView {
+  /** Earliest first. */
+  rows: WindowView[];
+  /** The most windows a policy holds. */
+  max: number;
+  profile: ProfileName;
+  /** The profile holds operators' executes in a window too, not only automation's. */
+  operatorsToo: boolean;
+}
+
 /** A failed policy form: which one, what was typed, the error per field. */
 export interface PolicyFailure {
-  intent: "freeze" | "settings";
+  intent: "freeze" | "settings" | "add_window";
   values: Record<string, string>;
   errors: Record<string, string>;
 }
@@ -160,6 +189,133 @@ export function PolicyCard(
             />
           </PolicyForm>
         </div>
+      )}
+    </section>
+  );
+}
+
+const WINDOW_STATES: Record<WindowView["state"], { label: string; pill: string }> = {
+  active: { label: "in effect", pill: "pill pill-bad" },
+  upcoming: { label: "upcoming", pill: "pill" },
+  past: { label: "past", pill: "pill run-off" },
+};
+
+/** The windows as a table: state, start, end, reason, and a remove button for admins. */
+function WindowsTable(props: { rows: WindowView[]; canChange: boolean }) {
+  return (
+    <TableFrame
+      label="Maintenance windows table"
+      id="windows-table"
+      caption="Maintenance windows, earliest first, in UTC"
+      columns={["Starts", "Ends", "Reason", props.canChange && "Actions"]}
+    >
+      {props.rows.map((w) => {
+        const state = WINDOW_STATES[w.state];
+        const span = `${shortUtc(w.startsAt)} to ${shortUtc(w.endsAt)}`;
+        return (
+          <tr
+            key={w.key}
+            data-window={w.key}
+            data-state={w.state}
+            class={w.state === "past" ? "muted" : undefined}
+          >
+            <th scope="row" class="nowrap">
+              <span class={state.pill}>{state.label}</span> <Time iso={w.startsAt} absolute />
+            </th>
+            <td class="nowrap">
+              <Time iso={w.endsAt} absolute />
+            </td>
+            <td class="wrap">{w.reason ?? <span class="muted">none given</span>}</td>
+            {props.canChange && (
+              <td>
+                <IntentButton
+                  intent="remove_window"
+                  fields={{ window: w.key }}
+                  label="Remove"
+                  pendingLabel="Removing…"
+                  ariaLabel={`Remove the ${state.label} window ${span}`}
+                />
+              </td>
+            )}
+          </tr>
+        );
+      })}
+    </TableFrame>
+  );
+}
+
+/**
+ * The maintenance windows of the policy: listed for ops (past ones muted); admins and owners
+ * add windows (times typed as UTC) and remove them, posting to the policy page.
+ */
+export function MaintenanceWindowsCard(
+  props: { windows: WindowsView; canChange: boolean; failed?: PolicyFailure; now: string },
+) {
+  const { windows, canChange } = props;
+  const failed: TypedBack | undefined = props.failed?.intent === "add_window"
+    ? props.failed
+    : undefined;
+  const countError = failed?.errors.maintenanceWindows;
+  const utcNow = shortUtc(props.now);
+  return (
+    <section class="card" aria-labelledby="windows-title" id="windows">
+      <h2 id="windows-title">Maintenance windows</h2>
+      <p>
+        While a window is in effect automated executes wait{windows.operatorsToo
+          ? `, and so do operators' executes (profile ${windows.profile})`
+          : `; operators may still execute (profile ${windows.profile})`}. Notifications below
+        critical are held back too.
+      </p>
+      {windows.rows.length === 0
+        ? (
+          <p class="empty" id="windows-empty">
+            No maintenance windows. {canChange
+              ? "Add one below before planned work, so automation keeps its hands off the hosts."
+              : "Ask an admin or owner to add one before planned work."}
+          </p>
+        )
+        : (
+          <>
+            <WindowsTable rows={windows.rows} canChange={canChange} />
+            <p class="muted" id="windows-count">
+              {windows.rows.length} of at most {windows.max} windows; past ones count until removed.
+            </p>
+          </>
+        )}
+      {canChange && (
+        <ActionForm
+          intent="add_window"
+          title="Add a window"
+          submit="Add window"
+          pending="Adding…"
+          class="form rem-form"
+          id="window-form"
+        >
+          {countError && <p id="window-form-error" class="field-error">{countError}</p>}
+          <Field
+            type="datetime-local"
+            required
+            id="window-starts"
+            {...refill(failed, "startsAt")}
+            label="Starts (UTC)"
+            hint={`Read as UTC, not your local time; it is ${utcNow} now.`}
+          />
+          <Field
+            type="datetime-local"
+            required
+            id="window-ends"
+            {...refill(failed, "endsAt")}
+            label="Ends (UTC)"
+            hint="Read as UTC; after the start."
+          />
+          <Field
+            id="window-reason"
+            {...refill(failed, "reason")}
+            label="Reason (optional)"
+            hint="Shown with the window, e.g. the change ticket."
+            maxLength={200}
+          />
+        </ActionForm>
       )}
     </section>
   );

@@ -35,12 +35,15 @@ export interface OrgRemediationPolicy {
   updatedAt: Date | null;
 }
 
+/** The most maintenance windows a policy holds (past ones count until removed). */
+export const MAX_MAINTENANCE_WINDOWS = 50;
+
 const windowSchema = z.object({
   startsAt: z.iso.datetime({ offset: true }),
   endsAt: z.iso.datetime({ offset: true }),
   reason: z.string().max(200).optional(),
 }).refine((w) => Date.parse(w.endsAt) > Date.parse(w.startsAt), {
-  message: "endsAt must be after startsAt",
+  message: "the end must be after the start",
   path: ["endsAt"],
 });
 
@@ -50,7 +53,10 @@ export const policyChangeSchema = z.object({
   frozen: z.boolean().optional(),
   frozenReason: z.string().max(500).nullable().optional(),
   approvalThreshold: z.enum(RISK_TIERS).optional(),
-  maintenanceWindows: z.array(windowSchema).max(50).optional(),
+  maintenanceWindows: z.array(windowSchema).max(
+    MAX_MAINTENANCE_WINDOWS,
+    `at most ${MAX_MAINTENANCE_WINDOWS} maintenance windows; remove past ones first`,
+  ).optional(),
 }).strict();
 export type PolicyChange = z.infer<typeof policyChangeSchema>;
 

@@ -13,7 +13,8 @@ import {
 import { FINAL_RUN_STATES, listRuns, type RunState } from "@/lib/remediation/runs.ts";
 import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
-import { policyView, type RunRow, runRows } from "@/lib/ui/remediation.ts";
+import { type RunRow, runRows } from "@/lib/ui/remediation.ts";
+import { policyView } from "@/lib/ui/remediation_policy.ts";
 import type { State } from "@/lib/state.ts";
 import { Hidden } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";

@@ -1,46 +1,100 @@
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
-import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { type FreshContext, HttpError, type PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
-import { PROFILE_NAMES } from "@/lib/remediation/profiles.ts";
+import { formPage } from "@/lib/http/form_page.ts";
+import {
+  getOrgPolicy,
+  MAX_MAINTENANCE_WINDOWS,
+  type OrgRemediationPolicy,
+} from "@/lib/remediation/policy_store.ts";
+import { PROFILE_NAMES, PROFILES } from "@/lib/remediation/profiles.ts";
 import { RISK_TIERS } from "@/lib/remediation/types.ts";
-import { type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
+import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
-import { changeRemediationPolicy, policyView } from "@/lib/ui/remediation.ts";
+import {
+  changeRemediationPolicy,
+  type PolicyEdit,
+  policyView,
+} from "@/lib/ui/remediation_policy.ts";
 import type { State } from "@/lib/state.ts";
 import { Messages } from "@/components/Notice.tsx";
 import {
+  MaintenanceWindowsCard,
   PolicyCard,
   type PolicyFailure,
   type PolicyView,
+  type WindowsView,
+  type WindowView,
 } from "@/components/RemediationPolicy.tsx";
+
+const FLASH = {
+  window_added: "Maintenance window added.",
+  window_removed: "Maintenance window removed.",
+};
 
 interface Data {
   policy: PolicyView;
+  windows: WindowsView;
   canChange: boolean;
+  /** The request's time, ISO (the window form says what UTC time it is). */
+  now: string;
   failed?: PolicyFailure;
+  flash?: string;
   message?: string;
 }
 
 type Ctx = FreshContext<State>;
 
+/**
+ * The key a remove form names a window by: its stored `startsAt/endsAt` (an ISO 8601
+ * interval), so a stale form cannot remove another window that took its place in the list.
+ */
+const windowKey = (w: { startsAt: string; endsAt: string }) => `${w.startsAt}/${w.endsAt}`;
+
+/** The org's windows, earliest first, in UTC and with where they stand at `now`. */
+function windowsView(policy: OrgRemediationPolicy, now: Date): WindowsView {
+  const at = now.getTime();
+  const rows = policy.maintenanceWindows.map((w): WindowView => {
+    const starts = Date.parse(w.startsAt);
+    const ends = Date.parse(w.endsAt);
+    return {
+      key: windowKey(w),
+      startsAt: new Date(starts).toISOString(),
+      endsAt: new Date(ends).toISOString(),
+      reason: w.reason ?? null,
+      state: ends <= at ? "past" : starts <= at ? "active" : "upcoming",
+    };
+  });
+  return {
+    rows: rows.sort((a, b) =>
+      a.startsAt.localeCompare(b.startsAt) || a.endsAt.localeCompare(b.endsAt)
+    ),
+    max: MAX_MAINTENANCE_WINDOWS,
+    profile: policy.profile,
+    operatorsToo: PROFILES[policy.profile].freezeManualInMaintenance,
+  };
+}
+
 async function render(
   ctx: Ctx,
-  failed?: PolicyFailure,
-  problem?: FormProblem,
+  extra: { failed?: PolicyFailure; problem?: FormProblem; flash?: string } = {},
 ): Promise<PageResponse<Data>> {
   const org = authOf(ctx).org!;
+  const { services } = ctx.state;
+  const { failed, problem } = extra;
+  const now = services.clock.now();
   ctx.state.title = "Remediation policy";
-  return page<Data>({
-    policy: await policyView(ctx.state.services, org.id),
+  return formPage<Data>({
+    policy: await policyView(services, org.id),
+    windows: windowsView(await getOrgPolicy(services.ledger, org.id), now),
     canChange: roleAtLeast(org.role, "admin"),
+    now: now.toISOString(),
     failed,
+    flash: extra.flash,
     message: problem ? problem.message ?? "Check the field marked below." : undefined,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store" },
-  });
+  }, problem);
 }
 
 const Freeze = z.object({
@@ -51,23 +105,57 @@ const Settings = z.object({
   approvalThreshold: z.enum(RISK_TIERS),
 });
 
+/** `datetime-local` as browsers send it: minutes, optionally seconds and milliseconds. */
+const LOCAL_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
+
+/**
+ * A `datetime-local` value read as UTC, as ISO; null when it names no real time (February 30,
+ * 25:00, …: `Date.UTC` would roll those over into another time instead of refusing them).
+ */
+function utcIso(value: string): string | null {
+  const m = LOCAL_TIME_RE.exec(value);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map((part) => Number(part ?? 0));
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s, Number((m[7] ?? "").padEnd(3, "0"))));
+  const same = t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d &&
+    t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
+  return same ? t.toISOString() : null;
+}
+
+const utcTime = z.string().trim().min(1, "give a date and time (UTC)").transform((v, ctx) => {
+  const iso = utcIso(v);
+  if (iso === null) {
+    ctx.addIssue({ code: "custom", message: "give a real date and time, e.g. 2026-12-01T22:00" });
+    return z.NEVER;
+  }
+  return iso;
+});
+// Only the typing is checked here; the policy store checks end after start, the reason's
+// length and the number of windows, for this form and the API alike.
+const AddWindow = z.object({ startsAt: utcTime, endsAt: utcTime, reason: z.string().trim() });
+
+/**
+ * Stores `body` through the API's own function (so it is validated and audited the same way)
+ * and redirects to `to`; a refusal renders the page again with the error next to the field
+ * (`fieldMap` renames the store's field paths to the form's names).
+ */
 async function change(
   ctx: Ctx,
-  body: Record<string, unknown>,
+  edit: PolicyEdit,
   failed: PolicyFailure | undefined,
-  done: string,
+  to: string,
+  fieldMap: Record<string, string> | (() => Record<string, string>) = { frozenReason: "reason" },
 ) {
   try {
-    await changeRemediationPolicy(ctx.state.services, authOf(ctx), clientOf(ctx), body);
+    await changeRemediationPolicy(ctx.state.services, authOf(ctx), clientOf(ctx), edit);
   } catch (error) {
-    const problem = formProblem(error, { frozenReason: "reason" });
-    return render(
-      ctx,
-      failed ? { ...failed, errors: problem.errors } : undefined,
+    const problem = formProblem(error, typeof fieldMap === "function" ? fieldMap() : fieldMap);
+    return render(ctx, {
+      failed: failed ? { ...failed, errors: problem.errors } : undefined,
       problem,
-    );
+    });
   }
-  return seeOther(ctx, `/remediation?done=${done}`);
+  return seeOther(ctx, to);
 }
 
 const INTENTS = {
@@ -75,21 +163,20 @@ const INTENTS = {
     const kept = { reason: (values.reason ?? "").slice(0, 500) };
     const parsed = parseValues(Freeze, values);
     if (!parsed.ok) {
-      return render(
-        ctx,
-        { intent: "freeze", values: kept, errors: parsed.problem.errors },
-        parsed.problem,
-      );
+      return render(ctx, {
+        failed: { intent: "freeze", values: kept, errors: parsed.problem.errors },
+        problem: parsed.problem,
+      });
     }
     return change(
       ctx,
       { frozen: true, frozenReason: parsed.data.reason },
       { intent: "freeze", values: kept, errors: {} },
-      "frozen",
+      "/remediation?done=frozen",
     );
   },
   unfreeze(ctx: Ctx) {
-    return change(ctx, { frozen: false }, undefined, "unfrozen");
+    return change(ctx, { frozen: false }, undefined, "/remediation?done=unfrozen");
   },
   settings(ctx: Ctx, values: Record<string, string>) {
     const kept = {
@@ -98,21 +185,80 @@ const INTENTS = {
     };
     const parsed = parseValues(Settings, values);
     if (!parsed.ok) {
-      return render(
-        ctx,
-        { intent: "settings", values: kept, errors: parsed.problem.errors },
-        parsed.problem,
-      );
+      return render(ctx, {
+        failed: { intent: "settings", values: kept, errors: parsed.problem.errors },
+        problem: parsed.problem,
+      });
     }
-    return change(ctx, parsed.data, { intent: "settings", values: kept, errors: {} }, "policy");
+    return change(
+      ctx,
+      parsed.data,
+      { intent: "settings", values: kept, errors: {} },
+      "/remediation?done=policy",
+    );
+  },
+  add_window(ctx: Ctx, values: Record<string, string>) {
+    const kept = {
+      startsAt: (values.startsAt ?? "").slice(0, 40),
+      endsAt: (values.endsAt ?? "").slice(0, 40),
+      reason: (values.reason ?? "").slice(0, 1000),
+    };
+    const failed: PolicyFailure = { intent: "add_window", values: kept, errors: {} };
+    const parsed = parseValues(AddWindow, kept);
+    if (!parsed.ok) {
+      return render(ctx, {
+        failed: { ...failed, errors: parsed.problem.errors },
+        problem: parsed.problem,
+      });
+    }
+    const { startsAt, endsAt, reason } = parsed.data;
+    // Built from the list as stored inside the write transaction: concurrent edits both count.
+    let at = "maintenanceWindows.0";
+    return change(
+      ctx,
+      ({ maintenanceWindows: windows }) => {
+        // The new window is the last of the list the store validates: its issues are this form's.
+        at = `maintenanceWindows.${windows.length}`;
+        const added = { startsAt, endsAt, ...(reason ? { reason } : {}) };
+        return { maintenanceWindows: [...windows, added] };
+      },
+      failed,
+      "/remediation/policy?done=window_added#windows",
+      () => ({
+        [`${at}.startsAt`]: "startsAt",
+        [`${at}.endsAt`]: "endsAt",
+        [`${at}.reason`]: "reason",
+      }),
+    );
+  },
+  remove_window(ctx: Ctx, values: Record<string, string>) {
+    return change(
+      ctx,
+      ({ maintenanceWindows: windows }) => {
+        const at = windows.findIndex((w) => windowKey(w) === values.window);
+        if (at < 0) {
+          throw new HttpError(
+            409,
+            "That maintenance window is not in the policy (any more); nothing was removed.",
+            { code: "window_gone" },
+          );
+        }
+        return { maintenanceWindows: windows.filter((_, i) => i !== at) };
+      },
+      undefined,
+      "/remediation/policy?done=window_removed#windows",
+    );
   },
 };
 
 export const handler = define.handlers({
   GET(ctx) {
-    return render(ctx);
+    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
   },
-  /** Admins and owners (route policy): freeze, unfreeze, profile and approval threshold. */
+  /**
+   * Admins and owners (route policy): freeze, unfreeze, profile and approval threshold, add and
+   * remove maintenance windows.
+   */
   POST(ctx) {
     return runIntent(ctx, ctx.req, INTENTS);
   },
@@ -128,7 +274,13 @@ export default define.page<typeof handler>(({ data }) => (
         <h1>Remediation policy</h1>
       </div>
     </header>
-    <Messages message={data.message} />
+    <Messages flash={data.flash} message={data.message} />
     <PolicyCard policy={data.policy} canChange={data.canChange} failed={data.failed} />
+    <MaintenanceWindowsCard
+      windows={data.windows}
+      canChange={data.canChange}
+      failed={data.failed}
+      now={data.now}
+    />
   </>
 ));

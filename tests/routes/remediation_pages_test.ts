@@ -10,7 +10,7 @@ import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
 import { reportRun } from "../support/runner_report.ts";
 import { getRun, listRuns } from "@/lib/remediation/runs.ts";
 import { getOrgPolicy } from "@/lib/remediation/policy_store.ts";
-import { consoleUrl } from "@/lib/ui/remediation.ts";
+import { consoleUrl } from "@/lib/ui/remediation_params.ts";
 
 const LOCKDOWN = "lockdown-access-surface";
 type World = Awaited<ReturnType<typeof remediationWorld>>;

@@ -3,7 +3,7 @@ import { authOf, ok } from "@/lib/auth/http.ts";
 import { operatorJson } from "@/lib/http/operator_request.ts";
 import { getOrgPolicy } from "@/lib/remediation/policy_store.ts";
 import { PROFILES } from "@/lib/remediation/profiles.ts";
-import { changeRemediationPolicy } from "@/lib/ui/remediation.ts";
+import { changeRemediationPolicy } from "@/lib/ui/remediation_policy.ts";
 
 /** The organization's remediation policy: read (ops), change (admin): kill switch and more. */
 export const handler = define.handlers({

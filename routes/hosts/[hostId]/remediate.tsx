@@ -15,23 +15,25 @@ import {
   type ActionChoice,
   actionChoices,
   actionInfo,
+  liveRun,
+  type PlanView,
+  planView,
+  RISK_LABELS,
+} from "@/lib/ui/remediation.ts";
+import {
   type ConsoleProblem,
   consoleProblem,
   consoleUrl,
   defaultValues,
-  liveRun,
   missingInput,
   type ParamField,
   paramFields,
   paramsOf,
   type ParamValues,
-  type PlanView,
-  planView,
   portChoices,
   readValues,
-  RISK_LABELS,
   valueEntries,
-} from "@/lib/ui/remediation.ts";
+} from "@/lib/ui/remediation_params.ts";
 import type { LiveRun } from "@/lib/ui/run_live.ts";
 import { flashOf } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
@@ -316,6 +318,7 @@ function ParamInput(props: { field: ParamField; value: string; error?: string })
         value={value}
         required={field.required}
         maxLength={field.maxLength}
+        inputmode={field.inputmode}
         autocomplete="off"
       />
     );
