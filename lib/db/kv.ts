@@ -249,7 +249,19 @@ export function hostStatePrefix(orgId: string): Deno.KvKey {
  * ```
  */
 export function hostHeartbeatKey(orgId: string, hostId: string): Deno.KvKey {
-  return ["host_heartbeat", orgId, hostId];
+  return [...hostHeartbeatPrefix(orgId), hostId];
+}
+
+/**
+ * Every heartbeat record of an organization (the sweep reads them in one range scan).
+ *
+ * @example
+ * ```ts
+ * for await (const e of kv.list({ prefix: hostHeartbeatPrefix(orgId) })) console.log(e.key[2]);
+ * ```
+ */
+export function hostHeartbeatPrefix(orgId: string): Deno.KvKey {
+  return ["host_heartbeat", orgId];
 }
 
 /**
