@@ -1,7 +1,8 @@
 /**
  * Queue consumer of incident escalation timers: `incident.escalate` re-reads the incident and
  * escalates only through a conditional step change (`lib/incidents/escalation.ts`), so a
- * duplicated or late message does nothing.
+ * duplicated or late message does nothing. Timers whose message never came are acted on by the
+ * `escalation-sweep` cron (`jobs/escalation_sweep.ts`) through the same step.
  *
  * @module
  */

@@ -34,6 +34,11 @@ import {
 } from "./notify.ts";
 import { remediationQueueHandlers } from "./remediation.ts";
 import { incidentQueueHandlers } from "./incidents.ts";
+import {
+  ESCALATION_SWEEP_CRON,
+  ESCALATION_SWEEP_SCHEDULE,
+  runEscalationSweep,
+} from "./escalation_sweep.ts";
 import { expireJobs, JOB_EXPIRY_CRON } from "../lib/remediation/job_store.ts";
 import { FLEET_REPORTS_CRON, FLEET_REPORTS_SCHEDULE, runScheduledReports } from "./reports.ts";
 import {
@@ -120,6 +125,13 @@ export function registerJobs(services: Services, signal: AbortSignal): Registere
       NOTIFY_REDRIVE_SCHEDULE,
       { backoffSchedule: [30_000, 120_000], signal },
       () => logFailure(services, NOTIFY_REDRIVE_CRON, () => runNotifyRedrive(services)),
+    ),
+    // Incidents whose escalation timer message was never enqueued or was lost.
+    Deno.cron(
+      ESCALATION_SWEEP_CRON,
+      ESCALATION_SWEEP_SCHEDULE,
+      { backoffSchedule: [5000, 20_000], signal },
+      () => logFailure(services, ESCALATION_SWEEP_CRON, () => runEscalationSweep(services)),
     ),
     // Job tokens past `exp` without a result: expired / outcome_unknown (agent-protocol §3.6).
     Deno.cron(

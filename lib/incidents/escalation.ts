@@ -12,7 +12,9 @@
  * - the next timer is scheduled after the repeat interval of the severity.
  *
  * `escalateByHand` (`POST /api/ops/incidents/escalate`) pages the next level at once, also for
- * an acknowledged incident, with the same conditional step.
+ * an acknowledged incident, with the same conditional step. The `escalation-sweep` cron
+ * (`jobs/escalation_sweep.ts`) calls {@link escalateIncident} for timers whose message never
+ * came; it is just another delivery of the same step.
  *
  * @module
  */
@@ -31,7 +33,7 @@ import {
 import { notifyIncident, policyTargets } from "./notify_incident.ts";
 import { getEscalationPolicy, maxReminders, repeatDelayMs } from "./policy.ts";
 import { auditSystem } from "./lifecycle.ts";
-import { type EscalationTimer, scheduleTimer } from "./timer.ts";
+import { scheduleTimer, scheduleTimerOrLog } from "./timer.ts";
 
 /** A timer delivered this much before its due time is still honoured (clock drift). */
 const EARLY_TOLERANCE_MS = 2_000;
@@ -156,8 +158,9 @@ export async function escalateIncident(
   });
   if (!applied) return { outcome: "stale", incident };
   const after = (await readIncident(services.ledger, incidentId))!;
-  // The next timer first, so a failing notification never ends the chain.
-  if (next) await scheduleTimer(services, { incidentId, step: step + 1, dueAt: next });
+  // The next timer first, so a failing notification never ends the chain; a failed enqueue is
+  // logged (the sweep acts on the stored deadline), so the paging below still happens.
+  if (next) await scheduleTimerOrLog(services, { incidentId, step: step + 1, dueAt: next });
   await auditSystem(
     services,
     after,
@@ -235,12 +238,11 @@ export async function escalateByHand(
   }
   const after = (await readIncident(services.ledger, incident.id))!;
   if (next) {
-    const timer: EscalationTimer = {
+    await scheduleTimerOrLog(services, {
       incidentId: incident.id,
       step: after.escalationStep,
       dueAt: next,
-    };
-    await scheduleTimer(services, timer);
+    });
   }
   await page(services, { ...after, escalationStep: incident.escalationStep }, move);
   return after;

@@ -20,12 +20,13 @@ import {
   type NewIncident,
   transitionIncident,
 } from "./store.ts";
-import { scheduleTimer } from "./timer.ts";
+import { scheduleTimerOrLog } from "./timer.ts";
 import { noteIncident } from "../live/notes.ts";
 
 /**
- * Schedules the timer a write armed. A lost enqueue is logged: the incident still shows its
- * deadline, and `POST /api/ops/incidents/escalate` escalates by hand.
+ * Schedules the timer a write armed. A lost enqueue is logged: the incident keeps its
+ * `next_escalation_at`, so the escalation sweep (`jobs/escalation_sweep.ts`) acts on it a few
+ * minutes late, and `POST /api/ops/incidents/escalate` escalates by hand.
  *
  * @example
  * ```ts
@@ -36,16 +37,7 @@ export async function afterWrite(
   services: Pick<Services, "kv" | "clock" | "log">,
   write: IncidentWrite,
 ): Promise<Incident> {
-  if (write.timer) {
-    try {
-      await scheduleTimer(services, write.timer);
-    } catch (error) {
-      services.log.error("incident escalation timer not scheduled", {
-        incidentId: write.incident.id,
-        error,
-      });
-    }
-  }
+  if (write.timer) await scheduleTimerOrLog(services, write.timer);
   await noteIncident(services, write.incident);
   return write.incident;
 }

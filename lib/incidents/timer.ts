@@ -9,11 +9,16 @@
  * enqueue of one timer is also skipped by the dispatcher's run-once guard, and a test (or an
  * operator replaying by hand) can name the message of the current step.
  *
+ * A timer whose enqueue failed, or whose message was lost, is found by {@link overdueTimers}
+ * (the `escalation-sweep` cron, `jobs/escalation_sweep.ts`), so a lost message delays an
+ * escalation by the sweep's grace period instead of stopping it.
+ *
  * @module
  */
 
 import { enqueue, newMessageId } from "../../jobs/queue.ts";
 import type { LedgerTx } from "../db/ledger/transaction.ts";
+import { toDate } from "../db/ledger/values.ts";
 import type { Services } from "../services.ts";
 import type { Incident } from "./model.ts";
 import { ackDelayMs, type EscalationPolicy } from "./policy.ts";
@@ -73,6 +78,57 @@ export async function scheduleTimer(
   if (options.retry) message.id = `${message.id}:${newMessageId()}`;
   const delay = Math.min(MAX_DELAY_MS, timer.dueAt.getTime() - services.clock.now().getTime());
   await enqueue(services.kv, message, delay > 0 ? { delay } : {});
+}
+
+/**
+ * Enqueues `timer` like {@link scheduleTimer}, but a failure is logged instead of thrown: the
+ * ledger already holds the deadline, and the escalation sweep acts on it when no message does.
+ *
+ * @example
+ * ```ts
+ * if (next) await scheduleTimerOrLog(services, { incidentId, step: step + 1, dueAt: next });
+ * ```
+ */
+export async function scheduleTimerOrLog(
+  services: Pick<Services, "kv" | "clock" | "log">,
+  timer: EscalationTimer,
+): Promise<void> {
+  try {
+    await scheduleTimer(services, timer);
+  } catch (error) {
+    services.log.error("incident escalation timer not scheduled; the escalation sweep will act", {
+      incidentId: timer.incidentId,
+      step: timer.step,
+      error,
+    });
+  }
+}
+
+/**
+ * Timers that should have acted before `before` but did not: open incidents whose
+ * `next_escalation_at` is that old, oldest due first, at most `limit`, across organizations
+ * (served by `incidents_state_next_escalation_at_idx`). Each names the incident's current step,
+ * so acting on it goes through the same conditional step change as the queue message.
+ *
+ * @example
+ * ```ts
+ * const lost = await overdueTimers(ledger, { before: new Date(now - 120_000), limit: 200 });
+ * ```
+ */
+export async function overdueTimers(
+  tx: LedgerTx,
+  options: { before: Date; limit: number },
+): Promise<EscalationTimer[]> {
+  const rows = await tx.db.selectFrom("incidents")
+    .select(["id", "escalation_step", "next_escalation_at"])
+    .where("state", "=", "open").where("next_escalation_at", "is not", null)
+    .where("next_escalation_at", "<", options.before)
+    .orderBy("next_escalation_at").limit(options.limit).execute();
+  return rows.map((r) => ({
+    incidentId: r.id,
+    step: Number(r.escalation_step),
+    dueAt: toDate(r.next_escalation_at!),
+  }));
 }
 
 /**

@@ -2,7 +2,8 @@
  * Administrative changes to notification endpoints: create, update, rotate the webhook secret,
  * delete. Input is validated whole first (400 naming the field, nothing stored); each change is
  * one audit entry (`notify.endpoint.<verb>`) whose details never hold a secret or a full URL.
- * A webhook secret appears only in the answer of create and rotate.
+ * A webhook secret appears only in the answer of create and rotate; the secret a rotation
+ * replaces is never shown again (it may keep signing during the rotation's overlap).
  *
  * @module
  */
@@ -58,6 +59,23 @@ export const EndpointCreateInput = z.strictObject({
   minSeverity: Severity.default("medium"),
   eventTypes: EventTypes.default([]),
   enabled: z.boolean().default(true),
+});
+
+/** How long a rotated-out webhook secret keeps signing by default: 24 hours. */
+export const DEFAULT_SECRET_OVERLAP_SECONDS = 86_400;
+/** The longest overlap of a rotation: 7 days (as host key grace periods). */
+export const MAX_SECRET_OVERLAP_SECONDS = 604_800;
+
+const overlapRange =
+  `give whole seconds 0-${MAX_SECRET_OVERLAP_SECONDS} (0: the old secret stops at once, ` +
+  `${DEFAULT_SECRET_OVERLAP_SECONDS}: one day)`;
+
+/** The body of a rotation: how long the old secret keeps signing (default one day). */
+export const RotateSecretInput = z.strictObject({
+  graceSeconds: z.int(overlapRange).min(0, overlapRange).max(
+    MAX_SECRET_OVERLAP_SECONDS,
+    overlapRange,
+  ).default(DEFAULT_SECRET_OVERLAP_SECONDS),
 });
 
 /** The body of an update: every member optional; `kind` only to confirm it is unchanged. */
@@ -234,22 +252,28 @@ export async function updateEndpoint(
 }
 
 /**
- * Replaces a webhook endpoint's secret (the old one stops verifying at once) and returns the new
- * one, shown only here.
+ * Replaces a webhook endpoint's secret and returns the new one, shown only here. With
+ * `graceSeconds` (default {@link DEFAULT_SECRET_OVERLAP_SECONDS}) the replaced secret keeps
+ * signing deliveries, after the new one, until then, so receivers can switch without rejecting
+ * anything; with 0 it stops at once. Only the secret current at the rotation is kept: rotating
+ * again during an overlap drops the older one.
  *
  * @example
  * ```ts
- * const { secret } = await rotateEndpointSecret(services, auth, endpointId, client);
+ * const { secret } = await rotateEndpointSecret(services, auth, endpointId, {}, client);
+ * await rotateEndpointSecret(services, auth, endpointId, { graceSeconds: 0 }, client); // no overlap
  * ```
  */
 export async function rotateEndpointSecret(
   services: Services,
   auth: AuthState,
   endpointId: string,
+  input: unknown,
   client: ClientInfo,
 ): Promise<{ endpoint: NotifyEndpoint; secret: string }> {
   const { org } = actingOperator(auth);
   const endpoint = await endpointOr404(services.ledger, org.id, endpointId);
+  const { graceSeconds } = validate(RotateSecretInput, input);
   if (endpoint.kind !== "webhook") {
     throw new HttpError(
       409,
@@ -260,17 +284,31 @@ export async function rotateEndpointSecret(
     );
   }
   const secret = newWebhookSecret();
+  const sealed = await sealForEndpoint(services, "secret", secret);
+  const now = services.clock.now();
+  const until = graceSeconds > 0 && endpoint.hasSecret
+    ? new Date(now.getTime() + graceSeconds * 1000)
+    : null;
+  // One statement: the previous secret is the one stored at this moment (already sealed under
+  // the same purpose), even if another rotation just happened.
   await services.ledger.db.updateTable("notify_endpoints")
-    .set({
-      secret_sealed: await sealForEndpoint(services, "secret", secret),
-      updated_at: services.clock.now(),
-    })
+    .set((eb) => ({
+      secret_sealed: sealed,
+      previous_secret_sealed: until ? eb.ref("secret_sealed") : null,
+      previous_secret_until: until,
+      updated_at: now,
+    }))
     .where("org_id", "=", org.id).where("id", "=", endpointId).execute();
   await auditOperatorChange(services, client, auth, {
     action: "notify.endpoint.rotate_secret",
-    summary: `signing secret of notification endpoint "${endpoint.name}" rotated`,
+    summary: `signing secret of notification endpoint "${endpoint.name}" rotated` +
+      (until ? `; the old one signs too until ${until.toISOString()}` : "; the old one stopped"),
     target: { type: "notify_endpoint", id: endpointId },
-    details: { name: endpoint.name },
+    details: {
+      name: endpoint.name,
+      graceSeconds: until ? graceSeconds : 0,
+      previousSecretUntil: until?.toISOString() ?? null,
+    },
   });
   return { endpoint: await endpointOr404(services.ledger, org.id, endpointId), secret };
 }

@@ -4,13 +4,17 @@
  * credentials) and webhook secrets are sealed with AES-GCM under keys derived from the app
  * secret (`lib/auth/keys.ts`); only {@link openEndpointTarget} opens them, for a send.
  *
+ * A rotated webhook secret may keep the previous one until `previous_secret_until` (the
+ * overlap, `endpoint_admin.ts`): {@link openEndpointTarget} opens it only before that time, and
+ * clears it from the row once it has passed.
+ *
  * @module
  */
 
 import { openString, sealString } from "../auth/keys.ts";
 import { appSecretOf } from "../auth/secret.ts";
 import type { LedgerTx } from "../db/ledger/transaction.ts";
-import { toDate } from "../db/ledger/values.ts";
+import { toDate, toDateOrNull } from "../db/ledger/values.ts";
 import type { NotifyEndpointsTable } from "../db/ledger/schema.ts";
 import { HttpError } from "../fresh/errors.ts";
 import type { Services } from "../services.ts";
@@ -37,15 +41,22 @@ export interface NotifyEndpoint {
   urlDisplay: string | null;
   /** Whether a signing secret is set (webhook endpoints). */
   hasSecret: boolean;
+  /**
+   * Until when the secret before the last rotation also signs deliveries; null when there is
+   * none. A past time means the overlap has ended (the secret is cleared at the next send).
+   */
+  previousSecretUntil: Date | null;
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-/** An endpoint with its URL and secret opened: only for sending, never for a response. */
+/** An endpoint with its URL and secrets opened: only for sending, never for a response. */
 export interface EndpointTarget extends NotifyEndpoint {
   url: string | null;
   secret: string | null;
+  /** The previous secret while its overlap lasts, else null. */
+  previousSecret: string | null;
 }
 
 type Row =
@@ -60,11 +71,16 @@ type Row =
     | "url_display"
     | "emails"
     | "secret_sealed"
+    | "previous_secret_sealed"
     | "min_severity"
     | "event_types"
     | "created_by"
   >
-  & { created_at: Date | string; updated_at: Date | string };
+  & {
+    created_at: Date | string;
+    updated_at: Date | string;
+    previous_secret_until: Date | string | null;
+  };
 
 function fromRow(row: Row): NotifyEndpoint {
   return {
@@ -78,6 +94,9 @@ function fromRow(row: Row): NotifyEndpoint {
     emails: row.emails ? JSON.parse(row.emails) as string[] : [],
     urlDisplay: row.url_display,
     hasSecret: row.secret_sealed !== null,
+    previousSecretUntil: row.previous_secret_sealed === null
+      ? null
+      : toDateOrNull(row.previous_secret_until),
     createdBy: row.created_by,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
@@ -139,27 +158,40 @@ export async function endpointOr404(
 }
 
 /**
- * An endpoint with URL and secret opened for a send; null when it no longer exists.
+ * An endpoint with URL and secrets opened for a send; null when it no longer exists. The
+ * previous secret is opened only while its overlap lasts; once it has ended it is cleared from
+ * the row (a conditional update, so a rotation meanwhile is never undone).
  *
  * @example
  * ```ts
  * const target = await openEndpointTarget(services, delivery.endpointId);
+ * const secrets = [target.secret, target.previousSecret]; // newest first
  * ```
  */
 export async function openEndpointTarget(
-  services: Pick<Services, "ledger" | "config">,
+  services: Pick<Services, "ledger" | "config" | "clock">,
   id: string,
 ): Promise<EndpointTarget | null> {
   const row = await services.ledger.db.selectFrom("notify_endpoints").selectAll()
     .where("id", "=", id).executeTakeFirst();
   if (!row) return null;
+  const endpoint = fromRow(row);
+  const now = services.clock.now();
+  const overlapping = endpoint.previousSecretUntil !== null && endpoint.previousSecretUntil > now;
+  if (endpoint.previousSecretUntil !== null && !overlapping) {
+    await services.ledger.db.updateTable("notify_endpoints")
+      .set({ previous_secret_sealed: null, previous_secret_until: null })
+      .where("id", "=", id).where("previous_secret_until", "<=", now).execute();
+  }
   const secret = appSecretOf(services.config);
+  const open = (sealed: string | null) =>
+    sealed ? openString(secret, SECRET_SEAL_PURPOSE, sealed) : Promise.resolve(null);
   return {
-    ...fromRow(row),
+    ...endpoint,
+    previousSecretUntil: overlapping ? endpoint.previousSecretUntil : null,
     url: row.url_sealed ? await openString(secret, URL_SEAL_PURPOSE, row.url_sealed) : null,
-    secret: row.secret_sealed
-      ? await openString(secret, SECRET_SEAL_PURPOSE, row.secret_sealed)
-      : null,
+    secret: await open(row.secret_sealed),
+    previousSecret: overlapping ? await open(row.previous_secret_sealed) : null,
   };
 }
 
@@ -202,6 +234,7 @@ export function endpointJson(e: NotifyEndpoint): Record<string, unknown> {
     emails: e.emails,
     urlDisplay: e.urlDisplay,
     hasSecret: e.hasSecret,
+    previousSecretUntil: e.previousSecretUntil?.toISOString() ?? null,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
   };

@@ -72,6 +72,7 @@ async function targetOf(
     kind: endpoint.kind,
     url: endpoint.url,
     secret: endpoint.secret,
+    previousSecret: endpoint.previousSecret,
     emails: endpoint.emails,
   };
 }

@@ -29,6 +29,8 @@ export interface SendTarget {
   url?: string | null;
   /** Webhook signing secret. */
   secret?: string | null;
+  /** The secret before the last rotation, while its overlap lasts: also signs, after `secret`. */
+  previousSecret?: string | null;
   /** E-mail recipients. */
   emails?: string[];
 }
@@ -190,8 +192,11 @@ export async function sendOnce(
       return { ok: false, code: null, latencyMs: 0, error: "no signing secret", retryable: false };
     }
     const body = webhookBody(content);
+    const secrets = target.previousSecret
+      ? [target.secret, target.previousSecret]
+      : [target.secret];
     const headers = await webhookHeaders(
-      target.secret,
+      secrets,
       content.deliveryId,
       services.clock.now(),
       body,

@@ -5,6 +5,10 @@
  * signature is HMAC-SHA256, keyed with the secret's decoded bytes, over `id.timestamp.body`.
  * The id stays the same across retries of one delivery, so receivers can dedupe on it.
  *
+ * During a secret rotation's overlap a message is signed with each secret, newest first, as
+ * space-separated entries of one `webhook-signature` header (the spec's way to rotate): a
+ * receiver holding either secret finds a signature it verifies.
+ *
  * @module
  */
 
@@ -63,25 +67,30 @@ export async function signWebhook(
 }
 
 /**
- * The three Standard Webhooks headers (plus the JSON content type) for one message.
+ * The three Standard Webhooks headers (plus the JSON content type) for one message, signed with
+ * `secrets` in the order given (the current secret first, then one still in its overlap).
  *
  * @example
  * ```ts
- * const headers = await webhookHeaders(secret, delivery.id, clock.now(), body);
+ * const headers = await webhookHeaders([secret, previousSecret], delivery.id, clock.now(), body);
+ * // "webhook-signature": "v1,<with secret> v1,<with previousSecret>"
  * await fetch(url, { method: "POST", headers, body });
  * ```
  */
 export async function webhookHeaders(
-  secret: string,
+  secrets: string | readonly string[],
   id: string,
   at: Date,
   body: string,
 ): Promise<Record<string, string>> {
   const timestampS = Math.floor(at.getTime() / 1000);
+  const keys = typeof secrets === "string" ? [secrets] : secrets;
+  if (keys.length === 0) throw new TypeError("A webhook is signed with at least one secret");
+  const signatures = await Promise.all(keys.map((k) => signWebhook(k, id, timestampS, body)));
   return {
     "content-type": "application/json",
     "webhook-id": id,
     "webhook-timestamp": String(timestampS),
-    "webhook-signature": await signWebhook(secret, id, timestampS, body),
+    "webhook-signature": signatures.join(" "),
   };
 }

@@ -37,6 +37,7 @@ import { EndpointFields, fieldErrors } from "./(_components)/EndpointFields.tsx"
 import { rulesText, targetText } from "./(_components)/EndpointsTable.tsx";
 import { DeliveryLog, type DeliveryRow, deliveryRows } from "./(_components)/DeliveryLog.tsx";
 import { SecretNotice, TestResults } from "./(_components)/Notices.tsx";
+import { RotateSecretForm } from "./(_components)/RotateSecret.tsx";
 
 const FLASH = {
   saved: "Endpoint saved.",
@@ -49,6 +50,10 @@ interface Data {
   log: DeliveryRow[];
   manage: boolean;
   form: { values: EndpointFormValues; errors: FieldErrors };
+  /** End of the current rotation overlap (ISO), while it lasts. */
+  overlapUntil: string | null;
+  /** The rotate form's choice and error, after a failed rotation. */
+  rotate?: { value?: string; error?: string };
   newSecret?: string;
   testResults?: TestOutcome[];
   deleteError?: string;
@@ -64,7 +69,9 @@ const endpointOf = (ctx: Ctx) =>
 
 async function render(
   ctx: Ctx,
-  extra: Partial<Pick<Data, "form" | "newSecret" | "testResults" | "deleteError" | "flash">> = {},
+  extra: Partial<
+    Pick<Data, "form" | "rotate" | "newSecret" | "testResults" | "deleteError" | "flash">
+  > = {},
   problem?: FormProblem,
 ): Promise<PageResponse<Data>> {
   const org = authOf(ctx).org!;
@@ -72,16 +79,19 @@ async function render(
   const endpoint = await endpointOf(ctx);
   const log = await deliveryLog(ledger, org.id, endpoint.id, { limit: 50 });
   ctx.state.title = `${endpoint.name} · Notifications`;
+  const until = endpoint.previousSecretUntil;
   return formPage<Data>({
     endpoint,
     log: deliveryRows(log),
     manage: roleAtLeast(org.role, "admin"),
     form: extra.form ?? { values: storedEndpointValues(endpoint), errors: {} },
+    overlapUntil: until && until > ctx.state.services.clock.now() ? until.toISOString() : null,
+    rotate: extra.rotate,
     newSecret: extra.newSecret,
     testResults: extra.testResults,
     deleteError: extra.deleteError,
     flash: extra.flash,
-    message: problem && !extra.deleteError
+    message: problem && !extra.deleteError && !extra.rotate
       ? problem.message ?? "Check the fields marked below."
       : undefined,
   }, problem);
@@ -122,17 +132,28 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
     );
     return seeOther(ctx, `${here(ctx)}?done=${enabled ? "enabled" : "disabled"}`);
   },
-  async rotate(ctx) {
+  async rotate(ctx, values) {
+    const typed = values.graceSeconds;
     try {
       const { secret } = await rotateEndpointSecret(
         ctx.state.services,
         authOf(ctx),
         ctx.params.endpointId,
+        // Digits become seconds; anything else goes through as typed, so the check names it.
+        typed === undefined
+          ? {}
+          : { graceSeconds: /^\d{1,9}$/.test(typed) ? Number(typed) : typed },
         clientOf(ctx),
       );
       return render(ctx, { newSecret: secret });
     } catch (error) {
-      return render(ctx, {}, formProblem(error));
+      const problem = formProblem(error);
+      const field = problem.errors.graceSeconds;
+      return render(
+        ctx,
+        field ? { rotate: { value: typed?.slice(0, 20), error: field } } : {},
+        problem,
+      );
     }
   },
   async test(ctx) {
@@ -161,7 +182,7 @@ export const handler = define.handlers(
   formPageHandlers({ render, flash: FLASH, find: endpointOf, intents: INTENTS }),
 );
 
-function Facts(props: { e: NotifyEndpoint }) {
+function Facts(props: { e: NotifyEndpoint; overlapUntil: string | null }) {
   const { e } = props;
   return (
     <dl class="facts" id="endpoint-facts">
@@ -178,7 +199,14 @@ function Facts(props: { e: NotifyEndpoint }) {
       {e.kind === "webhook" && (
         <>
           <dt>Signing secret</dt>
-          <dd>{e.hasSecret ? "set (shown only when created or rotated)" : "none"}</dd>
+          <dd>
+            {e.hasSecret ? "set (shown only when created or rotated)" : "none"}
+            {props.overlapUntil && (
+              <span id="secret-overlap">
+                ; the previous secret also signs until <Time iso={props.overlapUntil} absolute />
+              </span>
+            )}
+          </dd>
         </>
       )}
       <dt>Created</dt>
@@ -189,7 +217,7 @@ function Facts(props: { e: NotifyEndpoint }) {
   );
 }
 
-function Actions(props: { e: NotifyEndpoint }) {
+function Actions(props: { e: NotifyEndpoint; rotate?: Data["rotate"] }) {
   const { e } = props;
   return (
     <div class="key-actions new-key" id="endpoint-actions">
@@ -203,7 +231,7 @@ function Actions(props: { e: NotifyEndpoint }) {
           pendingLabel={e.enabled ? "Disabling…" : "Enabling…"}
         />
       </form>
-      {e.kind === "webhook" && <IntentButton intent="rotate" label="Rotate secret" />}
+      {e.kind === "webhook" && <RotateSecretForm {...props.rotate} />}
     </div>
   );
 }
@@ -244,11 +272,17 @@ export default define.page<typeof handler>(({ data }) => (
       </div>
     </header>
     <Messages flash={data.flash} message={data.message} />
-    {data.newSecret && <SecretNotice secret={data.newSecret} rotated />}
+    {data.newSecret && (
+      <SecretNotice
+        secret={data.newSecret}
+        rotated
+        previousUntil={data.overlapUntil ?? undefined}
+      />
+    )}
     {data.testResults && <TestResults results={data.testResults} />}
     <SectionCard name="facts" title="Endpoint">
-      <Facts e={data.endpoint} />
-      {data.manage && <Actions e={data.endpoint} />}
+      <Facts e={data.endpoint} overlapUntil={data.overlapUntil} />
+      {data.manage && <Actions e={data.endpoint} rotate={data.rotate} />}
     </SectionCard>
     <SectionCard name="log" title="Delivery log">
       <DeliveryLog rows={data.log} />

@@ -8,7 +8,7 @@ import { notify } from "@/lib/notify/notify.ts";
 import { getEndpoint, listEndpoints } from "@/lib/notify/endpoint_store.ts";
 import { getNotifySettings } from "@/lib/notify/settings.ts";
 import { getPage, parseHtml, postForm, textOf } from "../support/pages.ts";
-import { startWebhookReceiver } from "../support/webhook_receiver.ts";
+import { startWebhookReceiver, verifyStandardWebhook } from "../support/webhook_receiver.ts";
 import { notifyWorld } from "../lib/notify/notify_world.ts";
 
 Deno.test("[pages] notifications: admins create endpoints per kind; the secret is shown once", async () => {
@@ -222,4 +222,72 @@ Deno.test("[pages] notifications: roles and organization isolation", async () =>
   ok(await getEndpoint(w.services.ledger, w.orgA.id, endpoint.id), "still there");
   const bList = await getPage(w.app, "/notifications", w.headers(w.ownerB));
   ok(!bList.html.includes("A only"));
+});
+
+Deno.test("[pages] endpoint page: rotate with or without overlap, admins only, the secret shown once", async () => {
+  await using hook = await startWebhookReceiver();
+  await using w = await notifyWorld();
+  const { endpoint, secret: first } = await w.addEndpoint({
+    name: "Hook",
+    kind: "webhook",
+    url: `${hook.origin}/h`,
+  });
+  const path = `/notifications/${endpoint.id}`;
+  const asAdmin = await getPage(w.app, path, w.headers(w.a.admin));
+  const choice = asAdmin.doc.querySelector("#rotate-form select[name='graceSeconds']");
+  ok(choice, "admins get the rotate form");
+  deepEqual(
+    [...choice!.querySelectorAll("option")].map((o) => o.getAttribute("value")),
+    ["86400", "3600", "604800", "0"],
+  );
+  equal(choice!.querySelector("option[selected]")?.getAttribute("value"), "86400", "24 h default");
+  equal(asAdmin.doc.querySelector("#secret-overlap"), null, "no overlap yet");
+  const asOps = await getPage(w.app, path, w.headers(w.a.ops));
+  equal(asOps.doc.querySelector("#rotate-form"), null, "ops get no rotate form");
+  const post = (fields: Record<string, string>, who = w.a.admin) =>
+    postForm(w.app, path, fields, { cookie: who.cookie });
+  equal((await post({ intent: "rotate", graceSeconds: "0" }, w.a.ops)).status, 403);
+
+  // With the default overlap: the new secret once, and until when the old one still signs.
+  const overlap = await post({ intent: "rotate", graceSeconds: "86400" });
+  equal(overlap.status, 200);
+  const shown = parseHtml(await overlap.text());
+  const second = textOf(shown.querySelector("#new-secret"));
+  match(second, /^whsec_/);
+  ok(second !== first);
+  match(textOf(shown.body), /signed with both secrets \(the new one first\)/);
+  const until = new Date(w.services.clock.now().getTime() + 86_400_000).toISOString();
+  equal(shown.querySelector("#secret-overlap time")?.getAttribute("datetime"), until);
+  const later = await getPage(w.app, path, w.headers(w.a.admin));
+  ok(!later.html.includes(second) && !later.html.includes(second.slice(6)), "shown once");
+  ok(!later.html.includes(first!.slice(6)), "the old secret never");
+  match(textOf(later.doc.querySelector("#secret-overlap")), /previous secret also signs until/);
+
+  // Without an overlap: the old one stops now, and the page says so.
+  const now = await post({ intent: "rotate", graceSeconds: "0" });
+  equal(now.status, 200);
+  const stopped = parseHtml(await now.text());
+  const third = textOf(stopped.querySelector("#new-secret"));
+  match(third, /^whsec_/);
+  match(textOf(stopped.body), /the old one no longer verifies/);
+  equal(stopped.querySelector("#secret-overlap"), null);
+  ok(!stopped.documentElement.outerHTML.includes(second.slice(6)));
+
+  // Bad input: 400 with the field's error on the form; nothing rotated.
+  const bad = await post({ intent: "rotate", graceSeconds: "forever" });
+  equal(bad.status, 400);
+  const badDoc = parseHtml(await bad.text());
+  ok(badDoc.querySelector("#rotate-form .field-invalid #f-graceSeconds"));
+  match(textOf(badDoc.querySelector("#f-graceSeconds-error")), /whole seconds 0-604800/);
+  equal(badDoc.querySelector("#new-secret"), null);
+  await notify(w.services, {
+    orgId: w.orgA.id,
+    type: "incident.opened",
+    severity: "critical",
+    title: "after",
+    summary: "s",
+  });
+  await w.deliverDue();
+  equal(verifyStandardWebhook(third, hook.requests[0].headers, hook.requests[0].body), null);
+  equal(hook.requests[0].headers.get("webhook-signature")!.split(" ").length, 1);
 });

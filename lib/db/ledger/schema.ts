@@ -523,6 +523,10 @@ export interface NotifyEndpointsTable {
   emails: string | null;
   /** `sealString(appSecret, "notify-webhook-secret", "whsec_…")`. */
   secret_sealed: string | null;
+  /** The secret before the last rotation, sealed like `secret_sealed`; null when none. */
+  previous_secret_sealed: string | null;
+  /** Until when deliveries are also signed with the previous secret; null when none. */
+  previous_secret_until: NullableTimestamp;
   min_severity: string;
   /** JSON array of event types; [] = all. */
   event_types: string;

@@ -1,12 +1,24 @@
 import { Notice } from "@/components/Notice.tsx";
+import { Time } from "@/components/HostBadges.tsx";
 import type { TestOutcome } from "@/lib/notify/test_send.ts";
 
-/** A webhook signing secret, shown once after create or rotate. */
-export function SecretNotice(props: { secret: string; rotated: boolean }) {
+/**
+ * A webhook signing secret, shown once after create or rotate; `previousUntil` (ISO) is the end
+ * of a rotation's overlap, when the old secret stops signing.
+ */
+export function SecretNotice(props: { secret: string; rotated: boolean; previousUntil?: string }) {
   return (
     <Notice kind="info">
       <p>
-        {props.rotated ? "Secret rotated; the old one no longer verifies. " : "Endpoint created. "}
+        {!props.rotated ? "Endpoint created. " : props.previousUntil
+          ? (
+            <>
+              Secret rotated. Until <Time iso={props.previousUntil} absolute />{" "}
+              every delivery is signed with both secrets (the new one first), so the receiver can
+              switch without rejecting anything; after that only the new one signs.{" "}
+            </>
+          )
+          : "Secret rotated; the old one no longer verifies. "}
         <strong>This signing secret is shown only now</strong>: store it in the receiver to verify
         the <code>webhook-signature</code> header.
       </p>

@@ -1,5 +1,5 @@
 /** Standard Webhooks signing: the spec's own vector, secrets, and an independent verifier. */
-import { equal, match, notEqual } from "node:assert/strict";
+import { equal, match, notEqual, rejects } from "node:assert/strict";
 import { newWebhookSecret, signWebhook, webhookHeaders } from "@/lib/notify/webhook_signature.ts";
 import { verifyStandardWebhook } from "../../support/webhook_receiver.ts";
 
@@ -29,4 +29,21 @@ Deno.test("[notify] new secrets are whsec_ + 32 random bytes; headers verify ind
   equal(headers.get("webhook-timestamp"), "1795600800");
   equal(verifyStandardWebhook(a, headers, body), null);
   equal(verifyStandardWebhook(newWebhookSecret(), headers, body), "no v1 signature matches");
+});
+
+Deno.test("[notify] several secrets: one space-separated v1 entry each, in the order given", async () => {
+  const [current, previous] = [newWebhookSecret(), newWebhookSecret()];
+  const body = '{"type":"incident.opened"}';
+  const at = new Date("2026-11-25T10:00:00Z");
+  const headers = new Headers(await webhookHeaders([current, previous], "nd_2", at, body));
+  const entries = headers.get("webhook-signature")!.split(" ");
+  equal(entries.length, 2);
+  equal(entries[0], await signWebhook(current, "nd_2", 1795600800, body), "the current one first");
+  equal(entries[1], await signWebhook(previous, "nd_2", 1795600800, body));
+  equal(verifyStandardWebhook(current, headers, body), null);
+  equal(verifyStandardWebhook(previous, headers, body), null);
+  equal(verifyStandardWebhook(newWebhookSecret(), headers, body), "no v1 signature matches");
+  const single = new Headers(await webhookHeaders([current], "nd_2", at, body));
+  equal(single.get("webhook-signature"), entries[0], "one secret: one entry, as with a string");
+  await rejects(webhookHeaders([], "nd_2", at, body), TypeError);
 });

@@ -63,11 +63,15 @@ Deno.test("[notify api] endpoint lifecycle; secrets only in the create and rotat
   equal(after.minSeverity, "critical");
   equal(after.urlDisplay, `${hook.origin}/pager2`);
 
-  // Test send with the first secret, rotate, test again: only the new secret verifies.
+  // Test send with the first secret, rotate without an overlap, test again: only the new secret
+  // verifies (rotation with an overlap: tests/lib/notify/secret_rotation_test.ts).
   const first = await call("POST", "/api/notify/test", { endpointId: endpoint.id });
   equal(first.status, 200, first.text);
-  const rotated = await call("POST", `/api/notify/endpoints/${endpoint.id}/rotate-secret`);
+  const rotated = await call("POST", `/api/notify/endpoints/${endpoint.id}/rotate-secret`, {
+    graceSeconds: 0,
+  });
   equal(rotated.status, 200);
+  equal((rotated.body.endpoint as Json).previousSecretUntil, null);
   const secret2 = rotated.body.secret as string;
   match(secret2, /^whsec_/);
   ok(secret2 !== secret);

@@ -22,6 +22,8 @@ import { migration as reportSettings } from "./2026_11_25_0012_report_settings.t
 import { migration as fleetSummaries } from "./2026_11_25_0013_fleet_summaries.ts";
 import { migration as chartAggregates } from "./2026_11_25_0014_chart_aggregates.ts";
 import { migration as incidentGroupIndex } from "./2026_11_26_0015_incident_group_index.ts";
+import { migration as escalationSweepIndex } from "./2026_11_26_0016_escalation_sweep_index.ts";
+import { migration as webhookSecretOverlap } from "./2026_11_26_0017_webhook_secret_overlap.ts";
 
 /** Migrations in the order they run. */
 export const ledgerMigrations: Record<string, LedgerMigration> = {
@@ -40,4 +42,6 @@ export const ledgerMigrations: Record<string, LedgerMigration> = {
   "2026_11_25_0013_fleet_summaries": fleetSummaries,
   "2026_11_25_0014_chart_aggregates": chartAggregates,
   "2026_11_26_0015_incident_group_index": incidentGroupIndex,
+  "2026_11_26_0016_escalation_sweep_index": escalationSweepIndex,
+  "2026_11_26_0017_webhook_secret_overlap": webhookSecretOverlap,
 };

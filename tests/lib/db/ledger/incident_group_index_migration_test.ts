@@ -8,17 +8,11 @@ import { type Kysely, sql } from "kysely";
 import { ledgerMigrations } from "@/lib/db/ledger/migrations/index.ts";
 import type { Ledger } from "@/lib/db/ledger/mod.ts";
 import { forEachLedger } from "../../../support/ledgers.ts";
+import { tableIndexes } from "../../../support/ledger_indexes.ts";
 
 const NAME = "2026_11_26_0015_incident_group_index";
 
-async function incidentIndexes(ledger: Ledger): Promise<string[]> {
-  const rows = ledger.dialect === "postgres"
-    ? await sql<{ name: string }>`select indexname as name from pg_indexes
-        where tablename = 'incidents' and schemaname = current_schema()`.execute(ledger.db)
-    : await sql<{ name: string }>`select name from sqlite_master
-        where type = 'index' and tbl_name = 'incidents'`.execute(ledger.db);
-  return rows.rows.map((r) => r.name).sort();
-}
+const incidentIndexes = (ledger: Ledger) => tableIndexes(ledger, "incidents");
 
 forEachLedger(
   "[db] incident group index migration: lookup served by it, down()",
