@@ -1,7 +1,7 @@
 /**
  * Entry point: config → logger → stores (+ migrations) → client build → app →
  * jobs → Deno.serve. SIGINT/SIGTERM stop accepting, finish in-flight requests
- * and close the stores.
+ * and job runs, and close the stores.
  */
 import { type AppConfig, loadConfig, resolveAppSecret } from "./lib/config.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
@@ -37,7 +37,7 @@ export async function boot(
   const build = await buildFor(config.appEnv === "production" ? "production" : "development");
   const app = createWebApp(services, build);
   const stop = new AbortController();
-  if (opts.jobs !== false) registerJobs(services, stop.signal);
+  const jobs = opts.jobs !== false ? registerJobs(services, stop.signal) : null;
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,
@@ -64,10 +64,22 @@ export async function boot(
       }, config.shutdownTimeoutMs);
       await server.shutdown();
       clearTimeout(timeout);
+      // Cron runs and queue messages in progress finish before the stores close (bounded:
+      // an unfinished one is retried after the restart; every job is idempotent).
+      if (jobs) await settleWithin(jobs.idle(), config.shutdownTimeoutMs, log);
       await closeServices(services);
       log.info("stopped");
     })();
   return { services, server, shutdown };
+}
+
+/** Waits for `work`, at most `ms`; says so when it gives up. */
+async function settleWithin(work: Promise<void>, ms: number, log: Logger): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), ms));
+  const outcome = await Promise.race([work.then(() => "done" as const), late]);
+  clearTimeout(timer);
+  if (outcome === "late") log.warn("jobs still running at shutdown; closing", { timeoutMs: ms });
 }
 
 if (import.meta.main) {

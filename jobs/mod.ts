@@ -53,6 +53,39 @@ export interface RegisteredJobs {
   crons: Promise<void>;
   /** Settles when the queue listener has stopped (after `services.kv.close()`). */
   queue: Promise<void>;
+  /**
+   * Settles once no cron run and no queue message is being handled: shutdown waits for it
+   * before closing the stores, so a sweep is not cut off mid-write.
+   */
+  idle(): Promise<void>;
+}
+
+/**
+ * The job runs in progress, so shutdown can wait for them.
+ *
+ * @example
+ * ```ts
+ * const inFlight = new InFlight();
+ * void inFlight.track(() => runHeartbeatSweep(services));
+ * await inFlight.idle(); // after the sweep settled
+ * ```
+ */
+export class InFlight {
+  #running = new Set<Promise<unknown>>();
+
+  /** Runs `work`, counted until it settles. */
+  track<T>(work: () => Promise<T>): Promise<T> {
+    const run = work();
+    this.#running.add(run);
+    const done = () => this.#running.delete(run);
+    run.then(done, done);
+    return run;
+  }
+
+  /** Settles when everything running now (and started meanwhile) has settled. */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
 }
 
 /**
@@ -83,78 +116,81 @@ export function createQueueHandlers(services: Services): QueueHandlers {
  * const jobs = registerJobs(services, shutdown.signal);
  * // … on SIGTERM:
  * shutdown.abort();
+ * await jobs.idle();
  * await closeServices(services);
  * await Promise.all([jobs.crons, jobs.queue]);
  * ```
  */
 export function registerJobs(services: Services, signal: AbortSignal): RegisteredJobs {
+  const inFlight = new InFlight();
+  const logFailure = (cron: string, run: () => Promise<unknown>) =>
+    inFlight.track(() => runLogged(services, cron, run));
   const crons = [
     Deno.cron(
       SCHEDULER_HEARTBEAT_CRON,
       "* * * * *",
       { backoffSchedule: [1000, 5000], signal },
-      () => logFailure(services, SCHEDULER_HEARTBEAT_CRON, () => runSchedulerHeartbeat(services)),
+      () => logFailure(SCHEDULER_HEARTBEAT_CRON, () => runSchedulerHeartbeat(services)),
     ),
     Deno.cron(
       AUDIT_HEAD_EXPORT_CRON,
       AUDIT_HEAD_EXPORT_SCHEDULE,
       { backoffSchedule: [60_000, 300_000, 900_000], signal },
-      () => logFailure(services, AUDIT_HEAD_EXPORT_CRON, () => runAuditHeadExport(services)),
+      () => logFailure(AUDIT_HEAD_EXPORT_CRON, () => runAuditHeadExport(services)),
     ),
     Deno.cron(
       AUDIT_RETENTION_CRON,
       AUDIT_RETENTION_SCHEDULE,
       { backoffSchedule: [60_000, 600_000, 3_600_000], signal },
-      () => logFailure(services, AUDIT_RETENTION_CRON, () => runAuditRetention(services)),
+      () => logFailure(AUDIT_RETENTION_CRON, () => runAuditRetention(services)),
     ),
     Deno.cron(
       SNAPSHOT_RETENTION_CRON,
       SNAPSHOT_RETENTION_SCHEDULE,
       { backoffSchedule: [60_000, 600_000, 3_600_000], signal },
-      () => logFailure(services, SNAPSHOT_RETENTION_CRON, () => runSnapshotRetention(services)),
+      () => logFailure(SNAPSHOT_RETENTION_CRON, () => runSnapshotRetention(services)),
     ),
     Deno.cron(
       HEARTBEAT_SWEEP_CRON,
       HEARTBEAT_SWEEP_SCHEDULE,
       { backoffSchedule: [5000, 20_000], signal },
-      () => logFailure(services, HEARTBEAT_SWEEP_CRON, () => runHeartbeatSweep(services)),
+      () => logFailure(HEARTBEAT_SWEEP_CRON, () => runHeartbeatSweep(services)),
     ),
     // Notifications: re-send attempts whose queue message was lost, flush overdue digests.
     Deno.cron(
       NOTIFY_REDRIVE_CRON,
       NOTIFY_REDRIVE_SCHEDULE,
       { backoffSchedule: [30_000, 120_000], signal },
-      () => logFailure(services, NOTIFY_REDRIVE_CRON, () => runNotifyRedrive(services)),
+      () => logFailure(NOTIFY_REDRIVE_CRON, () => runNotifyRedrive(services)),
     ),
     // Incidents whose escalation timer message was never enqueued or was lost.
     Deno.cron(
       ESCALATION_SWEEP_CRON,
       ESCALATION_SWEEP_SCHEDULE,
       { backoffSchedule: [5000, 20_000], signal },
-      () => logFailure(services, ESCALATION_SWEEP_CRON, () => runEscalationSweep(services)),
+      () => logFailure(ESCALATION_SWEEP_CRON, () => runEscalationSweep(services)),
     ),
     // Job tokens past `exp` without a result: expired / outcome_unknown (agent-protocol §3.6).
     Deno.cron(
       JOB_EXPIRY_CRON,
       "* * * * *",
       { backoffSchedule: [5000, 20_000], signal },
-      () => logFailure(services, JOB_EXPIRY_CRON, () => expireJobs(services, services.clock.now())),
+      () => logFailure(JOB_EXPIRY_CRON, () => expireJobs(services, services.clock.now())),
     ),
     // Scheduled fleet reports: each organization's due report, once per period.
     Deno.cron(
       FLEET_REPORTS_CRON,
       FLEET_REPORTS_SCHEDULE,
       { backoffSchedule: [60_000, 300_000], signal },
-      () => logFailure(services, FLEET_REPORTS_CRON, () => runScheduledReports(services)),
+      () => logFailure(FLEET_REPORTS_CRON, () => runScheduledReports(services)),
     ),
   ];
-  const queue = services.kv.listenQueue(
-    createQueueDispatcher(createQueueHandlers(services), services),
-  );
-  return { crons: Promise.all(crons).then(() => {}), queue };
+  const dispatch = createQueueDispatcher(createQueueHandlers(services), services);
+  const queue = services.kv.listenQueue((message) => inFlight.track(() => dispatch(message)));
+  return { crons: Promise.all(crons).then(() => {}), queue, idle: () => inFlight.idle() };
 }
 
-async function logFailure(services: Services, cron: string, run: () => Promise<unknown>) {
+async function runLogged(services: Services, cron: string, run: () => Promise<unknown>) {
   try {
     await run();
   } catch (error) {

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { sql } from "kysely";
 import { appendAudit } from "../audit/append.ts";
 import { writeTransaction } from "../db/ledger/transaction.ts";
 import type { Ledger } from "../db/ledger/mod.ts";
@@ -272,6 +273,10 @@ export async function seedDemo(services: Services, opts: SeedOptions): Promise<S
     orgId: org.id,
     maxRows: Number.MAX_SAFE_INTEGER,
   });
+  // After a bulk load the planner needs fresh statistics: without them Postgres estimated one
+  // row per organization and sorted the whole fleet for the posture order (70 ms instead of 2;
+  // autovacuum may be off or not have run yet). SQLite plans from its indexes alone.
+  if (services.ledger.dialect === "postgres") await sql`analyze`.execute(services.ledger.db);
   return {
     orgId: org.id,
     org: org.slug,

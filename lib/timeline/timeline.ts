@@ -211,9 +211,21 @@ export async function listTimeline(
   const heads = await query.orderBy("s.ts", "desc").orderBy("s.id", "desc").limit(limit + 1)
     .execute();
   const more = heads.length > limit;
+  const shown = heads.slice(0, limit);
+  // Each head's run is its own short read: on Postgres a round trip each, so they overlap
+  // (a few at a time, leaving the pool to other requests); SQLite runs them one by one anyway.
+  const runs = new Array<Awaited<ReturnType<typeof runOf>>>(shown.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < shown.length) {
+      const i = next++;
+      runs[i] = await runOf(ledger, orgId, options, w, shown[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RUN_READS_AT_ONCE, shown.length) }, worker));
   const entries: TimelineEntry[] = [];
-  for (const head of heads.slice(0, limit)) {
-    const run = await runOf(ledger, orgId, options, w, head);
+  for (const [i, head] of shown.entries()) {
+    const run = runs[i];
     entries.push({
       id: head.id,
       hostId: head.host_id,
@@ -237,6 +249,9 @@ export async function listTimeline(
     nextCursor: more && entries.length > 0 ? timelineCursor(entries[entries.length - 1]) : null,
   };
 }
+
+/** Run reads of one page in flight at once (see {@link listTimeline}). */
+const RUN_READS_AT_ONCE = 6;
 
 /** Signals read by the first query while walking a run back (most runs are short); each
  * further query reads eight times more, up to {@link RUN_CHUNK_MAX}. */

@@ -6,7 +6,7 @@ import {
   runSchedulerHeartbeat,
   SCHEDULER_HEARTBEAT_CRON,
 } from "@/jobs/heartbeat.ts";
-import { createQueueHandlers, registerJobs } from "@/jobs/mod.ts";
+import { createQueueHandlers, InFlight, registerJobs } from "@/jobs/mod.ts";
 import { createQueueDispatcher } from "@/jobs/queue.ts";
 import { openTestServices } from "../support/test_services.ts";
 
@@ -81,4 +81,28 @@ Deno.test("[jobs] registerJobs: crons stop on abort, the listener when KV closes
   shutdown.abort();
   services.kv.close();
   await Promise.all([jobs.crons, jobs.queue]);
+});
+
+Deno.test("[jobs] InFlight: idle waits for every run in progress, also one started meanwhile", async () => {
+  const inFlight = new InFlight();
+  await inFlight.idle(); // nothing running: settles at once
+  const order: string[] = [];
+  let finishFirst!: () => void;
+  const first = inFlight.track(() => new Promise<void>((r) => finishFirst = r));
+  const idle = inFlight.idle().then(() => order.push("idle"));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(order.length, 0, "a run is still in progress");
+  let finishSecond!: () => void;
+  const second = inFlight.track(() => new Promise<void>((r) => finishSecond = r));
+  finishFirst();
+  await first;
+  order.push("first");
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(order, ["first"], "the run started meanwhile is waited for too");
+  const failing = inFlight.track(() => Promise.reject(new Error("cron failed")));
+  await assert.rejects(failing, /cron failed/);
+  finishSecond();
+  await second;
+  await idle;
+  assert.deepEqual(order, ["first", "idle"]);
 });
