@@ -1,7 +1,8 @@
 /**
  * `deno task bench:ingest [--requests N] [--concurrency C] [--hosts H] [--rounds R]`
  *
- * In one run: the real app (its own process, fresh embedded stores, SQLite ledger) and a
+ * In one run: the real app (its own process, fresh embedded stores, SQLite ledger, or Postgres
+ * with `--database-url`) and a
  * baseline server that authenticates nothing, reads the body and does one KV write of the
  * bytes. Both get the same real fixture payloads (each with a unique `ts`, so nothing is
  * deduplicated) at the same concurrency from this process, in R alternating rounds (a slice on
@@ -32,8 +33,10 @@ import {
 } from "./lib/bench.ts";
 
 const values = parseBenchArgs(
-  "deno task bench:ingest [--requests N] [--concurrency C] [--hosts H] [--rounds R]",
+  "deno task bench:ingest [--requests N] [--concurrency C] [--hosts H] [--rounds R]\n" +
+    "  [--database-url postgres://…]",
   {
+    "database-url": { type: "string", default: "" },
     requests: { type: "string", default: "6000" },
     concurrency: { type: "string", default: "32" },
     hosts: { type: "string", default: "48" },
@@ -113,7 +116,8 @@ Deno.serve({ hostname: "127.0.0.1", port: Number(Deno.env.get("PORT")), onListen
 
 const payloads = await fixtureBodies(REQUESTS);
 const dir = await Deno.makeTempDir({ prefix: "bench-ingest-" });
-const env = benchEnv(dir);
+// The ledger: SQLite in the data directory, or `--database-url` (a database of its own).
+const env = { ...benchEnv(dir), DATABASE_URL: values["database-url"] ?? "" };
 try {
   // Org and hosts first (ledger only), then the server.
   await createBenchOwner(env);
@@ -169,7 +173,7 @@ try {
       );
     console.log(
       `${REQUESTS} requests per server in ${ROUNDS} alternating rounds, concurrency ${CONCURRENCY}, ` +
-        `${HOSTS} hosts, SQLite ledger`,
+        `${HOSTS} hosts, ${env.DATABASE_URL ? "Postgres" : "SQLite"} ledger`,
     );
     console.log("| server | snapshots/s | p50 ms | p99 ms | peak RSS MiB | non-200 |");
     console.log("|---|---|---|---|---|---|");
