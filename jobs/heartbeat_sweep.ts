@@ -8,7 +8,9 @@
  * raises nothing (it is not silent, it never spoke).
  *
  * Idempotent and safe with several instances: a transition is claimed with a KV versionstamp
- * check before its signal is written, so it is raised once however many sweeps race. The same
+ * check before its signal is written, so it is raised once however many sweeps race. Batched
+ * for fleet-wide outages: an organization's records are read in one range scan, claims go ten
+ * per KV commit, and a page of hosts writes its signals in one ledger transaction. The same
  * run also ends expired breach ignores (`expireIgnoredBreaches`) and raises signed-ingest
  * sequence gaps still unexplained after 30 minutes to `high` (`escalateUnexplainedGaps`,
  * agent-protocol §2.6). Records a `cron_runs` row.
@@ -20,6 +22,7 @@ import { monotonicFactory } from "ulid";
 import { expireIgnoredBreaches } from "../lib/breaches/reconcile.ts";
 import { hostHeartbeatKey, hostHeartbeatPrefix } from "../lib/db/kv.ts";
 import { recordCronRun } from "../lib/db/ledger/cron_runs.ts";
+import { writeTransaction } from "../lib/db/ledger/transaction.ts";
 import { escalateUnexplainedGaps } from "../lib/ingest/sequence.ts";
 import { type Host, listHosts } from "../lib/hosts/registry.ts";
 import type { Services } from "../lib/services.ts";
@@ -70,6 +73,8 @@ type SweepServices = Pick<Services, "ledger" | "kv" | "clock" | "log" | "config"
 
 const ORGS_PAGE = 500;
 const HOSTS_PAGE = 200;
+/** Signal rows per insert statement. */
+const SIGNAL_ROWS = 100;
 const nextId = monotonicFactory();
 
 const SIGNALS: Record<
@@ -125,11 +130,8 @@ export async function runHeartbeatSweep(services: SweepServices): Promise<Heartb
             limit: HOSTS_PAGE,
             after: afterSlug,
           });
-          for (const host of hosts) {
-            result.hosts++;
-            const t = await sweepHost(services, host, startedAt, records.get(host.id));
-            if (t) result.transitions.push(t);
-          }
+          result.hosts += hosts.length;
+          result.transitions.push(...await sweepPage(services, hosts, records, startedAt));
           if (hosts.length < HOSTS_PAGE) break;
           afterSlug = hosts[hosts.length - 1].slug;
         }
@@ -185,60 +187,127 @@ async function heartbeatRecords(
   return records;
 }
 
+/** A transition found on a page, before it is claimed. */
+interface Due {
+  host: Host;
+  current: Deno.KvEntryMaybe<HeartbeatRecord>;
+  from: HeartbeatStateName | null;
+  to: HeartbeatStateName;
+  label: string;
+  record: HeartbeatRecord;
+}
+
+/** Claims per KV atomic operation (each a check and a set). */
+const CLAIM_GROUP = 10;
+
 /**
- * Records one host's transition (if any) and raises its signal once. `recorded` is the host's
- * record as the sweep listed it (none yet: undefined).
+ * Claims transitions in KV: a concurrent sweep that got to a host first makes its claim fail. In
+ * groups of {@link CLAIM_GROUP} per atomic commit (a fleet-wide outage turns thousands of hosts
+ * stale in one sweep); a group that fails is retried host by host, so one lost race costs only
+ * that host. Returns the claimed ones.
  */
-async function sweepHost(
-  services: SweepServices,
-  host: Host,
-  now: Date,
-  recorded: Deno.KvEntry<HeartbeatRecord> | undefined,
-): Promise<HeartbeatTransition | null> {
-  const key = hostHeartbeatKey(host.orgId, host.id);
-  const current: Deno.KvEntryMaybe<HeartbeatRecord> = recorded ??
-    { key, value: null, versionstamp: null };
-  // Thresholds from HEARTBEAT_* (config) with the host's own interval, as the console shows them.
-  const hb = hostHeartbeat(host, now, services.config.heartbeat);
-  const from = current.value?.state ?? null;
-  if (from === hb.state) return null;
-  const record: HeartbeatRecord = {
-    state: hb.state,
-    since: now.toISOString(),
-    lastSeenAt: host.lastSeenAt?.toISOString() ?? null,
+async function claimTransitions(kv: Deno.Kv, due: readonly Due[]): Promise<Due[]> {
+  const claim = (group: readonly Due[]) => {
+    const op = kv.atomic();
+    for (const d of group) {
+      op.check(d.current).set(hostHeartbeatKey(d.host.orgId, d.host.id), d.record);
+    }
+    return op.commit();
   };
-  // Claim the transition: a concurrent sweep that got here first makes this commit fail.
-  const claimed = await services.kv.atomic().check(current).set(key, record).commit();
-  if (!claimed.ok) return null;
-  const signal = signalFor(from, hb.state, host.lastSeenAt !== null);
-  if (signal !== null) {
-    const info = SIGNALS[signal];
-    const detail = signal === "heartbeat_recovered"
-      ? `The host is reporting again (${hb.label}).`
-      : `No status push received: ${hb.label}. Last seen ${record.lastSeenAt ?? "never"}.`;
-    const signalId = nextId(now.getTime());
-    await services.ledger.db.insertInto("signals").values({
-      id: signalId,
-      org_id: host.orgId,
-      host_id: host.id,
+  const claimed: Due[] = [];
+  for (let i = 0; i < due.length; i += CLAIM_GROUP) {
+    const group = due.slice(i, i + CLAIM_GROUP);
+    if ((await claim(group)).ok) {
+      claimed.push(...group);
+      continue;
+    }
+    for (const d of group) if ((await claim([d])).ok) claimed.push(d);
+  }
+  return claimed;
+}
+
+/**
+ * Records the transitions of one page of an organization's hosts and raises each signal once:
+ * claims in KV, then the page's signals and hourly counters in one ledger transaction, then
+ * critical-priority silences to incidents. `records` are the organization's heartbeat records
+ * as listed at the start of the sweep.
+ */
+async function sweepPage(
+  services: SweepServices,
+  hosts: readonly Host[],
+  records: Map<string, Deno.KvEntry<HeartbeatRecord>>,
+  now: Date,
+): Promise<HeartbeatTransition[]> {
+  const due: Due[] = [];
+  for (const host of hosts) {
+    const key = hostHeartbeatKey(host.orgId, host.id);
+    const current: Deno.KvEntryMaybe<HeartbeatRecord> = records.get(host.id) ??
+      { key, value: null, versionstamp: null };
+    // Thresholds from HEARTBEAT_* (config) with the host's own interval, as the console shows.
+    const hb = hostHeartbeat(host, now, services.config.heartbeat);
+    const from = current.value?.state ?? null;
+    if (from === hb.state) continue;
+    const record: HeartbeatRecord = {
+      state: hb.state,
+      since: now.toISOString(),
+      lastSeenAt: host.lastSeenAt?.toISOString() ?? null,
+    };
+    due.push({ host, current, from, to: hb.state, label: hb.label, record });
+  }
+  if (due.length === 0) return [];
+  const claimed = await claimTransitions(services.kv, due);
+  const raised = claimed.map((d) => ({
+    ...d,
+    signal: signalFor(d.from, d.to, d.host.lastSeenAt !== null),
+    signalId: nextId(now.getTime()),
+  }));
+  const rows = raised.filter((r) => r.signal !== null).map((r) => {
+    const info = SIGNALS[r.signal!];
+    return {
+      id: r.signalId,
+      org_id: r.host.orgId,
+      host_id: r.host.id,
       snapshot_id: null,
-      code: signal,
+      code: r.signal!,
       severity: info.severity,
       title: info.title,
-      detail,
+      detail: r.signal === "heartbeat_recovered"
+        ? `The host is reporting again (${r.label}).`
+        : `No status push received: ${r.label}. Last seen ${r.record.lastSeenAt ?? "never"}.`,
       ts: now,
       source: "heartbeat",
-      fingerprint: signal,
-      evidence: JSON.stringify({ from, to: hb.state, lastSeenAt: record.lastSeenAt }),
+      fingerprint: r.signal!,
+      evidence: JSON.stringify({ from: r.from, to: r.to, lastSeenAt: r.record.lastSeenAt }),
       mitre: null,
       created_at: now,
-    }).execute();
-    await noteHourly(services.ledger, host.orgId, {
-      signals: [{ ts: now, severity: info.severity }],
+    };
+  });
+  if (rows.length > 0) {
+    await writeTransaction(services.ledger, async (tx) => {
+      for (let i = 0; i < rows.length; i += SIGNAL_ROWS) {
+        await tx.db.insertInto("signals").values(rows.slice(i, i + SIGNAL_ROWS)).execute();
+      }
+      await noteHourly(tx, rows[0].org_id, { signals: rows });
     });
-    services.log.info("heartbeat transition", { hostId: host.id, from, to: hb.state, signal });
-    // A critical-priority host's silence opens (or joins) its incident; never fails the sweep.
-    if (signal === "host_silent") await hostSilentForIncidents(services, host, signalId, now);
   }
-  return { orgId: host.orgId, hostId: host.id, from, to: hb.state, signal };
+  for (const r of raised) {
+    if (r.signal === null) continue;
+    services.log.info("heartbeat transition", {
+      hostId: r.host.id,
+      from: r.from,
+      to: r.to,
+      signal: r.signal,
+    });
+    // A critical-priority host's silence opens (or joins) its incident; never fails the sweep.
+    if (r.signal === "host_silent") {
+      await hostSilentForIncidents(services, r.host, r.signalId, now);
+    }
+  }
+  return raised.map((r) => ({
+    orgId: r.host.orgId,
+    hostId: r.host.id,
+    from: r.from,
+    to: r.to,
+    signal: r.signal,
+  }));
 }

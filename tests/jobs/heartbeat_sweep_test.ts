@@ -110,6 +110,36 @@ forEachLedger(
 );
 
 forEachLedger(
+  "[jobs] heartbeat-sweep: a fleet going silent at once: one signal per host, counted once",
+  async (ledger) => {
+    await using services = await sweepServices(ledger);
+    const org = await seedOrg(ledger, "acme");
+    // More hosts than one claim group (10) and than fit evenly: groups of 10, 10 and 5.
+    const hosts = [];
+    for (let i = 0; i < 25; i++) hosts.push(await seedHost(ledger, org, `web-${i}`));
+    for (const host of hosts) {
+      await storeSnapshot(services, {
+        host,
+        parsed: parsedSnapshot({ ts: T0.toISOString(), base: { host: host.slug } }),
+        signals: [],
+        now: T0,
+      });
+    }
+    await runHeartbeatSweep(services);
+    services.clock.advance(90 * MIN);
+    // Three sweeps racing over the same records: each transition is claimed by exactly one.
+    const runs = await Promise.all([1, 2, 3].map(() => runHeartbeatSweep(services)));
+    assert.equal(runs.flatMap((r) => r.transitions).length, 25);
+    for (const host of hosts) {
+      assert.deepEqual(await heartbeatSignals(ledger, host.id), ["host_silent:high:null"]);
+    }
+    const silentCount = await ledger.db.selectFrom("fleet_hourly").select("n")
+      .where("org_id", "=", org.id).where("name", "=", "signals:high").execute();
+    assert.equal(silentCount.reduce((sum, r) => sum + Number(r.n), 0), 25);
+  },
+);
+
+forEachLedger(
   "[jobs] heartbeat-sweep: HEARTBEAT_* thresholds from the config are honoured",
   async (ledger) => {
     await using services = await sweepServices(ledger, {
