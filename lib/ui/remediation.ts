@@ -7,7 +7,7 @@
  */
 import type { Services } from "../services.ts";
 import type { Host } from "../hosts/host.ts";
-import { getUser } from "../orgs/users.ts";
+import { userLabels } from "./user_labels.ts";
 import {
   type ActionOption,
   catalogAction,
@@ -102,27 +102,6 @@ export interface RunRow {
   needsApproval: boolean;
   lastError: string | null;
   deadLetterReason: string | null;
-}
-
-/**
- * E-mail addresses of users by id (an id that is not a user stays itself).
- *
- * @example
- * ```ts
- * const who = await userLabels(services, runs.map((r) => r.requestedBy));
- * ```
- */
-export async function userLabels(
-  services: Services,
-  ids: (string | null)[],
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const id of new Set(ids)) {
-    if (!id) continue;
-    const user = await getUser(services.ledger, id);
-    out.set(id, user ? user.email : id);
-  }
-  return out;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { PROFILES } from "../remediation/profiles.ts";
 import { auditOperatorChange, type ClientInfo } from "../auth/request_audit.ts";
 import type { AuthState } from "../auth/state.ts";
-import { userLabels } from "./remediation.ts";
+import { userLabels } from "./user_labels.ts";
 
 /** A policy change, or how to build it from the current policy. */
 export type PolicyEdit =

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
+import { userLabels } from "@/lib/ui/user_labels.ts";
 import { type FreshContext, HttpError, type PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { getBreach } from "@/lib/breaches/query.ts";
 import { breachAction } from "@/lib/breaches/admin.ts";
 import type { Breach } from "@/lib/breaches/model.ts";
-import { getUser } from "@/lib/orgs/users.ts";
 import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
 import { type FieldErrors, type FormProblem, formProblem, parseValues } from "@/lib/ui/forms.ts";
 import { hostNames } from "@/lib/ui/host_names.ts";
@@ -76,15 +76,6 @@ async function breachOr404(ctx: Ctx) {
   return found;
 }
 
-async function actorLabels(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const id of new Set(ids)) {
-    const user = await getUser(ctx.state.services.ledger, id);
-    out.set(id, user ? user.email : id);
-  }
-  return out;
-}
-
 async function render(
   ctx: Ctx,
   extra: Pick<Data, "failed" | "flash"> = {},
@@ -93,8 +84,8 @@ async function render(
   const auth = authOf(ctx);
   const { breach, events } = await breachOr404(ctx);
   const names = await hostNames(ctx.state.services, auth.org!.id, [breach.hostId]);
-  const users = await actorLabels(
-    ctx,
+  const users = await userLabels(
+    ctx.state.services,
     events.filter((e) => e.actorType === "user").map((e) => e.actorId),
   );
   ctx.state.title = breach.title;
