@@ -12,7 +12,7 @@ import type { Services } from "../services.ts";
 import type { AuthState } from "../auth/state.ts";
 import { actingOperator, auditOperatorChange, type ClientInfo } from "../auth/request_audit.ts";
 import { validate } from "../http/input.ts";
-import { getOrg, setOrgAuditRetention } from "./orgs.ts";
+import { setOrgAuditRetention } from "./orgs.ts";
 import { DEFAULT_SNAPSHOT_RETENTION_DAYS, setOrgSnapshotRetention } from "../ingest/snapshots.ts";
 
 /** Bounds of each setting, in days. */
@@ -63,13 +63,13 @@ export async function orgRetention(
   services: Pick<Services, "ledger" | "config">,
   orgId: string,
 ): Promise<RetentionSettings> {
-  const org = await getOrg(services.ledger, orgId);
-  const row = await services.ledger.db.selectFrom("orgs").select("snapshot_retention_days")
+  const row = await services.ledger.db.selectFrom("orgs")
+    .select(["id", "slug", "name", "audit_retention_days", "snapshot_retention_days"])
     .where("id", "=", orgId).executeTakeFirst();
-  if (!org || !row) throw new HttpError(404, "No such organization.", { code: "not_found" });
+  if (!row) throw new HttpError(404, "No such organization.", { code: "not_found" });
   return {
-    org: { id: org.id, slug: org.slug, name: org.name },
-    auditRetentionDays: org.auditRetentionDays,
+    org: { id: row.id, slug: row.slug, name: row.name },
+    auditRetentionDays: row.audit_retention_days ?? null,
     defaultAuditRetentionDays: services.config.auditRetentionDays,
     snapshotRetentionDays: row.snapshot_retention_days ?? null,
     defaultSnapshotRetentionDays: DEFAULT_SNAPSHOT_RETENTION_DAYS,
