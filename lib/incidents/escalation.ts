@@ -31,7 +31,12 @@ import {
   systemActor,
 } from "./model.ts";
 import { notifyIncident, policyTargets } from "./notify_incident.ts";
-import { getEscalationPolicy, maxReminders, repeatDelayMs } from "./policy.ts";
+import {
+  type EscalationPolicy,
+  getEscalationPolicy,
+  maxReminders,
+  repeatDelayMs,
+} from "./policy.ts";
 import { auditSystem } from "./lifecycle.ts";
 import { scheduleTimer, scheduleTimerOrLog } from "./timer.ts";
 
@@ -111,9 +116,14 @@ async function applyMove(
   });
 }
 
-async function page(services: Services, incident: Incident, move: Move): Promise<void> {
+/** Pages the level `move` names; `policy` is the one the move was decided on (read once). */
+async function page(
+  services: Services,
+  incident: Incident,
+  move: Move,
+  policy: EscalationPolicy,
+): Promise<void> {
   if (move.kind === "exhausted") return;
-  const policy = await getEscalationPolicy(services.ledger, incident.orgId);
   const targets = await policyTargets(services.ledger, policy, move.level);
   await notifyIncident(services, incident, move.kind === "escalated" ? "escalated" : "reminder", {
     level: move.level > 0 ? move.level : undefined,
@@ -173,7 +183,7 @@ export async function escalateIncident(
     "escalation",
     { level: move.level, step: step + 1 },
   );
-  await page(services, { ...after, escalationStep: step }, move);
+  await page(services, { ...after, escalationStep: step }, move, policy);
   return {
     outcome: move.kind === "escalated"
       ? "escalated"
@@ -244,6 +254,6 @@ export async function escalateByHand(
       dueAt: next,
     });
   }
-  await page(services, { ...after, escalationStep: incident.escalationStep }, move);
+  await page(services, { ...after, escalationStep: incident.escalationStep }, move, policy);
   return after;
 }
