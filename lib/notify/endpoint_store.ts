@@ -149,31 +149,45 @@ export async function endpointOr404(
   id: string,
 ): Promise<NotifyEndpoint> {
   const endpoint = id.length <= 64 ? await getEndpoint(tx, orgId, id) : null;
-  if (!endpoint) {
-    throw new HttpError(404, "No such notification endpoint; check the id in the list.", {
-      code: "not_found",
-    });
-  }
+  if (!endpoint) throw noSuchEndpoint();
   return endpoint;
 }
 
 /**
- * An endpoint with URL and secrets opened for a send; null when it no longer exists. The
- * previous secret is opened only while its overlap lasts; once it has ended it is cleared from
+ * The 404 of an unknown endpoint id (or another organization's), for callers that read the
+ * endpoint their own way.
+ *
+ * @example
+ * ```ts
+ * const target = await openEndpointTarget(services, org.id, id);
+ * if (!target) throw noSuchEndpoint();
+ * ```
+ */
+export function noSuchEndpoint(): HttpError {
+  return new HttpError(404, "No such notification endpoint; check the id in the list.", {
+    code: "not_found",
+  });
+}
+
+/**
+ * An endpoint of the organization with URL and secrets opened for a send; null when it no
+ * longer exists or belongs to another organization (a delivery never opens another org's
+ * secrets, whatever its row says). The previous secret is opened only while its overlap lasts; once it has ended it is cleared from
  * the row (a conditional update, so a rotation meanwhile is never undone).
  *
  * @example
  * ```ts
- * const target = await openEndpointTarget(services, delivery.endpointId);
+ * const target = await openEndpointTarget(services, delivery.orgId, delivery.endpointId);
  * const secrets = [target.secret, target.previousSecret]; // newest first
  * ```
  */
 export async function openEndpointTarget(
   services: Pick<Services, "ledger" | "config" | "clock">,
+  orgId: string,
   id: string,
 ): Promise<EndpointTarget | null> {
   const row = await services.ledger.db.selectFrom("notify_endpoints").selectAll()
-    .where("id", "=", id).executeTakeFirst();
+    .where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
   if (!row) return null;
   const endpoint = fromRow(row);
   const now = services.clock.now();

@@ -65,7 +65,7 @@ async function targetOf(
   if (!delivery.endpointId) {
     return delivery.recipient ? { kind: "email", emails: [delivery.recipient] } : null;
   }
-  const endpoint = await openEndpointTarget(services, delivery.endpointId);
+  const endpoint = await openEndpointTarget(services, delivery.orgId, delivery.endpointId);
   if (!endpoint) return null;
   if (!endpoint.enabled && delivery.eventType !== "test") return { refused: "endpoint_disabled" };
   return {

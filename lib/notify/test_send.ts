@@ -15,7 +15,7 @@ import { validate } from "../http/input.ts";
 import { takeToken } from "../ingest/rate_limit.ts";
 import type { Services } from "../services.ts";
 import { contentOf, finishAttempt, getDelivery, newDeliveryId } from "./deliveries.ts";
-import { endpointOr404, listEndpoints, openEndpointTarget } from "./endpoint_store.ts";
+import { listEndpoints, noSuchEndpoint, openEndpointTarget } from "./endpoint_store.ts";
 import { emailMessage } from "./render.ts";
 import { type AttemptOutcome, sendOnce, type SendOptions } from "./send.ts";
 import type { EndpointKind } from "./types.ts";
@@ -42,13 +42,15 @@ const TestEmailInput = z.strictObject({
   ).optional(),
 });
 
+/** Sends one test; null when the endpoint is gone (deleted meanwhile, or another org's). */
 async function testOne(
   services: Services,
   orgId: string,
   endpointId: string,
   options: SendOptions,
-): Promise<TestOutcome> {
-  const endpoint = (await openEndpointTarget(services, endpointId))!;
+): Promise<TestOutcome | null> {
+  const endpoint = await openEndpointTarget(services, orgId, endpointId);
+  if (!endpoint) return null;
   const now = services.clock.now();
   const id = newDeliveryId(now);
   await services.ledger.db.insertInto("notify_deliveries").values({
@@ -115,11 +117,15 @@ export async function testEndpoints(
 ): Promise<TestOutcome[]> {
   const { org } = actingOperator(auth);
   const { endpointId } = validate(TestInput, input);
+  // One endpoint is read once, by the send itself (scoped to the org: another org's id is a 404).
   const ids = endpointId
-    ? [(await endpointOr404(services.ledger, org.id, endpointId)).id]
+    ? [endpointId]
     : (await listEndpoints(services.ledger, org.id)).filter((e) => e.enabled).map((e) => e.id);
   // In parallel, so "test all" takes one timeout at most, not one per endpoint.
-  const results = await Promise.all(ids.map((id) => testOne(services, org.id, id, options)));
+  const outcomes = await Promise.all(ids.map((id) => testOne(services, org.id, id, options)));
+  if (endpointId && outcomes[0] === null) throw noSuchEndpoint();
+  // "Test all": an endpoint deleted since the list is left out.
+  const results = outcomes.filter((r) => r !== null);
   await auditOperatorChange(services, client, auth, {
     action: "notify.endpoint.test",
     summary: endpointId

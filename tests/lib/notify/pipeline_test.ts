@@ -2,7 +2,8 @@
  * The delivery pipeline against real receivers: a signed webhook verified independently, retry
  * after a 500 with both attempts in the log, a receiver that never answers (timeout, logged,
  * no hang), e-mail through a real SMTP server, Slack and Discord body shapes, duplicated queue
- * messages sending once, giving up after the last attempt.
+ * messages sending once, another organization's endpoint never opened, giving up after the last
+ * attempt.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { notify } from "@/lib/notify/notify.ts";
@@ -143,6 +144,28 @@ Deno.test("[notify] a duplicated queue message never sends twice", async () => {
   equal(hook.requests.length, 1);
   equal((await attemptsOf(w.services.ledger, [id])).get(id)!.length, 1);
   equal((await getDelivery(w.services.ledger, id))!.status, "sent");
+});
+
+Deno.test("[notify] a delivery naming another organization's endpoint opens nothing, sends nothing", async () => {
+  await using hook = await startWebhookReceiver();
+  await using w = await notifyWorld();
+  const { endpoint } = await w.addEndpoint({
+    name: "A's",
+    kind: "webhook",
+    url: `${hook.origin}/a`,
+  });
+  const { deliveries: [id] } = await notify(w.services, critical(w.orgA.id));
+  // A row that claims org B but points at org A's endpoint (a bug or a tampered row).
+  await w.services.ledger.db.updateTable("notify_deliveries").set({ org_id: w.orgB.id })
+    .where("id", "=", id).execute();
+  equal(await w.deliverDue(), 1);
+  equal(hook.requests.length, 0, "org A's URL and secret were never used");
+  const delivery = (await getDelivery(w.services.ledger, id))!;
+  deepEqual([delivery.status, delivery.reason, delivery.endpointId], [
+    "suppressed",
+    "endpoint_deleted",
+    endpoint.id,
+  ]);
 });
 
 Deno.test("[notify] gives up with failed after the last attempt; 410 fails at once", async () => {

@@ -48,13 +48,13 @@ async function webhookOf(ledger: Ledger) {
     kind: "webhook",
     url: "http://127.0.0.1:9/hook",
   }, client);
-  return { services, auth, id: created.endpoint.id, firstSecret: created.secret! };
+  return { services, auth, orgId: org.id, id: created.endpoint.id, firstSecret: created.secret! };
 }
 
 forEachLedger(
   "[notify] rotation store: the previous secret signs until its overlap ends, then is cleared",
   async (ledger) => {
-    const { services, auth, id, firstSecret } = await webhookOf(ledger);
+    const { services, auth, orgId, id, firstSecret } = await webhookOf(ledger);
     await using _ = services;
     const rotatedAt = services.clock.now();
     const rotated = await rotateEndpointSecret(services, auth, id, {}, client);
@@ -62,12 +62,14 @@ forEachLedger(
     equal(rotated.endpoint.previousSecretUntil?.getTime(), until.getTime());
 
     services.clock.set(new Date(until.getTime() - 1));
-    let target = (await openEndpointTarget(services, id))!;
+    const other = await seedOrg(ledger, "other");
+    equal(await openEndpointTarget(services, other.id, id), null, "another org opens nothing");
+    let target = (await openEndpointTarget(services, orgId, id))!;
     deepEqual([target.secret, target.previousSecret], [rotated.secret, firstSecret]);
     equal(target.previousSecretUntil?.getTime(), until.getTime());
 
     services.clock.set(until);
-    target = (await openEndpointTarget(services, id))!;
+    target = (await openEndpointTarget(services, orgId, id))!;
     deepEqual([target.secret, target.previousSecret], [rotated.secret, null]);
     equal(target.previousSecretUntil, null);
     const row = await ledger.db.selectFrom("notify_endpoints")
@@ -85,7 +87,7 @@ forEachLedger(
     );
     const stopped = await rotateEndpointSecret(services, auth, id, { graceSeconds: 0 }, client);
     equal(stopped.endpoint.previousSecretUntil, null);
-    target = (await openEndpointTarget(services, id))!;
+    target = (await openEndpointTarget(services, orgId, id))!;
     deepEqual([target.secret, target.previousSecret], [stopped.secret, null]);
     equal(target.secret === overlapping.secret, false);
   },
@@ -94,13 +96,13 @@ forEachLedger(
 forEachLedger(
   "[notify] rotation store: two concurrent rotations leave both new secrets signing",
   async (ledger) => {
-    const { services, auth, id, firstSecret } = await webhookOf(ledger);
+    const { services, auth, orgId, id, firstSecret } = await webhookOf(ledger);
     await using _ = services;
     const [a, b] = await Promise.all([
       rotateEndpointSecret(services, auth, id, {}, client),
       rotateEndpointSecret(services, auth, id, {}, client),
     ]);
-    const target = (await openEndpointTarget(services, id))!;
+    const target = (await openEndpointTarget(services, orgId, id))!;
     deepEqual(
       [target.secret, target.previousSecret].sort(),
       [a.secret, b.secret].sort(),
