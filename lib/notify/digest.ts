@@ -165,10 +165,17 @@ export async function overdueDigests(
     .groupBy(["org_id", "endpoint_id"]).limit(500).execute();
   const now = services.clock.now().getTime();
   const out: { orgId: string; endpointId: string }[] = [];
+  // An org with several batching endpoints: its interval is read once, not once per endpoint.
+  const intervalMs = new Map<string, number>();
   for (const r of rows) {
-    const settings = await getNotifySettings(services.ledger, r.org_id);
+    let interval = intervalMs.get(r.org_id);
+    if (interval === undefined) {
+      interval = (await getNotifySettings(services.ledger, r.org_id)).digestIntervalMinutes *
+        60_000;
+      intervalMs.set(r.org_id, interval);
+    }
     const oldest = toDate(r.oldest as Date | string).getTime();
-    if (oldest + settings.digestIntervalMinutes * 60_000 + OVERDUE_GRACE_MS <= now) {
+    if (oldest + interval + OVERDUE_GRACE_MS <= now) {
       out.push({ orgId: r.org_id, endpointId: r.endpoint_id! });
     }
   }
