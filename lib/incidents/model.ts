@@ -236,6 +236,25 @@ export const incidentNotFound = () =>
   new HttpError(404, "No such incident in this organization.", { code: "not_found" });
 
 /**
+ * Checks that the incident is in `orgId` (one id-only read, for pages and reads that need
+ * nothing else of it); 404 otherwise, so another organization's ids reveal nothing.
+ *
+ * @example
+ * ```ts
+ * await incidentInOrgOr404(services.ledger, org.id, ctx.params.incidentId);
+ * ```
+ */
+export async function incidentInOrgOr404(
+  tx: LedgerTx,
+  orgId: string,
+  incidentId: string,
+): Promise<void> {
+  const found = await tx.db.selectFrom("incidents").select("id")
+    .where("id", "=", incidentId).where("org_id", "=", orgId).executeTakeFirst();
+  if (!found) throw incidentNotFound();
+}
+
+/**
  * The incident, locked for the transaction (Postgres `for update`; SQLite write transactions
  * are exclusive); 404 when it is not in `orgId`.
  *

@@ -2,7 +2,7 @@ import { define } from "@/lib/define.ts";
 import { authOf, ok } from "@/lib/auth/http.ts";
 import { HttpError } from "@/lib/fresh/mod.ts";
 import { operatorJson } from "@/lib/http/operator_request.ts";
-import { incidentNotFound } from "@/lib/incidents/model.ts";
+import { incidentInOrgOr404 } from "@/lib/incidents/model.ts";
 import { WORKFLOWS } from "@/lib/incidents/workflows.ts";
 import { workflowStates, workflowStep } from "@/lib/incidents/workflow_run.ts";
 
@@ -23,9 +23,7 @@ export const handler = define.handlers({
       });
     }
     const { ledger } = ctx.state.services;
-    const found = await ledger.db.selectFrom("incidents").select("id")
-      .where("id", "=", incidentId).where("org_id", "=", orgId).executeTakeFirst();
-    if (!found) throw incidentNotFound();
+    await incidentInOrgOr404(ledger, orgId, incidentId);
     return ok({ workflows: WORKFLOWS, steps: await workflowStates(ledger, orgId, incidentId) });
   },
   async POST(ctx) {

@@ -196,6 +196,16 @@ Deno.test("[incidents api] org isolation: org B neither sees nor changes org A's
     })).status,
     404,
   );
+  equal(
+    (await w.api(b, "POST", `/api/incidents/${incident.id}/postmortem`, { action: "publish" }))
+      .status,
+    404,
+  );
+  equal(
+    (await w.api(b, "GET", `/api/ops/incident-workflow?incidentId=${incident.id}`)).status,
+    404,
+    "B cannot read A's workflow step results",
+  );
   const listed = await w.api(b, "GET", "/api/incidents");
   deepEqual((listed.body as { incidents: Row[] }).incidents, []);
   const policy = await w.api(b, "GET", "/api/escalation-policy");

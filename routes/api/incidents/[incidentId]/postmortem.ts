@@ -2,7 +2,7 @@ import { define } from "@/lib/define.ts";
 import { authOf, ok } from "@/lib/auth/http.ts";
 import { HttpError } from "@/lib/fresh/mod.ts";
 import { operatorJson } from "@/lib/http/operator_request.ts";
-import { incidentNotFound } from "@/lib/incidents/model.ts";
+import { incidentInOrgOr404 } from "@/lib/incidents/model.ts";
 import { getPostmortem } from "@/lib/incidents/postmortem.ts";
 import { editPostmortemAs, finishPostmortemAs } from "@/lib/incidents/postmortem_admin.ts";
 
@@ -15,10 +15,8 @@ export const handler = define.handlers({
   async GET(ctx) {
     const orgId = authOf(ctx).org!.id;
     const { ledger } = ctx.state.services;
-    const incident = await ledger.db.selectFrom("incidents").select("id")
-      .where("id", "=", ctx.params.incidentId).where("org_id", "=", orgId).executeTakeFirst();
-    if (!incident) throw incidentNotFound();
-    const postmortem = await getPostmortem(ledger, orgId, incident.id);
+    await incidentInOrgOr404(ledger, orgId, ctx.params.incidentId);
+    const postmortem = await getPostmortem(ledger, orgId, ctx.params.incidentId);
     if (!postmortem) {
       throw new HttpError(404, "No postmortem yet: it is drafted when the incident is resolved.", {
         code: "no_postmortem",
