@@ -25,6 +25,14 @@ export interface SnapshotMetrics {
   posture_score: number;
 }
 
+/** The snapshot columns this module fills, as a list (ingest's insert names them). */
+export const SNAPSHOT_METRIC_COLUMNS = [
+  "cpu_pct",
+  "mem_pct",
+  "disk_pct",
+  "posture_score",
+] as const satisfies ReadonlyArray<keyof SnapshotMetrics>;
+
 /**
  * A percentage as stored: finite, clamped to 0..100, one decimal; else null.
  *

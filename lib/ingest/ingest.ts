@@ -24,7 +24,6 @@ import { noteIngest } from "../live/notes.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Signal } from "../signals/types.ts";
 import type { ParsedSnapshot } from "./types.ts";
-import { hostStateOf } from "./latest_state.ts";
 import { noteSnapshotSummary } from "../hosts/summary.ts";
 
 /** Per agent-protocol §0.1: status POSTs per minute per host. */
@@ -71,7 +70,7 @@ export function inSnapshotTransaction(
   now: Date,
 ) {
   return (parsed: ParsedSnapshot, signals: Signal[]): AfterSnapshotInsert =>
-  async (tx, snapshotId, signalRows): Promise<SnapshotTxResult> => {
+  async (tx, snapshotId, signalRows, state): Promise<SnapshotTxResult> => {
     const breaches = await reconcileBreaches(tx, {
       orgId: host.orgId,
       hostId: host.id,
@@ -89,7 +88,7 @@ export function inSnapshotTransaction(
     await noteSnapshotSummary(tx, {
       host,
       snapshotId,
-      state: hostStateOf(host.id, snapshotId, parsed, signals),
+      state,
       now,
       heartbeat: services.config.heartbeat,
     });

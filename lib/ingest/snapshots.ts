@@ -46,7 +46,8 @@ export const MAX_SNAPSHOTS_PAGE = 200;
 export const DEFAULT_SNAPSHOT_RETENTION_DAYS = 30;
 const PRUNE_BATCH = 500;
 
-const SUMMARY_COLUMNS = [
+/** The columns of a {@link SnapshotSummary}: what listings read back of every snapshot row. */
+export const SNAPSHOT_SUMMARY_COLUMNS = [
   "id",
   "org_id",
   "host_id",
@@ -69,7 +70,7 @@ function parseJson<T>(text: string | null, fallback: T): T {
   }
 }
 
-function toSummary(row: Pick<Selectable<SnapshotsTable>, typeof SUMMARY_COLUMNS[number]>) {
+function toSummary(row: Pick<Selectable<SnapshotsTable>, typeof SNAPSHOT_SUMMARY_COLUMNS[number]>) {
   const warnings = parseJson<unknown>(row.warnings, []);
   return {
     id: row.id,
@@ -138,7 +139,7 @@ export async function listSnapshots(
   }
   query = query.orderBy("received_at", "desc").orderBy("id", "desc").limit(limit);
   if (options.includePayload) return (await query.selectAll().execute()).map(toSnapshot);
-  return (await query.select([...SUMMARY_COLUMNS]).execute()).map(toSummary);
+  return (await query.select([...SNAPSHOT_SUMMARY_COLUMNS]).execute()).map(toSummary);
 }
 
 /**

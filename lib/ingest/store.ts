@@ -23,9 +23,10 @@ import { HttpError } from "../fresh/errors.ts";
 import type { Host } from "../hosts/host.ts";
 import type { Services } from "../services.ts";
 import type { Signal } from "../signals/types.ts";
-import { buildHostState, putLatestState } from "./latest_state.ts";
-import { snapshotMetrics } from "../charts/snapshot_metrics.ts";
+import { buildHostState, type HostState, putLatestState } from "./latest_state.ts";
+import { SNAPSHOT_METRIC_COLUMNS, snapshotMetrics } from "../charts/snapshot_metrics.ts";
 import { noteHourly } from "../charts/fleet_hourly.ts";
+import { SNAPSHOT_SUMMARY_COLUMNS } from "./snapshots.ts";
 import type { ParsedSnapshot } from "./types.ts";
 
 export {
@@ -53,11 +54,15 @@ export type StoreServices = Pick<Services, "kv" | "ledger"> & Partial<Pick<Servi
 /** A stored signal row, as {@link storeSnapshot} hands it to `afterInsert`. */
 export type StoredSignalRow = ReturnType<typeof signalRow>;
 
-/** What runs in a new snapshot's transaction (see {@link storeSnapshot}). */
+/**
+ * What runs in a new snapshot's transaction (see {@link storeSnapshot}); `state` is the host
+ * state built for KV from this snapshot, handed on so nothing builds it a second time.
+ */
 export type AfterSnapshotInsert = (
   tx: LedgerTx,
   snapshotId: string,
   signals: readonly StoredSignalRow[],
+  state: HostState,
 ) => Promise<unknown>;
 
 /** What {@link storeSnapshot} did. */
@@ -115,25 +120,12 @@ const newestSnapshot = prepared<
     .orderBy("received_at", "desc").orderBy("id", "desc").limit(1)
 );
 const insertSnapshot = preparedInsert("snapshots", [
-  "id",
-  "org_id",
-  "host_id",
-  "ts",
-  "received_at",
-  "payload_hash",
-  "payload_bytes",
-  "ok",
-  "warnings",
+  ...SNAPSHOT_SUMMARY_COLUMNS,
   "base",
   "last",
   "diff",
-  "alerts_count",
-  "public_ports_count",
   "seq",
-  "cpu_pct",
-  "mem_pct",
-  "disk_pct",
-  "posture_score",
+  ...SNAPSHOT_METRIC_COLUMNS,
 ], 1);
 const insertSignals = preparedInsert("signals", [
   "id",
@@ -181,7 +173,7 @@ export async function storeSnapshot(
     /**
      * Runs in the same transaction once a new snapshot and its signals are inserted (not on a
      * dedupe): what must commit together with the snapshot, such as breach reconciliation.
-     * Gets the signal rows as stored (ids, cleaned text).
+     * Gets the signal rows as stored (ids, cleaned text) and the host state built for KV.
      */
     afterInsert?: AfterSnapshotInsert;
   },
@@ -211,6 +203,8 @@ export async function storeSnapshot(
     ...snapshotMetrics(parsed.base, signals),
   };
   const signalRows = signals.map((s) => signalRow(s, { host, snapshotId, fallbackTs: ts, now }));
+  // Built once, also before the lock: the transaction's hook and the KV write both use it.
+  const built = buildHostState(host.id, snapshotId, parsed, signals);
 
   const version = parsed.agentVersion === null ? null : pgSafe(parsed.agentVersion.slice(0, 64));
 
@@ -237,7 +231,7 @@ export async function storeSnapshot(
     }
     await insertSnapshot(tx, [snapshotRow]);
     await insertSignals(tx, signalRows);
-    const extra = await input.afterInsert?.(tx, snapshotId, signalRows);
+    const extra = await input.afterInsert?.(tx, snapshotId, signalRows, built.state);
     // Last: organization-wide counter rows, which every push of the org updates. On Postgres a
     // row lock is held until commit, so taking these late keeps concurrent pushes overlapping.
     await noteHourly(tx, host.orgId, { receivedAt: now, signals: signalRows });
@@ -247,11 +241,7 @@ export async function storeSnapshot(
   if (written.deduped) {
     return { snapshotId: written.snapshotId, persisted: false, deduped: true, latest: false };
   }
-  const latest = await putLatestState(
-    services,
-    host,
-    buildHostState(host.id, snapshotId, parsed, signals),
-  );
+  const latest = await putLatestState(services, host, built);
   const stored: StoredSnapshot = { snapshotId, persisted: true, deduped: false, latest };
   if (written.extra !== undefined) stored.extra = written.extra;
   return stored;
