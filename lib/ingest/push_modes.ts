@@ -40,8 +40,11 @@ export interface AuthenticatedPush {
   bytes: Uint8Array;
   /** Bearer key in grace: its end, for `X-Sentry-Key-Deprecated`. */
   deprecatedUntil?: string;
-  /** Signed pushes: the received `X-Sentry-Seq` and `X-Sentry-Timestamp`. */
-  signed?: { seq: number; timestamp: number; bodySha256: string };
+  /**
+   * Signed pushes: the received `X-Sentry-Seq` and `X-Sentry-Timestamp`, and the host's
+   * `lastAcceptedSeq` as authentication read it (`seq` was above it then).
+   */
+  signed?: { seq: number; timestamp: number; bodySha256: string; lastAcceptedSeq: number | null };
 }
 
 /** What the signed path adds to the response (§2.7); empty for bearer pushes. */
@@ -148,6 +151,7 @@ export async function authenticateStatusPush(
         seq: Number(seq),
         timestamp: Number(verified.signed.timestamp),
         bodySha256: verified.bodySha256,
+        lastAcceptedSeq: last,
       },
     };
   }
@@ -238,9 +242,14 @@ export async function storePush(
   const final = { ...parsed, warnings: signedWarnings(parsed, signed.timestamp, now) };
   const base = snapshotSignals(final);
   let lost: ReturnType<typeof runnerLost> | undefined;
+  // First attempt: the value authentication read and checked (the claim in the transaction
+  // re-checks it atomically); after a SequenceMoved, read it again.
+  let last = signed.lastAcceptedSeq;
   for (let attempt = 0;; attempt++) {
-    const last = await lastAcceptedSeq(services.ledger, host.id);
-    await assertFreshSeq(services.ledger, host.id, signed.seq, signed.bodySha256, last);
+    if (attempt > 0) {
+      last = await lastAcceptedSeq(services.ledger, host.id);
+      await assertFreshSeq(services.ledger, host.id, signed.seq, signed.bodySha256, last);
+    }
     const gap = sequenceGap(last, signed.seq);
     if (gap && lost === undefined) lost = runnerLost(parseOrNull(auth.bytes));
     const signals = gap ? [...base, gapSignal(gap, lost ?? [], final.ts)] : base;

@@ -312,6 +312,39 @@ Deno.test("[api] signed: concurrent posts with one seq store exactly one snapsho
   equal((await stored(w, s.hostId)).count, 1);
 });
 
+Deno.test("[api] signed: concurrent posts with distinct seqs: each gap follows the one stored before", async () => {
+  await using w = await operatorWorld();
+  const s = await setup(w);
+  const r = await enroll(w, s);
+  // Racing claims move lastAcceptedSeq under each other: the loser re-reads and retries (or is
+  // stale), so every stored snapshot's gap is measured from the seq stored just before it.
+  const seqs = [1, 2, 3, 5, 6, 9];
+  const results = await Promise.all(seqs.map(async (seq) => {
+    const res = await push(w, r, seq);
+    return { seq, status: res.status, body: await res.json() };
+  }));
+  const accepted = results.filter((x) => x.status === 200).sort((a, b) => a.seq - b.seq);
+  for (const refused of results.filter((x) => x.status !== 200)) {
+    equal(refused.status, 409, JSON.stringify(refused.body));
+    equal(refused.body.error.code, "stale_seq");
+  }
+  ok(accepted.length >= 1);
+  accepted.forEach(({ seq, body }, i) => {
+    equal(body.lastAcceptedSeq, seq);
+    const before = i === 0 ? null : accepted[i - 1].seq;
+    const missing = before === null ? 0 : seq - before - 1;
+    deepEqual(
+      body.gap,
+      missing === 0 ? null : { missing, fromSeq: before! + 1, toSeq: seq - 1 },
+      `seq ${seq} after ${before}`,
+    );
+  });
+  equal((await stored(w, s.hostId)).count, accepted.length);
+  const host = await w.services.ledger.db.selectFrom("hosts").select("last_seq")
+    .where("id", "=", s.hostId).executeTakeFirstOrThrow();
+  equal(Number(host.last_seq), accepted.at(-1)!.seq);
+});
+
 Deno.test("[api] enroll: single use, retry idempotent, expiry, and each refusal code", async () => {
   await using w = await operatorWorld();
   const s = await setup(w);
