@@ -52,21 +52,9 @@ function sqliteArgs(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
 }
 
 /**
- * Opens `path` (or `:memory:`) with `node:sqlite` and returns it in the shape Kysely's
- * `SqliteDialect` expects. A file database runs in WAL mode with foreign keys on and a busy
- * timeout; its directory must exist.
- *
- * @example
- * ```ts
- * const db = new Kysely<LedgerSchema>({
- *   dialect: new SqliteDialect({ database: nodeSqliteDatabase(":memory:") }),
- * });
- * ```
+ * An opened `node:sqlite` database in the shape Kysely's `SqliteDialect` expects. A file
+ * database runs in WAL mode with foreign keys on and a busy timeout.
  */
-export function nodeSqliteDatabase(path: string): SqliteDatabase {
-  return adapt(new DatabaseSync(path), path);
-}
-
 function adapt(raw: DatabaseSync, path: string): SqliteDatabase {
   raw.exec("PRAGMA foreign_keys = ON");
   // Statement journals (and sorts) in memory: inside a group-commit transaction, a statement
