@@ -4,10 +4,11 @@
  *
  * Seeds a demo organization (`demo`, owner `demo@example.com` with a generated password) into a
  * fresh temp `DATA_DIR` (removed on exit) or `--data-dir` (kept: the second start reuses its
- * data and login, stored in `<dir>/demo.json`), starts the real app in its own process, prints
- * the URL and the login, and runs a simulated host runner: `--live-hosts` hosts post a fixture
- * snapshot every `--interval` seconds through the real HTTP ingest (bearer keys). Ctrl-C (or
- * SIGTERM) stops the runner and the app and exits 0.
+ * data and login, stored in `<dir>/demo.json`; the password is in `<dir>/demo-password` from
+ * before the owner exists, so a start stopped while seeding resumes with it), starts the real
+ * app in its own process, prints the URL and the login, and runs a simulated host runner:
+ * `--live-hosts` hosts post a fixture snapshot every `--interval` seconds through the real HTTP
+ * ingest (bearer keys). Ctrl-C (or SIGTERM) stops the runner and the app and exits 0.
  *
  * Besides the readable lines, stdout carries one JSON line when ready:
  * `{"ready":true,"url":…,"email":…,"password":…,"dataDir":…,"liveHosts":[…]}`.
@@ -73,7 +74,12 @@ async function prepare(): Promise<DemoState> {
   } catch { /* first start in this directory */ }
   const config = loadConfig(env);
   await assertKvNotInUse(config);
-  const password = `demo ${crypto.randomUUID().slice(0, 13)}`;
+  // Kept before the owner is created: a first start stopped while seeding (which may take
+  // minutes) resumes with the password that owner already has.
+  const passwordPath = `${dir}/demo-password`;
+  const password = await Deno.readTextFile(passwordPath).catch(() => null) ??
+    `demo ${crypto.randomUUID().slice(0, 13)}`;
+  await Deno.writeTextFile(passwordPath, password, { mode: 0o600 });
   const out = capturedOutput();
   const code = await runUserCreate(
     ["--email", EMAIL, "--org", ORG, "--role", "owner", "--password", password, "--name", "Demo"],

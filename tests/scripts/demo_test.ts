@@ -102,3 +102,52 @@ Deno.test("[demo] one command: seeded org, working login, live snapshots, clean 
     await reading.catch(() => {});
   }
 });
+
+/** Starts `deno task demo` with `args`; resolves the first stdout line matching `pattern`. */
+function startDemo(args: string[], pattern: RegExp) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/demo.ts", ...args],
+    cwd: PROJECT_ROOT,
+    env: { LOG_LEVEL: "error", PASSWORD_HASH_COST: "10" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const line = (async () => {
+    let buffer = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      const found = buffer.split("\n").find((l) => pattern.test(l));
+      if (found) return found;
+    }
+    return null;
+  })();
+  return { child, line };
+}
+
+Deno.test("[demo] a first start stopped while seeding: the next start's login works", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "demo-resume-" });
+  const port = freePort();
+  const args = ["--data-dir", dataDir, "--port", String(port), "--days", "1", "--live-hosts", "1"];
+  try {
+    // Killed as seeding starts: the owner exists, the demo state was not written yet.
+    const first = startDemo([...args, "--hosts", "3000"], /^Seeding /);
+    assert.ok(await first.line, "the first start began seeding");
+    first.child.kill("SIGKILL");
+    await first.child.status;
+    await first.child.stdout.cancel().catch(() => {});
+
+    const second = startDemo([...args, "--hosts", "4", "--interval", "60"], /^\{"ready":true/);
+    try {
+      const ready = await second.line;
+      assert.ok(ready, "the second start got ready");
+      const { email, password } = JSON.parse(ready) as Ready;
+      await signIn(`http://127.0.0.1:${port}`, email, password);
+    } finally {
+      second.child.kill("SIGTERM");
+      assert.equal((await second.child.status).code, 0);
+      await second.child.stdout.cancel().catch(() => {});
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
