@@ -9,22 +9,22 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { buildRunnerBundle } from "../../scripts/agent_build.ts";
+import {
+  freePort,
+  PROJECT_ROOT,
+  runScript,
+  signIn,
+  spawnApp,
+  waitUntilUp,
+} from "@/lib/demo/app_process.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const FIXTURES = new URL("../../../shared/fixtures/agent/", import.meta.url);
 const OWNER = { email: "olga@example.test", password: "owner passphrase 4711" };
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 async function deno(args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
     args,
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
@@ -57,18 +57,15 @@ Deno.test({
     const base = `http://127.0.0.1:${port}`;
     const env = {
       DATA_DIR: `${dir}/data`,
-      PORT: String(port),
       APP_URL: base,
       REMEDIATION_TOOL_PREFIX: tools,
       LOG_LEVEL: "error",
       PASSWORD_HASH_COST: "10",
       DENO_KV_PATH: "",
       DATABASE_URL: "",
+      NO_COLOR: "1",
     };
-    const created = await deno([
-      "run",
-      "-A",
-      "scripts/user_create.ts",
+    await runScript("scripts/user_create.ts", [
       "--email",
       OWNER.email,
       "--org",
@@ -78,31 +75,13 @@ Deno.test({
       "--password",
       OWNER.password,
     ], env);
-    equal(created.code, 0, created.stderr);
-    const server = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts"],
-      cwd: ROOT,
-      env: { ...env, NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "inherit",
-    }).spawn();
+    const server = spawnApp(port, env);
     const runner = `${dir}/vps-sentry-runner.js`;
     try {
       await buildRunnerBundle(runner);
-      for (let i = 0; i < 300; i++) {
-        const up = await fetch(`${base}/readyz`).then((r) => r.body?.cancel().then(() => r.ok))
-          .catch(() => false);
-        if (up) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitUntilUp(`${base}/readyz`);
       // The operator: signs in, adds the host, reads the runner's enrollment command.
-      const signIn = await fetch(`${base}/api/auth/sign-in`, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin: base },
-        body: JSON.stringify(OWNER),
-      });
-      equal(signIn.status, 200, await signIn.clone().text());
-      const cookie = signIn.headers.get("set-cookie")!.split(";")[0];
+      const cookie = await signIn(base, OWNER.email, OWNER.password);
       const api = async (method: string, path: string, body?: unknown) => {
         const res = await fetch(`${base}${path}`, {
           method,
