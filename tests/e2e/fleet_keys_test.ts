@@ -9,7 +9,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { consoleWorld } from "../support/console_world.ts";
-import { openWatchedPage, problemsOf } from "../support/browser_session.ts";
+import { problemsOf } from "../support/browser_session.ts";
 
 const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
 
@@ -29,10 +29,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using w = await consoleWorld();
-    await using browser = await openWatchedPage();
+    await using browser = await w.openPage(w.a.viewer, { path: "/hosts" });
     const { page, watch } = browser;
-    await w.signIn(browser.context, w.a.viewer);
-    await page.goto(`${w.base}/hosts`);
     await page.waitForSelector(".shortcuts-button:not([hidden])");
     // The first Tab reaches the skip link, shown while focused.
     await page.keyboard.press("Tab");
@@ -87,9 +85,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using w = await consoleWorld();
-    await using browser = await openWatchedPage({ width: 375, height: 800 });
+    await using browser = await w.openPage(w.a.owner, { viewport: { width: 375, height: 800 } });
     const { page } = browser;
-    await w.signIn(browser.context, w.a.owner);
     const wide: string[] = [];
     for (
       const path of [

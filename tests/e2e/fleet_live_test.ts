@@ -6,7 +6,7 @@
  */
 import { deepEqual, equal, match } from "node:assert/strict";
 import { runHeartbeatSweep } from "@/jobs/heartbeat_sweep.ts";
-import { openWatchedPage, problemsOf } from "../support/browser_session.ts";
+import { problemsOf } from "../support/browser_session.ts";
 import { consoleWorld } from "../support/console_world.ts";
 import { createHostViaApi } from "../support/hosts_api.ts";
 
@@ -16,10 +16,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using w = await consoleWorld();
-    await using browser = await openWatchedPage();
+    await using browser = await w.openPage(w.a.viewer, { path: "/hosts" });
     const { page, watch } = browser;
-    await w.signIn(browser.context, w.a.viewer);
-    await page.goto(`${w.base}/hosts`);
     await page.waitForSelector(".fleet-live[data-live='live']");
     await page.evaluate(() => (globalThis as unknown as { __stay: number }).__stay = 1);
     const note = () => page.textContent(".fleet-live [role=status]");

@@ -10,7 +10,7 @@ import type { BrowserContext } from "playwright-core";
 import type { Operator } from "./operator_world.ts";
 import { type RemediationWorld, remediationWorld } from "./remediation_world.ts";
 import { type CreatedHost, createHostViaApi, fixtureJson, pushStatus } from "./hosts_api.ts";
-import { serveApp } from "./browser_session.ts";
+import { openWatchedPage, serveApp, type WatchedPage } from "./browser_session.ts";
 
 export const LOCKDOWN = "lockdown-access-surface";
 
@@ -26,6 +26,14 @@ export interface ConsoleWorld extends RemediationWorld {
   awaitingRunId: string;
   /** Puts `who`'s session cookie (or none) into a browser context for this server. */
   signIn(context: BrowserContext, who: Operator | null): Promise<void>;
+  /**
+   * A watched page in its own Chromium with `who` signed in, at `path` when given (after the
+   * navigation has loaded); disposing it closes the browser.
+   */
+  openPage(
+    who: Operator,
+    opts?: { path?: string; viewport?: { width: number; height: number } },
+  ): Promise<WatchedPage>;
 }
 
 /**
@@ -34,8 +42,7 @@ export interface ConsoleWorld extends RemediationWorld {
  * @example
  * ```ts
  * await using w = await consoleWorld();
- * await w.signIn(browser.context, w.a.owner);
- * await page.goto(`${w.base}/hosts/${w.shop.host.id}`);
+ * await using browser = await w.openPage(w.a.owner, { path: `/hosts/${w.shop.host.id}` });
  * ```
  */
 export async function consoleWorld(): Promise<ConsoleWorld> {
@@ -84,6 +91,17 @@ export async function consoleWorld(): Promise<ConsoleWorld> {
     const [name, value] = [who.cookie.split("=")[0], who.cookie.split("=").slice(1).join("=")];
     await context.addCookies([{ name, value, url: base }]);
   };
+  const openPage: ConsoleWorld["openPage"] = async (who, opts = {}) => {
+    const browser = await openWatchedPage(opts.viewport);
+    try {
+      await signIn(browser.context, who);
+      if (opts.path !== undefined) await browser.page.goto(`${base}${opts.path}`);
+      return browser;
+    } catch (error) {
+      await browser[Symbol.asyncDispose]();
+      throw error;
+    }
+  };
   const dispose = w[Symbol.asyncDispose];
   return Object.assign(w, {
     base,
@@ -95,6 +113,7 @@ export async function consoleWorld(): Promise<ConsoleWorld> {
     dryRunId: dry.id,
     awaitingRunId: exec.body.run!.id,
     signIn,
+    openPage,
     [Symbol.asyncDispose]: async () => {
       await served[Symbol.asyncDispose]();
       await dispose();
