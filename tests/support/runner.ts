@@ -4,7 +4,8 @@
  * `X-Sentry-Seq`, reads without — sent through the test app.
  */
 import { equal } from "node:assert/strict";
-import { canonicalString, jwkThumbprint, sha256Hex, signEd25519 } from "@/lib/ingest/signed.ts";
+import { jwkThumbprint } from "@/lib/ingest/signed.ts";
+import { newNonce, signRequest } from "@/agent/sign.ts";
 import type { OperatorWorld } from "./operator_world.ts";
 
 const JSON_TYPE = { "content-type": "application/json" };
@@ -27,9 +28,8 @@ export async function newRunnerKey(): Promise<Omit<TestRunner, "hostId">> {
   return { keyId: await jwkThumbprint({ x: x! }), x: x!, privateKey: pair.privateKey };
 }
 
-/** 16 random bytes, base64url. */
-export const freshNonce = () =>
-  crypto.getRandomValues(new Uint8Array(16)).toBase64({ alphabet: "base64url", omitPadding: true });
+/** 16 random bytes, base64url (the runner's own nonces). */
+export const freshNonce = newNonce;
 
 /**
  * The §2.3 headers for one request; `over` changes a part of what is signed or sent.
@@ -45,28 +45,20 @@ export async function signedHeaders(
   req: { method: string; path: string; hostId: string; body: string; seq?: number | null },
   over: { timestamp?: number; nonce?: string; signPath?: string; signHostId?: string } = {},
 ): Promise<Record<string, string>> {
-  const timestamp = String(over.timestamp ?? Math.floor(w.services.clock.now().getTime() / 1000));
-  const nonce = over.nonce ?? freshNonce();
-  const seq = req.seq === undefined || req.seq === null ? null : String(req.seq);
-  const signature = await signEd25519(
-    r.privateKey,
-    canonicalString({
+  // The runner's own signer; `over` makes it sign something other than what is sent.
+  const seconds = over.timestamp ?? Math.floor(w.services.clock.now().getTime() / 1000);
+  const headers = await signRequest(
+    { hostId: over.signHostId ?? req.hostId, keyId: r.keyId, privateKey: r.privateKey },
+    {
       method: req.method,
       path: over.signPath ?? req.path,
-      hostId: over.signHostId ?? req.hostId,
-      timestamp,
-      nonce,
-      seq,
-      bodySha256: await sha256Hex(req.body),
-    }),
+      body: new TextEncoder().encode(req.body),
+      seq: req.seq,
+      now: seconds * 1000,
+      nonce: over.nonce,
+    },
   );
-  return {
-    "x-sentry-key-id": r.keyId,
-    "x-sentry-timestamp": timestamp,
-    "x-sentry-nonce": nonce,
-    ...(seq === null ? {} : { "x-sentry-seq": seq }),
-    "x-sentry-signature": signature,
-  };
+  return Object.fromEntries(headers);
 }
 
 /**
