@@ -6,8 +6,8 @@
  *    raw and gzip bytes.
  * Prints a Markdown table for docs/performance.md. Bounded: N runs, each with a 30 s limit.
  */
-import { freePort, PROJECT_ROOT } from "../lib/demo/app_process.ts";
-import { buildProduction, parseBenchArgs, PRODUCTION_ENV } from "./lib/bench.ts";
+import { freePort, PROJECT_ROOT, spawnApp, waitUntilUp } from "../lib/demo/app_process.ts";
+import { buildProduction, parseBenchArgs, percentile, PRODUCTION_ENV } from "./lib/bench.ts";
 
 const values = parseBenchArgs("deno task bench:startup [--runs N]", {
   runs: { type: "string", default: "5" },
@@ -46,7 +46,7 @@ async function timeToReady(
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => percentile(xs, 0.5);
 const baselineSrc =
   `Deno.serve({ hostname: "127.0.0.1", port: Number(Deno.env.get("PORT")), onListen() {} }, () => new Response("ok"));`;
 
@@ -75,25 +75,14 @@ for (let i = 0; i < runs; i++) {
 }
 
 // Client JS of the shell page as a production server ships it.
-async function clientBytes(args: string[], env: Record<string, string>) {
+async function clientBytes(env: Record<string, string>) {
   const dataDir = await Deno.makeTempDir({ prefix: "bench-js-" });
   const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: PROJECT_ROOT,
-    env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: "error", PORT: String(port) },
-    stdout: "null",
+  const child = spawnApp(port, { ...env, DATA_DIR: dataDir, LOG_LEVEL: "error" }, {
     stderr: "null",
-  }).spawn();
+  });
   try {
-    for (let i = 0; i < 3000; i++) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-        await r.body?.cancel();
-        if (r.ok) break;
-      } catch { /* starting */ }
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitUntilUp(`http://127.0.0.1:${port}/readyz`, 30_000);
     const page = await fetch(`http://127.0.0.1:${port}/`);
     const html = await page.text();
     const urls = [...(page.headers.get("link") ?? "").matchAll(/<([^>]+)>; rel="modulepreload"/g)]
@@ -117,7 +106,7 @@ async function clientBytes(args: string[], env: Record<string, string>) {
   }
 }
 
-const prodJs = await clientBytes(["run", "-A", "main.ts"], PRODUCTION_ENV);
+const prodJs = await clientBytes(PRODUCTION_ENV);
 
 const b = median(base);
 const row = (label: string, xs: number[]) =>
