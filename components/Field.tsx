@@ -90,6 +90,35 @@ export function SelectField(
   );
 }
 
+/**
+ * A checkbox sending `on` when ticked, with its label after it and an optional hint tied to it
+ * by `aria-describedby`.
+ *
+ * @example
+ * ```tsx
+ * <CheckField name="paused" label="Paused" checked={values.paused} hint="Pushes are ignored." />
+ * ```
+ */
+export function CheckField(
+  props: { name: string; label: string; checked: boolean; hint?: string; id?: string },
+) {
+  const id = props.id ?? `f-${props.name}`;
+  return (
+    <div class="check">
+      <input
+        type="checkbox"
+        id={id}
+        name={props.name}
+        value="on"
+        checked={props.checked}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+      />
+      <label for={id}>{props.label}</label>
+      {props.hint && <p id={`${id}-hint`} class="field-hint">{props.hint}</p>}
+    </div>
+  );
+}
+
 /** A hidden field (intent, tokens, ids). */
 export function Hidden(props: { name: string; value: string }) {
   return <input type="hidden" name={props.name} value={props.value} />;

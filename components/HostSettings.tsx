@@ -1,28 +1,10 @@
-import { Field, Hidden, SelectField } from "@/components/Field.tsx";
+import { CheckField, Field, SelectField } from "@/components/Field.tsx";
 import type { FieldErrors } from "@/lib/ui/forms.ts";
 import { HostGroupTagFields } from "./HostFields.tsx";
 import type { HostSettingsValues } from "@/lib/ui/host_settings.ts";
-import SubmitButton from "@/islands/SubmitButton.tsx";
+import { ActionForm } from "./ActionForm.tsx";
 
 export type { HostSettingsValues } from "@/lib/ui/host_settings.ts";
-
-function Check(props: { name: string; label: string; checked: boolean; hint: string }) {
-  const id = `f-${props.name}`;
-  return (
-    <div class="check">
-      <input
-        type="checkbox"
-        id={id}
-        name={props.name}
-        value="on"
-        checked={props.checked}
-        aria-describedby={`${id}-hint`}
-      />
-      <label for={id}>{props.label}</label>
-      <p id={`${id}-hint`} class="field-hint">{props.hint}</p>
-    </div>
-  );
-}
 
 /**
  * The admin-only settings form of the host page (intent `settings`). `heartbeatDefault` is the
@@ -35,8 +17,14 @@ export function HostSettingsForm(
   const intervalHint = "1 to 1440, for hosts that push less often. Empty: the default, " +
     `${props.heartbeatDefault} minutes. Delayed, stale and missing scale with it.`;
   return (
-    <form method="post" class="form" id="host-settings">
-      <Hidden name="intent" value="settings" />
+    <ActionForm
+      intent="settings"
+      class="form"
+      id="host-settings"
+      submit="Save settings"
+      pending="Saving…"
+      buttonClass="button-primary"
+    >
       <Field
         name="name"
         label="Name"
@@ -74,20 +62,19 @@ export function HostSettingsForm(
         maxLength={4}
         hint={intervalHint}
       />
-      <Check
+      <CheckField
         name="paused"
         label="Paused"
         checked={values.paused}
         hint="No jobs or rollouts are sent to a paused host."
       />
-      <Check
+      <CheckField
         name="disabled"
         label="Disabled"
         checked={values.disabled}
         hint="Left out of the fleet; its pushes are still stored, with a warning."
       />
       {errors.disabled && <p class="field-error">{errors.disabled}</p>}
-      <SubmitButton class="button-primary" label="Save settings" pendingLabel="Saving…" />
-    </form>
+    </ActionForm>
   );
 }

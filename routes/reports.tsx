@@ -22,7 +22,7 @@ import {
   settingsFromForm,
 } from "@/lib/reports/form.ts";
 import { ActionForm, refill, type TypedBack } from "@/components/ActionForm.tsx";
-import { Field, SelectField } from "@/components/Field.tsx";
+import { CheckField, Field, SelectField } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { SectionCard } from "@/components/SectionCard.tsx";
 
@@ -183,27 +183,6 @@ export const handler = define.handlers({
   },
 });
 
-/** A checkbox with its hint; checked when the form's value is "on". */
-function Check(
-  props: { form: TypedBack; name: string; label: string; hint: string; id?: string },
-) {
-  const id = props.id ?? `f-${props.name}`;
-  return (
-    <div class="check">
-      <input
-        type="checkbox"
-        id={id}
-        name={props.name}
-        value="on"
-        checked={props.form.values[props.name] === "on"}
-        aria-describedby={`${id}-hint`}
-      />
-      <label for={id}>{props.label}</label>
-      <p id={`${id}-hint`} class="field-hint">{props.hint}</p>
-    </div>
-  );
-}
-
 const FREQUENCIES: [string, string][] = [
   ["daily", "Daily (covers the last 24 hours)"],
   ["weekly", "Weekly (covers the last 7 days)"],
@@ -225,9 +204,9 @@ function SettingsForm(props: { form: TypedBack }) {
       pending="Saving…"
       buttonClass="button-primary"
     >
-      <Check
-        form={form}
+      <CheckField
         name="enabled"
+        checked={form.values.enabled === "on"}
         label="Send the report on a schedule"
         hint="Each period is sent once, a few minutes after the hour."
       />
@@ -245,9 +224,9 @@ function SettingsForm(props: { form: TypedBack }) {
         maxLength={6000}
         hint="Addresses separated by commas; up to 20."
       />
-      <Check
-        form={form}
+      <CheckField
         name="viaEndpoints"
+        checked={form.values.viaEndpoints === "on"}
         label="Also send through notification endpoints"
         hint="Endpoints whose event types include “Report” receive it."
       />
@@ -280,9 +259,9 @@ function SendForm(props: { form: TypedBack; userEmail: string }) {
         maxLength={6000}
         hint={`Addresses separated by commas; empty: to you (${props.userEmail}).`}
       />
-      <Check
-        form={form}
+      <CheckField
         name="viaEndpoints"
+        checked={form.values.viaEndpoints === "on"}
         id="f-send-viaEndpoints"
         label="Through the notification endpoints that take reports"
         hint="Instead of you, unless addresses are given too."

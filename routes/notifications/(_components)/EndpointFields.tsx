@@ -1,4 +1,4 @@
-import { Field, SelectField } from "@/components/Field.tsx";
+import { CheckField, Field, SelectField } from "@/components/Field.tsx";
 import type { FieldErrors, FormProblem } from "@/lib/ui/forms.ts";
 import type { EndpointFormValues } from "@/lib/notify/form_input.ts";
 import {
@@ -72,16 +72,13 @@ function EventTypeChecks(props: { prefix: string; checked: string[]; error?: str
       {NOTIFY_EVENT_TYPES.map((t) => {
         const id = `${props.prefix}-event-${t.replace(/\./g, "-")}`;
         return (
-          <div class="check" key={t}>
-            <input
-              type="checkbox"
-              id={id}
-              name={`event.${t}`}
-              value="on"
-              checked={props.checked.includes(t)}
-            />
-            <label for={id}>{EVENT_TYPE_LABELS[t]}</label>
-          </div>
+          <CheckField
+            key={t}
+            id={id}
+            name={`event.${t}`}
+            label={EVENT_TYPE_LABELS[t]}
+            checked={props.checked.includes(t)}
+          />
         );
       })}
       {props.error && <p class="field-error">{props.error}</p>}
@@ -142,16 +139,12 @@ export function EndpointFields(props: {
         hint="Events below it are not sent here. Low and info events arrive as a digest."
       />
       <EventTypeChecks prefix={prefix} checked={values.eventTypes} error={eventError} />
-      <div class="check">
-        <input
-          type="checkbox"
-          id={`${prefix}-enabled`}
-          name="enabled"
-          value="on"
-          checked={values.enabled}
-        />
-        <label for={`${prefix}-enabled`}>Enabled</label>
-      </div>
+      <CheckField
+        id={`${prefix}-enabled`}
+        name="enabled"
+        label="Enabled"
+        checked={values.enabled}
+      />
     </>
   );
 }
