@@ -1,5 +1,6 @@
 import { define } from "@/lib/define.ts";
-import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { type FreshContext, HttpError, type PageResponse } from "@/lib/fresh/mod.ts";
+import { formPage } from "@/lib/http/form_page.ts";
 import { authOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { formObject } from "@/lib/http/input.ts";
@@ -48,7 +49,7 @@ async function render(
   ctx.state.title = "Escalation policy";
   const policy = await getEscalationPolicy(services.ledger, org.id);
   const endpoints = await listEndpoints(services.ledger, org.id);
-  return page<Data>({
+  return formPage<Data>({
     policy,
     members: await memberOptions(services, org.id),
     endpoints: endpoints.map((e): [string, string] => [e.id, `${e.name} (${e.kind})`]),
@@ -56,7 +57,7 @@ async function render(
     errors: problem?.errors ?? {},
     message: problem && Object.keys(problem.errors).length === 0 ? problem.message : undefined,
     ...extra,
-  }, { status: problem?.status ?? 200, headers: { "cache-control": "no-store" } });
+  }, problem);
 }
 
 export const handler = define.handlers({

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
-import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { type FreshContext, type PageResponse } from "@/lib/fresh/mod.ts";
+import { formPage } from "@/lib/http/form_page.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { deleteHostConfirmed, editHost, hostKeyAction, hostOr404 } from "@/lib/hosts/admin.ts";
@@ -81,7 +82,7 @@ async function render(
     ...data.threats.map((t) => ({ code: t.code, severity: "critical" as const })),
   ]);
   ctx.state.title = host.name;
-  return page<Data>({
+  return formPage<Data>({
     ...data,
     history,
     remediation,
@@ -94,10 +95,7 @@ async function render(
     message: problem && !extra.deleteError
       ? problem.message ?? Object.values(problem.errors)[0]
       : undefined,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store", ...problem?.headers },
-  });
+  }, problem);
 }
 
 const KeyId = z.string().min(1).max(64);

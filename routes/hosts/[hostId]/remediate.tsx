@@ -1,5 +1,6 @@
 import { define } from "@/lib/define.ts";
-import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { type FreshContext, HttpError, type PageResponse } from "@/lib/fresh/mod.ts";
+import { formPage } from "@/lib/http/form_page.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { hostOr404 } from "@/lib/hosts/admin.ts";
@@ -12,9 +13,8 @@ import { hostGuardPolicy } from "@/lib/remediation/policy_store.ts";
 import { requestRemediation } from "@/lib/remediation/request.ts";
 import { listRuns, succeededDryRun } from "@/lib/remediation/runs.ts";
 import { actionChoices, actionInfo, liveRun, planView } from "@/lib/ui/remediation.ts";
+import { type ConsoleProblem, consoleProblem } from "@/lib/ui/remediation_problem.ts";
 import {
-  type ConsoleProblem,
-  consoleProblem,
   consoleUrl,
   defaultValues,
   missingInput,
@@ -153,7 +153,7 @@ async function render(
     }
   }
   ctx.state.title = `Remediate ${host.name}`;
-  return page<Data>({
+  return formPage<Data>({
     host: { id: host.id, name: host.name, slug: host.slug },
     breach: breach ? { id: breach.id, title: breach.title, code: breach.code } : null,
     choices: actionChoices(ranked),
@@ -173,10 +173,7 @@ async function render(
       preview: true,
     }),
     flash: extra.flash,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store" },
-  });
+  }, problem ?? undefined);
 }
 
 function selectionOf(url: URL): Selection {

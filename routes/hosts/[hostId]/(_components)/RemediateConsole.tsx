@@ -6,8 +6,8 @@
  */
 import { type GuardRefusal } from "@/lib/remediation/guard.ts";
 import { type ActionChoice, type PlanView, RISK_LABELS } from "@/lib/ui/remediation.ts";
+import type { ConsoleProblem } from "@/lib/ui/remediation_problem.ts";
 import {
-  type ConsoleProblem,
   consoleUrl,
   type ParamField,
   type ParamValues,
