@@ -19,15 +19,19 @@ export function IntentButton(props: {
   ariaLabel?: string;
   danger?: boolean;
   primary?: boolean;
+  /** The button's element id, and the form's (tests and scripts find them by these). */
+  id?: string;
+  formId?: string;
 }) {
   const cls = props.danger ? "button-danger" : props.primary ? "button-primary" : undefined;
   return (
-    <form method="post" class="form-inline">
+    <form method="post" class="form-inline" id={props.formId}>
       <Hidden name="intent" value={props.intent} />
       {Object.entries(props.fields ?? {}).map(([name, value]) => (
         <Hidden key={name} name={name} value={value} />
       ))}
       <SubmitButton
+        id={props.id}
         class={cls}
         label={props.label}
         pendingLabel={props.pendingLabel ?? "Working…"}

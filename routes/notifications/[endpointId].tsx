@@ -27,12 +27,11 @@ import {
 } from "@/lib/notify/form_input.ts";
 import { ENDPOINT_KIND_LABELS } from "@/lib/notify/types.ts";
 import { ActionForm } from "@/components/ActionForm.tsx";
-import { Field, Hidden } from "@/components/Field.tsx";
+import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { IntentButton } from "@/components/IntentButton.tsx";
 import { Time } from "@/components/HostBadges.tsx";
 import { SectionCard } from "@/components/SectionCard.tsx";
-import SubmitButton from "@/islands/SubmitButton.tsx";
 import { EndpointFields, fieldErrors } from "./(_components)/EndpointFields.tsx";
 import { rulesText, targetText } from "./(_components)/EndpointsTable.tsx";
 import { DeliveryLog, type DeliveryRow, deliveryRows } from "./(_components)/DeliveryLog.tsx";
@@ -222,15 +221,13 @@ function Actions(props: { e: NotifyEndpoint; rotate?: Data["rotate"] }) {
   return (
     <div class="key-actions new-key" id="endpoint-actions">
       <IntentButton intent="test" label="Send test" primary />
-      <form method="post" class="form-inline">
-        <Hidden name="intent" value="toggle" />
-        {!e.enabled && <Hidden name="enabled" value="on" />}
-        <SubmitButton
-          id="toggle-enabled"
-          label={e.enabled ? "Disable" : "Enable"}
-          pendingLabel={e.enabled ? "Disabling…" : "Enabling…"}
-        />
-      </form>
+      <IntentButton
+        intent="toggle"
+        fields={e.enabled ? {} : { enabled: "on" }}
+        id="toggle-enabled"
+        label={e.enabled ? "Disable" : "Enable"}
+        pendingLabel={e.enabled ? "Disabling…" : "Enabling…"}
+      />
       {e.kind === "webhook" && <RotateSecretForm {...props.rotate} />}
     </div>
   );

@@ -30,9 +30,9 @@ import {
 import { ENDPOINT_KIND_LABELS, ENDPOINT_KINDS, type EndpointKind } from "@/lib/notify/types.ts";
 import { ActionForm } from "@/components/ActionForm.tsx";
 import { Hidden } from "@/components/Field.tsx";
+import { IntentButton } from "@/components/IntentButton.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { SectionCard } from "@/components/SectionCard.tsx";
-import SubmitButton from "@/islands/SubmitButton.tsx";
 import { EndpointFields, fieldErrors } from "./(_components)/EndpointFields.tsx";
 import { EndpointsTable, type LastDelivery } from "./(_components)/EndpointsTable.tsx";
 import { SecretNotice, TestResults } from "./(_components)/Notices.tsx";
@@ -219,10 +219,12 @@ export default define.page<typeof handler>(({ data }) => (
       </div>
       {data.manage && data.endpoints.length > 0 && (
         <div class="page-header-actions">
-          <form method="post" class="form-inline">
-            <Hidden name="intent" value="test" />
-            <SubmitButton id="test-all" label="Test all enabled" pendingLabel="Sending…" />
-          </form>
+          <IntentButton
+            intent="test"
+            id="test-all"
+            label="Test all enabled"
+            pendingLabel="Sending…"
+          />
         </div>
       )}
     </header>

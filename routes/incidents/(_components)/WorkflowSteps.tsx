@@ -1,23 +1,18 @@
 import type { IncidentPageData } from "@/lib/incidents/incident_page.ts";
 import { Time } from "@/components/HostBadges.tsx";
-import { Hidden } from "@/components/Field.tsx";
-import SubmitButton from "@/islands/SubmitButton.tsx";
+import { IntentButton } from "@/components/IntentButton.tsx";
 
 function StepButton(
   props: { workflowId: string; stepId: string; action: string; label: string; primary?: boolean },
 ) {
   return (
-    <form method="post" class="form-inline">
-      <Hidden name="intent" value="workflow" />
-      <Hidden name="workflowId" value={props.workflowId} />
-      <Hidden name="stepId" value={props.stepId} />
-      <Hidden name="action" value={props.action} />
-      <SubmitButton
-        class={props.primary ? "button-primary" : undefined}
-        label={props.label}
-        pendingLabel="Saving…"
-      />
-    </form>
+    <IntentButton
+      intent="workflow"
+      fields={{ workflowId: props.workflowId, stepId: props.stepId, action: props.action }}
+      label={props.label}
+      pendingLabel="Saving…"
+      primary={props.primary}
+    />
   );
 }
 
