@@ -22,9 +22,16 @@ export type PolicyEdit =
   | Record<string, unknown>
   | ((current: OrgRemediationPolicy) => Record<string, unknown>);
 
-/** The organization's remediation policy as the pages show it (see `PolicyCard`). */
-export async function policyView(services: Services, orgId: string) {
-  const policy = await getOrgPolicy(services.ledger, orgId);
+/**
+ * The organization's remediation policy as the pages show it (see `PolicyCard`). Takes the stored
+ * policy so a page that also needs it (the maintenance windows) reads it once.
+ *
+ * @example
+ * ```ts
+ * const view = await policyView(services, await getOrgPolicy(services.ledger, orgId));
+ * ```
+ */
+export async function policyView(services: Services, policy: OrgRemediationPolicy) {
   const knobs = PROFILES[policy.profile];
   const who = await userLabels(services, [policy.updatedBy]);
   return {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { define } from "@/lib/define.ts";
 import { type FreshContext, HttpError, type PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf } from "@/lib/auth/http.ts";
+import { requestActor } from "@/lib/auth/request_audit.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { catalogAction } from "@/lib/remediation/catalog/mod.ts";
 import { decideRun, replayRuns, type RunDecision } from "@/lib/remediation/lifecycle.ts";
@@ -130,9 +131,7 @@ function decision(kind: RunDecision) {
       return render(
         ctx,
         { failed: { intent: kind, reason, error: parsed.problem.errors.reason } },
-        {
-          ...parsed.problem,
-        },
+        parsed.problem,
       );
     }
     const auth = authOf(ctx);
@@ -143,7 +142,7 @@ function decision(kind: RunDecision) {
         runId: run.id,
         decision: kind,
         userId: auth.user.id,
-        actor: { type: "user", id: auth.user.id, label: auth.user.email },
+        actor: requestActor(ctx.state),
         reason: parsed.data.reason || null,
       });
     } catch (error) {
@@ -163,7 +162,7 @@ const INTENTS = {
     const replayed = await replayRuns(ctx.state.services, {
       orgId: auth.org!.id,
       runIds: [run.id],
-      actor: { type: "user", id: auth.user.id, label: auth.user.email },
+      actor: requestActor(ctx.state),
     });
     if (replayed.length === 0) {
       return render(ctx, {}, {

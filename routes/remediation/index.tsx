@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
-import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { type FreshContext, type PageResponse } from "@/lib/fresh/mod.ts";
+import { formPage } from "@/lib/http/form_page.ts";
 import { authOf } from "@/lib/auth/http.ts";
-import { auditRequest } from "@/lib/auth/request_audit.ts";
+import { auditRequest, requestActor } from "@/lib/auth/request_audit.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import {
   decideRun,
@@ -14,12 +15,12 @@ import { FINAL_RUN_STATES, listRuns, type RunState } from "@/lib/remediation/run
 import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import { type RunRow, runRows } from "@/lib/ui/remediation.ts";
+import { getOrgPolicy } from "@/lib/remediation/policy_store.ts";
 import { policyView } from "@/lib/ui/remediation_policy.ts";
 import type { State } from "@/lib/state.ts";
-import { Hidden } from "@/components/Field.tsx";
+import { IntentButton } from "@/components/IntentButton.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { PolicyCard, type PolicyView } from "@/components/RemediationPolicy.tsx";
-import SubmitButton from "@/islands/SubmitButton.tsx";
 import { RunButton, RunQueue } from "./(_components)/RunQueue.tsx";
 
 const FLASH = {
@@ -68,7 +69,7 @@ async function render(
     list(["queued", "dispatched", "running"]),
     list(["dead-letter"]),
     list(FINAL_RUN_STATES, RECENT_ROWS),
-    policyView(services, org.id),
+    getOrgPolicy(services.ledger, org.id).then((stored) => policyView(services, stored)),
   ]);
   // Oldest first: the queue is worked from the front.
   const rows = await runRows(services, org.id, [
@@ -79,7 +80,7 @@ async function render(
   ]);
   const part = (from: number, n: number) => rows.slice(from, from + n);
   ctx.state.title = "Remediation";
-  return page<Data>({
+  return formPage<Data>({
     awaiting: part(0, awaiting.length),
     active: part(awaiting.length, active.length),
     dead: part(awaiting.length + active.length, dead.length),
@@ -89,10 +90,7 @@ async function render(
     userId: auth.user.id,
     ...extra,
     message: problem ? problem.message ?? Object.values(problem.errors)[0] : undefined,
-  }, {
-    status: problem?.status ?? 200,
-    headers: { "cache-control": "no-store" },
-  });
+  }, problem);
 }
 
 const RunId = z.object({ runId: z.string().trim().min(1).max(64) });
@@ -114,7 +112,7 @@ function decision(kind: RunDecision) {
         runId: parsed.data.runId,
         decision: kind,
         userId: auth.user.id,
-        actor: { type: "user", id: auth.user.id, label: auth.user.email },
+        actor: requestActor(ctx.state),
         reason: null,
       });
     } catch (error) {
@@ -123,11 +121,6 @@ function decision(kind: RunDecision) {
     return seeOther(ctx, `/remediation?done=${DONE[kind]}`);
   };
 }
-
-const actorOf = (ctx: Ctx) => {
-  const user = authOf(ctx).user;
-  return { type: "user" as const, id: user.id, label: user.email };
-};
 
 const INTENTS = {
   approve: decision("approve"),
@@ -139,7 +132,7 @@ const INTENTS = {
     const replayed = await replayRuns(ctx.state.services, {
       orgId: authOf(ctx).org!.id,
       runIds: [parsed.data.runId],
-      actor: actorOf(ctx),
+      actor: requestActor(ctx.state),
     });
     if (replayed.length === 0) {
       return render(ctx, {}, {
@@ -154,7 +147,7 @@ const INTENTS = {
     await replayRuns(ctx.state.services, {
       orgId: authOf(ctx).org!.id,
       runIds: [],
-      actor: actorOf(ctx),
+      actor: requestActor(ctx.state),
     });
     return seeOther(ctx, "/remediation?done=replayed_all");
   },
@@ -183,10 +176,12 @@ export default define.page<typeof handler>(({ data }) => (
   <>
     <header class="page-header page-header-actions">
       <h1>Remediation</h1>
-      <form method="post" class="form-inline" id="drain-form">
-        <Hidden name="intent" value="drain" />
-        <SubmitButton label="Drain the queue now" pendingLabel="Draining…" />
-      </form>
+      <IntentButton
+        intent="drain"
+        formId="drain-form"
+        label="Drain the queue now"
+        pendingLabel="Draining…"
+      />
     </header>
     <Messages flash={data.flash} message={data.message} />
     <PolicyCard policy={data.policy} canChange={data.canChangePolicy} />
@@ -233,10 +228,12 @@ export default define.page<typeof handler>(({ data }) => (
         </div>
       )}
       headActions={data.dead.length > 0 && (
-        <form method="post" class="form-inline" id="replay-all-form">
-          <Hidden name="intent" value="replay_all" />
-          <SubmitButton label="Replay all" pendingLabel="Replaying…" />
-        </form>
+        <IntentButton
+          intent="replay_all"
+          formId="replay-all-form"
+          label="Replay all"
+          pendingLabel="Replaying…"
+        />
       )}
     />
     <RunQueue

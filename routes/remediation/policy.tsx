@@ -86,9 +86,10 @@ async function render(
   const { failed, problem } = extra;
   const now = services.clock.now();
   ctx.state.title = "Remediation policy";
+  const stored = await getOrgPolicy(services.ledger, org.id);
   return formPage<Data>({
-    policy: await policyView(services, org.id),
-    windows: windowsView(await getOrgPolicy(services.ledger, org.id), now),
+    policy: await policyView(services, stored),
+    windows: windowsView(stored, now),
     canChange: roleAtLeast(org.role, "admin"),
     now: now.toISOString(),
     failed,
@@ -134,6 +135,11 @@ const utcTime = z.string().trim().min(1, "give a date and time (UTC)").transform
 // length and the number of windows, for this form and the API alike.
 const AddWindow = z.object({ startsAt: utcTime, endsAt: utcTime, reason: z.string().trim() });
 
+/** The page again with `problem`, and its field errors on the form that was sent, if any. */
+function refused(ctx: Ctx, failed: PolicyFailure | undefined, problem: FormProblem) {
+  return render(ctx, { failed: failed && { ...failed, errors: problem.errors }, problem });
+}
+
 /**
  * Stores `body` through the API's own function (so it is validated and audited the same way)
  * and redirects to `to`; a refusal renders the page again with the error next to the field
@@ -149,11 +155,11 @@ async function change(
   try {
     await changeRemediationPolicy(ctx.state.services, authOf(ctx), clientOf(ctx), edit);
   } catch (error) {
-    const problem = formProblem(error, typeof fieldMap === "function" ? fieldMap() : fieldMap);
-    return render(ctx, {
-      failed: failed ? { ...failed, errors: problem.errors } : undefined,
-      problem,
-    });
+    return refused(
+      ctx,
+      failed,
+      formProblem(error, typeof fieldMap === "function" ? fieldMap() : fieldMap),
+    );
   }
   return seeOther(ctx, to);
 }
@@ -161,17 +167,13 @@ async function change(
 const INTENTS = {
   freeze(ctx: Ctx, values: Record<string, string>) {
     const kept = { reason: (values.reason ?? "").slice(0, 500) };
+    const failed: PolicyFailure = { intent: "freeze", values: kept, errors: {} };
     const parsed = parseValues(Freeze, values);
-    if (!parsed.ok) {
-      return render(ctx, {
-        failed: { intent: "freeze", values: kept, errors: parsed.problem.errors },
-        problem: parsed.problem,
-      });
-    }
+    if (!parsed.ok) return refused(ctx, failed, parsed.problem);
     return change(
       ctx,
       { frozen: true, frozenReason: parsed.data.reason },
-      { intent: "freeze", values: kept, errors: {} },
+      failed,
       "/remediation?done=frozen",
     );
   },
@@ -183,19 +185,10 @@ const INTENTS = {
       profile: (values.profile ?? "").slice(0, 20),
       approvalThreshold: (values.approvalThreshold ?? "").slice(0, 20),
     };
+    const failed: PolicyFailure = { intent: "settings", values: kept, errors: {} };
     const parsed = parseValues(Settings, values);
-    if (!parsed.ok) {
-      return render(ctx, {
-        failed: { intent: "settings", values: kept, errors: parsed.problem.errors },
-        problem: parsed.problem,
-      });
-    }
-    return change(
-      ctx,
-      parsed.data,
-      { intent: "settings", values: kept, errors: {} },
-      "/remediation?done=policy",
-    );
+    if (!parsed.ok) return refused(ctx, failed, parsed.problem);
+    return change(ctx, parsed.data, failed, "/remediation?done=policy");
   },
   add_window(ctx: Ctx, values: Record<string, string>) {
     const kept = {
@@ -205,12 +198,7 @@ const INTENTS = {
     };
     const failed: PolicyFailure = { intent: "add_window", values: kept, errors: {} };
     const parsed = parseValues(AddWindow, kept);
-    if (!parsed.ok) {
-      return render(ctx, {
-        failed: { ...failed, errors: parsed.problem.errors },
-        problem: parsed.problem,
-      });
-    }
+    if (!parsed.ok) return refused(ctx, failed, parsed.problem);
     const { startsAt, endsAt, reason } = parsed.data;
     // Built from the list as stored inside the write transaction: concurrent edits both count.
     let at = "maintenanceWindows.0";
