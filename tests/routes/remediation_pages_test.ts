@@ -235,6 +235,22 @@ Deno.test("[pages] remediation: dry-run, its output, the typed phrase, approval 
     403,
   );
   equal((await getPage(w.app, `/remediation/${runId}`, w.headers(w.ownerB))).status, 404);
+  // Another organization's owner cannot decide the run either: 404, and it still waits.
+  equal(
+    (await postForm(w.app, `/remediation/${runId}`, { intent: "approve" }, {
+      cookie: w.ownerB.cookie,
+    })).status,
+    404,
+  );
+  equal((await getRun(w.services.ledger, runId))?.state, "awaiting-approval");
+  // A reason over 500 characters is refused next to the field, and decides nothing.
+  const tooLong = await postForm(w.app, `/remediation/${runId}`, {
+    intent: "approve",
+    reason: "x".repeat(501),
+  }, { cookie: w.a.admin.cookie });
+  equal(tooLong.status, 400);
+  ok(parseHtml(await tooLong.text()).querySelector("#approve-reason-error"));
+  equal((await getRun(w.services.ledger, runId))?.state, "awaiting-approval");
 
   const approved = await postForm(
     w.app,
@@ -456,6 +472,20 @@ Deno.test("[pages] remediation queue: pending first, replay, drain; kill switch 
   await postForm(w.app, "/remediation/policy", { intent: "unfreeze" }, {
     cookie: w.a.admin.cookie,
   });
+  // An unknown profile is refused next to its field and changes nothing.
+  const badProfile = await postForm(
+    w.app,
+    "/remediation/policy",
+    { intent: "settings", profile: "reckless", approvalThreshold: "risky_manual" },
+    { cookie: w.a.admin.cookie },
+  );
+  equal(badProfile.status, 400);
+  ok(parseHtml(await badProfile.text()).querySelector("#policy-profile-error"));
+  const unchanged = await getOrgPolicy(w.services.ledger, w.orgA.id);
+  deepEqual([unchanged.profile, unchanged.approvalThreshold], [
+    policy.profile,
+    policy.approvalThreshold,
+  ]);
   await postForm(
     w.app,
     "/remediation/policy",
