@@ -24,7 +24,7 @@ import { createJob, releaseRollback } from "./job_create.ts";
 import { auditRun } from "./lifecycle.ts";
 import { verifyActionPlan } from "./plans.ts";
 import { enqueueRunMessage } from "./queue_messages.ts";
-import { getRun, moveRun, type Run, runOfJob, type RunResult, updateRun } from "./runs.ts";
+import { getRun, moveRun, type Run, runOfJob, type RunResult, toRun, updateRun } from "./runs.ts";
 import type { PlanInput } from "./types.ts";
 import { noteBreach, noteRun } from "../live/notes.ts";
 import { noteHourly } from "../charts/fleet_hourly.ts";
@@ -207,6 +207,8 @@ export async function applyJobExpired(services: Services, event: JobExpiredEvent
 
 /**
  * The commit-confirm deadline passed: still armed (no healthy snapshot) → release the rollback.
+ * A redelivery after a restart between the claim (`armed → rolled-back`) and the release
+ * releases it then; `releaseRollback` is a compare-and-set, so a duplicate does nothing.
  *
  * @example
  * ```ts
@@ -215,7 +217,13 @@ export async function applyJobExpired(services: Services, event: JobExpiredEvent
  */
 export async function confirmDeadline(services: Services, runId: string): Promise<void> {
   const run = await getRun(services.ledger, runId);
-  if (!run || run.confirmState !== "armed" || !run.rollbackJti) return;
+  if (!run?.rollbackJti) return;
+  if (run.confirmState === "rolled-back") {
+    // Rolled back means released: a rollback still reserved was claimed by a delivery that died.
+    await releaseRollback(services, run.rollbackJti);
+    return;
+  }
+  if (run.confirmState !== "armed") return;
   const now = services.clock.now();
   if (run.confirmDeadline && now < run.confirmDeadline) {
     await enqueueRunMessage(
@@ -240,7 +248,9 @@ export async function confirmDeadline(services: Services, runId: string): Promis
 }
 
 /**
- * A `block-ip` ban ran its time: a rollback job removes the rule.
+ * A `block-ip` ban ran its time: a rollback job removes the rule. The job is created before the
+ * run is claimed (`confirm_state → rolled-back`, `rollback_jti`), so a restart between the two
+ * sends the unban again instead of never; a delivery that loses the claim cancels its job.
  *
  * @example
  * ```ts
@@ -249,16 +259,12 @@ export async function confirmDeadline(services: Services, runId: string): Promis
  */
 export async function unbanExpired(services: Services, runId: string): Promise<void> {
   const run = await getRun(services.ledger, runId);
-  if (!run || run.state !== "succeeded" || !run.jobJti || run.confirmState === "rolled-back") {
+  if (
+    !run || run.state !== "succeeded" || !run.jobJti ||
+    (run.confirmState !== null && run.confirmState !== "confirmed")
+  ) {
     return;
   }
-  const now = services.clock.now();
-  const claimed = await services.ledger.db.updateTable("remediation_runs")
-    .set({ confirm_state: "rolled-back", verification_detail: "ban expired", updated_at: now })
-    .where("id", "=", run.id).where((eb) =>
-      eb.or([eb("confirm_state", "is", null), eb("confirm_state", "=", "confirmed")])
-    ).executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) === 0) return;
   const job = await createJob(services, {
     orgId: run.orgId,
     hostId: run.hostId,
@@ -269,7 +275,21 @@ export async function unbanExpired(services: Services, runId: string): Promise<v
     steps: run.plan.rollbackSteps,
     rollbackOf: run.jobJti,
   });
-  await updateRun(services.ledger, run.id, ["succeeded"], { rollback_jti: job.jti }, now);
+  const now = services.clock.now();
+  const claimed = await services.ledger.db.updateTable("remediation_runs")
+    .set({
+      confirm_state: "rolled-back",
+      verification_detail: "ban expired",
+      rollback_jti: job.jti,
+      updated_at: now,
+    })
+    .where("id", "=", run.id).where("state", "=", "succeeded").where((eb) =>
+      eb.or([eb("confirm_state", "is", null), eb("confirm_state", "=", "confirmed")])
+    ).executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) === 0) {
+    await cancelJob(services, job.jti); // a concurrent delivery sent the unban
+    return;
+  }
   await auditRun(services, run, "remediation.unban", `ban of run ${run.id} expired; unban sent`);
 }
 
@@ -301,16 +321,16 @@ export async function afterSnapshot(
   services: Services,
   event: StoredSnapshotEvent,
 ): Promise<string[]> {
-  const rows = await services.ledger.db.selectFrom("remediation_runs").select("id")
+  // On every push (ingest hot path): one query for the host's waiting runs, whole rows.
+  const rows = await services.ledger.db.selectFrom("remediation_runs").selectAll()
     .where("host_id", "=", event.hostId).where("state", "=", "succeeded")
     .where("mode", "=", "execute")
     .where((eb) => eb.or([eb("verification", "=", "pending"), eb("confirm_state", "=", "armed")]))
     .execute();
   const confirmed: string[] = [];
   const now = services.clock.now();
-  for (const { id } of rows) {
-    const run = await getRun(services.ledger, id);
-    if (!run?.result) continue;
+  for (const run of rows.map(toRun)) {
+    if (!run.result) continue;
     const finishedAt = new Date(run.result.finishedAt);
     if (event.ts < finishedAt) continue; // collected before the change: proves nothing
     if (run.verification === "pending") {
