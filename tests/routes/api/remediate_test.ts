@@ -337,6 +337,31 @@ Deno.test("remediate: queue, replay and run history API", async () => {
   equal((await w.api(w.ownerB, "GET", `/api/remediate/${a.body.run!.id}`)).status, 404);
 });
 
+Deno.test("remediate: a second org gets 404 or nothing from every run and queue route", async () => {
+  await using w = await remediationWorld();
+  const host = w.web.host.id;
+  const runId = (await w.dryRun(w.a.ops, "collect-forensics-first")).body.run!.id;
+  const asB = (method: string, path: string, body?: unknown) => w.api(w.ownerB, method, path, body);
+  equal((await asB("GET", `/api/remediate/${runId}`)).status, 404);
+  equal((await asB("GET", `/api/hosts/${host}/runs`)).status, 404);
+  const plan = await w.remediate(w.ownerB, { hostId: host, actionId: LOCKDOWN, mode: "plan" });
+  equal(plan.status, 404);
+  for (const decision of ["approve", "reject", "cancel"]) {
+    const res = await asB("POST", "/api/ops/remediate-queue", { runId, decision });
+    equal(res.status, 404, decision);
+    equal((await res.json()).error.code, "run_not_found");
+  }
+  deepEqual((await (await asB("GET", "/api/ops/remediate-queue")).json()).runs, []);
+  const replay = await asB("POST", "/api/ops/remediate-replay", { runIds: [runId] });
+  deepEqual(await replay.json(), { ok: true, replayed: [], skipped: [runId] });
+  const drained = await (await asB("POST", "/api/ops/remediate-drain", {})).json();
+  equal(drained.dispatched, 0);
+  equal((await asB("PUT", "/api/ops/remediate-policy", { frozen: true })).status, 200);
+  const policyA = await (await w.api(w.a.ops, "GET", "/api/ops/remediate-policy")).json();
+  equal(policyA.policy.frozen, false, "org B's kill switch leaves org A alone");
+  equal((await getRun(w.services.ledger, runId))!.state, "queued", "org A's run is untouched");
+});
+
 Deno.test("remediate: the job-signing key rotates with an overlap (owner), audited", async () => {
   await using w = await remediationWorld();
   const before = await (await w.api(w.a.admin, "GET", "/api/ops/job-signing-key")).json();
