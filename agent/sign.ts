@@ -11,6 +11,7 @@ import { canonicalString, sha256Hex } from "../lib/protocol/canonical.ts";
 import {
   type Ed25519PrivateJwk,
   type Ed25519PublicJwk,
+  generateEd25519Jwk,
   importEd25519PrivateJwk,
   jwkThumbprint,
   signEd25519,
@@ -39,17 +40,9 @@ export interface GeneratedKey {
  * ```
  */
 export async function generateRunnerKey(): Promise<GeneratedKey> {
-  const pair = await crypto.subtle.generateKey("Ed25519", true, [
-    "sign",
-    "verify",
-  ]) as CryptoKeyPair;
-  const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
-  const publicJwk: Ed25519PublicJwk = { kty: "OKP", crv: "Ed25519", x: jwk.x! };
-  return {
-    keyId: await jwkThumbprint(publicJwk),
-    publicJwk,
-    privateJwk: { ...publicJwk, d: jwk.d! },
-  };
+  const privateJwk = await generateEd25519Jwk();
+  const publicJwk: Ed25519PublicJwk = { kty: "OKP", crv: "Ed25519", x: privateJwk.x };
+  return { keyId: await jwkThumbprint(publicJwk), publicJwk, privateJwk };
 }
 
 /**

@@ -171,3 +171,18 @@ export async function ed25519JwkFromSeed(seed: Uint8Array): Promise<Ed25519Priva
   const jwk = await crypto.subtle.exportKey("jwk", key);
   return { kty: "OKP", crv: "Ed25519", x: jwk.x!, d: jwk.d! };
 }
+
+/**
+ * A fresh Ed25519 key pair as a private JWK (its `x` is the public key), for a runner's request
+ * key or the control plane's job-signing key.
+ *
+ * @example
+ * ```ts
+ * const { x, d } = await generateEd25519Jwk();
+ * ```
+ */
+export async function generateEd25519Jwk(): Promise<Ed25519PrivateJwk> {
+  const pair = await crypto.subtle.generateKey("Ed25519", true, ["sign", "verify"]);
+  const jwk = await crypto.subtle.exportKey("jwk", (pair as CryptoKeyPair).privateKey);
+  return { kty: "OKP", crv: "Ed25519", x: jwk.x!, d: jwk.d! };
+}

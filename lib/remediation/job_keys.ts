@@ -17,7 +17,7 @@ import { openString, sealString } from "../auth/keys.ts";
 import type { Ledger } from "../db/ledger/mod.ts";
 import { isUniqueViolation, writeTransaction } from "../db/ledger/transaction.ts";
 import { toDate, toDateOrNull } from "../db/ledger/values.ts";
-import { importEd25519PrivateJwk, jwkThumbprint } from "../protocol/ed25519.ts";
+import { generateEd25519Jwk, importEd25519PrivateJwk, jwkThumbprint } from "../protocol/ed25519.ts";
 import type { Services } from "../services.ts";
 import { type JobSigner, type JobSigningPublicJwk, signKeyRollover } from "./job_token.ts";
 
@@ -124,14 +124,12 @@ interface NewKeyRow extends KeyRow {
 
 /** A new key pair as a row (not yet stored). */
 async function newKeyRow(services: KeyServices, now: Date): Promise<NewKeyRow> {
-  const pair = await crypto.subtle.generateKey("Ed25519", true, ["sign", "verify"]);
-  const jwk = await crypto.subtle.exportKey("jwk", (pair as CryptoKeyPair).privateKey);
-  const x = jwk.x!;
+  const { x, d } = await generateEd25519Jwk();
   const kid = await jwkThumbprint({ x });
   const sealed = await sealString(
     appSecretOf(services.config),
     JOB_KEY_SEAL_PURPOSE,
-    JSON.stringify({ kid, x, d: jwk.d }),
+    JSON.stringify({ kid, x, d }),
   );
   return { kid, public_x: x, private_sealed: sealed, active: 1, created_at: now, not_after: null };
 }
