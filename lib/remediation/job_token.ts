@@ -1,6 +1,7 @@
 /**
  * Job tokens of the host channel (agent-protocol §3.2) and key rollover statements (§3.8):
- * compact JWS, EdDSA over Ed25519, signed with npm `jose`. {@link signJob} enforces the claim
+ * compact JWS, EdDSA over Ed25519, signed with npm `jose` and verified with the runner's own
+ * `lib/protocol/jws.ts`, so each checks the other. {@link signJob} enforces the claim
  * rules of §3.2 before anything is signed (the runner would refuse a token that breaks them,
  * §3.3 check 10), computes `planHash` with `lib/protocol/jcs.ts`, and lays the claims out in
  * one fixed member order, so the same input always gives the same bytes (Appendix C).
@@ -8,11 +9,11 @@
  * @module
  */
 
-import { CompactSign, compactVerify } from "jose";
+import { CompactSign } from "jose";
 import { HttpError } from "../fresh/errors.ts";
 import { jwkThumbprint } from "../protocol/ed25519.ts";
 import { planHash } from "../protocol/jcs.ts";
-import { parseCompactJws } from "../protocol/jws.ts";
+import { parseCompactJws, verifyCompactJws } from "../protocol/jws.ts";
 import {
   claimProblems,
   isNormalizedAbsolutePath,
@@ -219,10 +220,12 @@ export async function signKeyRollover(key: JobSigner, claims: KeyRolloverClaims)
     .sign(key.privateKey);
 }
 
+/** Checks 1-4 of §3.3 (structure, header, signature, `aud`/`iss` when asked) for `typ`. */
 async function verifyCompact(
   jws: string,
   keys: readonly JobSigningPublicJwk[],
   typ: string,
+  options: Pick<VerifyJobOptions, "audience" | "issuer">,
 ): Promise<{ kid: string; payload: Record<string, unknown> }> {
   const parsed = parseCompactJws(jws);
   if (parsed === null) throw new JobTokenError("malformed", "Not a compact JWS of JSON objects.");
@@ -232,19 +235,17 @@ async function verifyCompact(
   }
   const jwk = keys.find((k) => k.kid === kid);
   if (!jwk) throw new JobTokenError("unknown_kid", `No trusted key has kid ${String(kid)}.`);
-  const publicKey = await crypto.subtle.importKey(
-    "jwk",
-    { kty: "OKP", crv: "Ed25519", x: jwk.x },
-    "Ed25519",
-    false,
-    ["verify"],
-  );
-  try {
-    await compactVerify(jws, publicKey, { algorithms: ["EdDSA"] });
-  } catch {
+  if (!await verifyCompactJws(parsed, jwk)) {
     throw new JobTokenError("bad_signature", "The signature does not verify.");
   }
-  return { kid: jwk.kid, payload: parsed.payload };
+  const { payload } = parsed;
+  if (options.audience !== undefined && payload.aud !== options.audience) {
+    throw new JobTokenError("wrong_audience", "aud is not this host.");
+  }
+  if (options.issuer !== undefined && payload.iss !== options.issuer) {
+    throw new JobTokenError("wrong_issuer", "iss is not the pinned issuer.");
+  }
+  return { kid: jwk.kid, payload };
 }
 
 /** Options of {@link verifyJob}. */
@@ -273,13 +274,7 @@ export async function verifyJob(
   keys: readonly JobSigningPublicJwk[],
   options: VerifyJobOptions = {},
 ): Promise<JobClaims> {
-  const { payload } = await verifyCompact(jws, keys, JOB_TYP);
-  if (options.audience !== undefined && payload.aud !== options.audience) {
-    throw new JobTokenError("wrong_audience", "aud is not this host.");
-  }
-  if (options.issuer !== undefined && payload.iss !== options.issuer) {
-    throw new JobTokenError("wrong_issuer", "iss is not the pinned issuer.");
-  }
+  const { payload } = await verifyCompact(jws, keys, JOB_TYP, options);
   if (options.now !== undefined && !(Number(payload.exp) > options.now.getTime() / 1000)) {
     throw new JobTokenError("expired", "The job token has expired.");
   }
@@ -307,13 +302,7 @@ export async function verifyKeyRollover(
   keys: readonly JobSigningPublicJwk[],
   options: Pick<VerifyJobOptions, "audience" | "issuer"> = {},
 ): Promise<KeyRolloverClaims> {
-  const { payload } = await verifyCompact(jws, keys, ROLLOVER_TYP);
-  if (options.audience !== undefined && payload.aud !== options.audience) {
-    throw new JobTokenError("wrong_audience", "aud is not this host.");
-  }
-  if (options.issuer !== undefined && payload.iss !== options.issuer) {
-    throw new JobTokenError("wrong_issuer", "iss is not the pinned issuer.");
-  }
+  const { payload } = await verifyCompact(jws, keys, ROLLOVER_TYP, options);
   const newKey = payload.newKey as Partial<JobSigningPublicJwk> | undefined;
   if (
     typeof newKey?.x !== "string" || typeof newKey.kid !== "string" ||
