@@ -8,6 +8,7 @@
  */
 
 import { z } from "zod";
+import { isNormalizedAbsolutePath } from "../protocol/job.ts";
 import { EXE } from "./catalog/steps.ts";
 import { SSHD_DROPIN_PATH, SSHD_DROPIN_SOURCE_DIR } from "./catalog/harden_ssh_auth.ts";
 import { type JobMode, RISK_TIERS, type RiskTier } from "./types.ts";
@@ -398,8 +399,8 @@ export function guardPolicy(
 }
 
 /**
- * Absolute and normalized (§3.4): starts with `/`, no empty, `.` or `..` segment, no trailing
- * `/`, and only the safe path characters.
+ * Absolute and normalized (§3.4, `isNormalizedAbsolutePath` of the protocol: starts with `/`, no
+ * empty, `.` or `..` segment, no trailing `/`), and only the safe path characters.
  *
  * @example
  * ```ts
@@ -408,6 +409,5 @@ export function guardPolicy(
  * ```
  */
 export function isNormalizedAbsolute(path: string): boolean {
-  if (!/^\/[A-Za-z0-9._+@:-]+(?:\/[A-Za-z0-9._+@:-]+)*$/.test(path)) return false;
-  return path.split("/").slice(1).every((seg) => seg !== "." && seg !== "..");
+  return /^[A-Za-z0-9._+@:/-]*$/.test(path) && isNormalizedAbsolutePath(path);
 }
