@@ -42,12 +42,16 @@ export const REFUSAL_CODES = [
 /** A refusal reason. */
 export type RefusalCode = typeof REFUSAL_CODES[number];
 
-/** One step of a job (§3.2). */
+/** One step of a job (§3.2): an argv array run by direct execve on the host (never a shell). */
 export interface JobStep {
+  /** `[a-z0-9][a-z0-9._-]{0,63}`, unique within the job. */
   id: string;
+  /** `argv[0]` is an absolute path; 1–256 elements. */
   argv: string[];
+  /** 1,000–600,000. */
   timeoutMs: number;
   allowFailure: boolean;
+  /** 1–262,144; per-stream cap on the retained output tail. */
   maxOutputBytes: number;
 }
 

@@ -6,6 +6,7 @@
  */
 
 import type { z } from "zod";
+import type { JobStep } from "../protocol/job.ts";
 import type { Signal } from "../signals/types.ts";
 
 /** Risk tiers, least to most risky; an org's approval threshold is one of them. */
@@ -13,21 +14,10 @@ export const RISK_TIERS = ["observe", "safe_auto", "guarded_auto", "risky_manual
 export type RiskTier = typeof RISK_TIERS[number];
 
 /** Job modes of agent-protocol §3.2. */
-export const JOB_MODES = ["dry-run", "execute", "rollback", "verify"] as const;
-export type JobMode = typeof JOB_MODES[number];
+export type { JobMode } from "../protocol/job.ts";
 
-/** One step of a job: an argv array run by direct execve on the host (never a shell string). */
-export interface PlanStep {
-  /** `[a-z0-9][a-z0-9._-]{0,63}`, unique within the job. */
-  id: string;
-  /** `argv[0]` is an absolute path; 1–256 elements. */
-  argv: string[];
-  /** 1,000–600,000. */
-  timeoutMs: number;
-  allowFailure: boolean;
-  /** 1–262,144; per-stream cap on the retained output tail. */
-  maxOutputBytes: number;
-}
+/** One step of a job: the protocol's {@link JobStep}, an argv array run by direct execve. */
+export type PlanStep = JobStep;
 
 /** What a plan builder sees: the host and its latest known state. Pure data, no services. */
 export interface PlanInput {
