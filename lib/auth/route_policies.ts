@@ -108,8 +108,9 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "./routes/api/ops/remediate-drain.ts": { POST: role("ops") },
   "./routes/api/ops/remediate-replay.ts": { POST: role("ops") },
   "./routes/api/ops/remediate-policy.ts": { GET: role("ops"), PUT: role("admin") },
-  // Job-signing key: admins see which keys runners trust; rotating it is for owners.
-  "./routes/api/ops/job-signing-key.ts": { GET: role("admin"), POST: role("owner") },
+  // Job-signing key: admins see which keys runners trust. It signs every organization's jobs,
+  // so it is rotated by the server operator (`deno task job-key:rotate`), not through the API.
+  "./routes/api/ops/job-signing-key.ts": { GET: role("admin") },
   // The job channel: signed runner requests with the route's scope, checked in the handler
   // (agent-protocol §3.1, §3.6).
   "./routes/api/agent/jobs/index.ts": { GET: HOST_KEY("host.jobs.pull") },
