@@ -1,13 +1,18 @@
 /**
  * `deno task bench:ingest [--requests N] [--concurrency C] [--hosts H] [--rounds R]`
  *
- * In one run: the real app (its own process, fresh embedded stores, SQLite ledger, or Postgres
- * with `--database-url`) and a
- * baseline server that authenticates nothing, reads the body and does one KV write of the
- * bytes. Both get the same real fixture payloads (each with a unique `ts`, so nothing is
- * deduplicated) at the same concurrency from this process, in R alternating rounds (a slice on
- * the baseline, then the same slice on the app; rates are requests over the summed round times).
- * Prints snapshots/s, p50/p99 latency and the server's peak RSS for both, and the ratio.
+ * In one run, three servers get the same real fixture payloads (each with a unique `ts`, so
+ * nothing is deduplicated) at the same concurrency from this process, in R alternating rounds (a
+ * slice on each server in turn; rates are requests over the summed round times):
+ *
+ * - the real app (its own process, fresh embedded stores, SQLite ledger, or Postgres with
+ *   `--database-url`);
+ * - the **baseline**: authenticates nothing, reads the body and does one KV write of the bytes;
+ * - the **floor** (`scripts/lib/ingest_floor_server.ts`): the app's own parsing, shape check,
+ *   hash, signals and posture, nothing stored — what a push costs before any storage.
+ *
+ * Prints snapshots/s, p50/p99 latency, CPU per request of the server (all its threads) and of
+ * this load-generating process, each server's peak RSS, and the ratios.
  * Bounded: N requests per server, loopback only, 60 s start-up limit.
  *
  * `BENCH_CPU_PROF_DIR=<dir>` runs the app with `--cpu-prof` and writes its `.cpuprofile` there
@@ -27,6 +32,7 @@ import {
   fixtureBodies,
   parseBenchArgs,
   percentile,
+  processCpuMs,
   runConcurrently,
   spawnEval,
   stopAll,
@@ -60,16 +66,25 @@ interface LoadResult {
   seconds: number;
   latencies: number[];
   failures: number;
+  /** CPU time the server process used during the load, ms (all its threads). */
+  serverCpuMs: number;
+  /** CPU time this (load-generating) process used meanwhile, ms. */
+  clientCpuMs: number;
 }
 
-/** Posts `payloads` at the configured concurrency; target `i` is `targets[(offset + i) % n]`. */
+/**
+ * Posts `payloads` at the configured concurrency to the server process `serverPid`; target `i`
+ * is `targets[(offset + i) % n]`.
+ */
 async function load(
+  serverPid: number,
   targets: Array<{ url: string; token: string }>,
   payloads: string[],
   offset = 0,
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let failures = 0;
+  const serverCpu0 = processCpuMs(serverPid), clientCpu0 = processCpuMs(Deno.pid);
   const started = performance.now();
   await runConcurrently(payloads.length, CONCURRENCY, async (i) => {
     const t = targets[(offset + i) % targets.length];
@@ -84,7 +99,14 @@ async function load(
     if (res.status !== 200) failures++;
   });
   const seconds = (performance.now() - started) / 1000;
-  return { requests: payloads.length, seconds, latencies, failures };
+  return {
+    requests: payloads.length,
+    seconds,
+    latencies,
+    failures,
+    serverCpuMs: processCpuMs(serverPid) - serverCpu0,
+    clientCpuMs: processCpuMs(Deno.pid) - clientCpu0,
+  };
 }
 
 function merge(results: LoadResult[]): LoadResult {
@@ -93,6 +115,8 @@ function merge(results: LoadResult[]): LoadResult {
     seconds: results.reduce((n, r) => n + r.seconds, 0),
     latencies: results.flatMap((r) => r.latencies),
     failures: results.reduce((n, r) => n + r.failures, 0),
+    serverCpuMs: results.reduce((n, r) => n + r.serverCpuMs, 0),
+    clientCpuMs: results.reduce((n, r) => n + r.clientCpuMs, 0),
   };
 }
 
@@ -102,6 +126,8 @@ function summary(r: LoadResult) {
     p50: percentile(r.latencies, 0.5),
     p99: percentile(r.latencies, 0.99),
     failures: r.failures,
+    serverCpuMs: r.serverCpuMs / r.requests,
+    clientCpuMs: r.clientCpuMs / r.requests,
   };
 }
 
@@ -144,44 +170,67 @@ try {
   }).spawn();
   const basePort = freePort();
   const base = spawnEval(BASELINE, { PORT: String(basePort), KV_FILE: `${dir}/baseline.kv` });
+  const floorPort = freePort();
+  const floor = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/lib/ingest_floor_server.ts"],
+    cwd: PROJECT_ROOT,
+    env: { PORT: String(floorPort) },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
   try {
     await waitUntilUp(`http://127.0.0.1:${appPort}/healthz`, 60_000);
     await waitUntilUp(`http://127.0.0.1:${basePort}/`, 60_000);
+    await waitUntilUp(`http://127.0.0.1:${floorPort}/`, 60_000);
     const appTargets = hosts.map((h) => ({
       url: `http://127.0.0.1:${appPort}/api/hosts/${h.hostId}/status`,
       token: h.token,
     }));
     const baseTargets = [{ url: `http://127.0.0.1:${basePort}/`, token: "" }];
-    await load(baseTargets, payloads.slice(0, 300)); // warm-up, not counted
+    const floorTargets = [{ url: `http://127.0.0.1:${floorPort}/`, token: "" }];
+    await load(base.pid, baseTargets, payloads.slice(0, 300)); // warm-up, not counted
+    await load(floor.pid, floorTargets, payloads.slice(0, 300));
     // Alternating rounds (baseline slice, then the same slice on the app): a burst of load from
     // other processes on a shared machine hits both servers alike instead of one whole phase.
-    const baseRounds: LoadResult[] = [], appRounds: LoadResult[] = [];
+    const baseRounds: LoadResult[] = [],
+      floorRounds: LoadResult[] = [],
+      appRounds: LoadResult[] = [];
     const size = Math.ceil(REQUESTS / ROUNDS);
     for (let start = 0; start < REQUESTS; start += size) {
       const slice = payloads.slice(start, start + size);
-      baseRounds.push(await load(baseTargets, slice, start));
-      appRounds.push(await load(appTargets, slice, start));
+      baseRounds.push(await load(base.pid, baseTargets, slice, start));
+      floorRounds.push(await load(floor.pid, floorTargets, slice, start));
+      appRounds.push(await load(app.pid, appTargets, slice, start));
     }
     const baseline = summary(merge(baseRounds));
+    const floorRate = summary(merge(floorRounds));
     const ingest = summary(merge(appRounds));
     const appRss = await peakRssMiB(app.pid), baseRss = await peakRssMiB(base.pid);
+    const floorRss = await peakRssMiB(floor.pid);
     const row = (label: string, r: typeof ingest, rss: number) =>
       console.log(
         `| ${label} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${
-          rss.toFixed(0)
-        } | ${r.failures} |`,
+          r.serverCpuMs.toFixed(3)
+        } | ${r.clientCpuMs.toFixed(3)} | ${rss.toFixed(0)} | ${r.failures} |`,
       );
     console.log(
       `${REQUESTS} requests per server in ${ROUNDS} alternating rounds, concurrency ${CONCURRENCY}, ` +
         `${HOSTS} hosts, ${env.DATABASE_URL ? "Postgres" : "SQLite"} ledger`,
     );
-    console.log("| server | snapshots/s | p50 ms | p99 ms | peak RSS MiB | non-200 |");
-    console.log("|---|---|---|---|---|---|");
+    console.log(
+      "| server | snapshots/s | p50 ms | p99 ms | server CPU ms/req | client CPU ms/req | " +
+        "peak RSS MiB | non-200 |",
+    );
+    console.log("|---|---|---|---|---|---|---|---|");
     row("baseline (read body + one KV write)", baseline, baseRss);
+    row("floor (parse, shape check, hash, signals, posture; nothing stored)", floorRate, floorRss);
     row("ingest (auth, parse, signals, ledger + KV)", ingest, appRss);
-    console.log(`ratio ingest / baseline: ${(ingest.perSecond / baseline.perSecond).toFixed(2)}`);
+    const ratio = (a: typeof ingest, b: typeof ingest) => (a.perSecond / b.perSecond).toFixed(2);
+    console.log(`ratio floor / baseline: ${ratio(floorRate, baseline)}`);
+    console.log(`ratio ingest / floor: ${ratio(ingest, floorRate)}`);
+    console.log(`ratio ingest / baseline: ${ratio(ingest, baseline)}`);
   } finally {
-    await stopAll(app, base);
+    await stopAll(app, base, floor);
   }
 } finally {
   await Deno.remove(dir, { recursive: true });
