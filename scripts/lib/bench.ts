@@ -206,6 +206,21 @@ export async function stopAll(...children: Deno.ChildProcess[]): Promise<void> {
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
+ * CPU time (user + system, all threads) in ms from the text of a `/proc/<pid>/stat` file.
+ *
+ * @example
+ * ```ts
+ * cpuMsFromStat("42 (deno) S 1 42 42 0 -1 4194560 1 0 0 0 150 25 0 0"); // 1750
+ * ```
+ */
+export function cpuMsFromStat(stat: string): number {
+  // Fields after the command name (which may hold spaces and parentheses): state is field 3,
+  // utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
  * CPU time (user + system, all threads) a process has used so far, in ms, from
  * `/proc/<pid>/stat` (10 ms resolution); 0 when it cannot be read.
  *
@@ -218,10 +233,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
  */
 export function processCpuMs(pid: number): number {
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS_PER_SECOND;
+    return cpuMsFromStat(Deno.readTextFileSync(`/proc/${pid}/stat`));
   } catch {
     return 0;
   }
