@@ -30,6 +30,7 @@ import { getActiveJobSigningKey } from "../remediation/job_keys.ts";
 import { deleteHostState, latestHostState } from "../ingest/store.ts";
 import { hostHeartbeat } from "./host_heartbeat.ts";
 import { postureOfItems } from "./summary_posture.ts";
+import { jobChannelState } from "./job_channel_state.ts";
 
 /** A host of the active organization, or 404 (another organization's id reveals nothing). */
 export async function hostOr404(services: Services, orgId: string, hostId: string): Promise<Host> {
@@ -363,5 +364,5 @@ export async function hostView(services: Services, host: Host) {
     heartbeat,
     now,
   );
-  return { host, heartbeat, latest: state, posture };
+  return { host, heartbeat, jobChannel: jobChannelState(host, now), latest: state, posture };
 }

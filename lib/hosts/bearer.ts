@@ -84,8 +84,9 @@ export async function lookupHostToken(
  * Authenticates `Authorization: Bearer <token>` for host `hostId`, in the order of §1.10:
  * `401 missing_token`; `401 invalid_token` (malformed, unknown, another host's, an unknown
  * host, or an enrollment token); `401 key_revoked`; `401 key_expired`;
- * `403 insufficient_scope` when `requiredScope` is not held; and `401 signed_ingest_required`
- * for `host.status.write` on a host in signed mode. A disabled host still authenticates (its
+ * `403 insufficient_scope` when `requiredScope` is not held; and, for a status post
+ * (`statusPost`), `401 signed_ingest_required` on a host in signed mode (Appendix A: that code
+ * is the bearer status POST's; verifying a key that holds `host.status.write` still succeeds). A disabled host still authenticates (its
  * pushes are stored with a warning).
  *
  * `touch` (default `"auto"`) updates the key's last use (time and IP) at most once a minute;
@@ -109,6 +110,8 @@ export async function authenticateHostBearer(
     now: Date;
     ip: string;
     touch?: "auto" | "always" | "never";
+    /** The bearer status POST: refused on a host that accepts only signed posts. */
+    statusPost?: boolean;
   },
 ): Promise<HostBearerAuth> {
   const { hostId, requiredScope, now } = input;
@@ -140,7 +143,7 @@ export async function authenticateHostBearer(
       { code: "insufficient_scope", details: { requiredScope, scopes: key.scopes } },
     );
   }
-  if (requiredScope === "host.status.write" && host.ingestMode === "signed") {
+  if (input.statusPost && host.ingestMode === "signed") {
     throw unauthorized(
       "signed_ingest_required",
       "This host accepts only signed status posts from its host runner; an admin can switch " +

@@ -33,6 +33,8 @@ export interface Host {
   lastSeenAt: Date | null;
   /** Collection time of the newest stored snapshot. */
   lastSnapshotAt: Date | null;
+  /** The host runner's latest job poll (agent-protocol Part 5); not a heartbeat. */
+  lastPollAt: Date | null;
   /** The host's own expected heartbeat interval `E` (minutes); null: the deployment default. */
   heartbeatExpectedMinutes: number | null;
   createdAt: Date;
@@ -87,6 +89,7 @@ export function toHost(row: HostRow): Host {
     agentVersion: row.agent_version,
     lastSeenAt: toDateOrNull(row.last_seen_at),
     lastSnapshotAt: toDateOrNull(row.last_snapshot_at),
+    lastPollAt: toDateOrNull(row.last_poll_at ?? null),
     heartbeatExpectedMinutes: row.heartbeat_expected_minutes === null ||
         row.heartbeat_expected_minutes === undefined
       ? null

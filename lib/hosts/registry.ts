@@ -129,6 +129,7 @@ export async function createHost(
     agentVersion: null,
     lastSeenAt: null,
     lastSnapshotAt: null,
+    lastPollAt: null,
     heartbeatExpectedMinutes: valid.heartbeatExpectedMinutes ?? null,
     createdAt,
   };

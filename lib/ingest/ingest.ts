@@ -3,7 +3,6 @@
  * signature (Part 2, `push_modes.ts`) → body (capped) → parse and validate → signals → durable
  * store → summary. Nothing is written before the body has been validated.
  */
-import { HttpError } from "../fresh/mod.ts";
 import type { Services } from "../services.ts";
 import { parseStatusPush } from "./parse.ts";
 import { authenticateStatusPush, storePush } from "./push_modes.ts";
@@ -106,9 +105,8 @@ export function inSnapshotTransaction(
  */
 export async function ingestStatus(services: Services, req: IngestRequest) {
   const now = services.clock.now();
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(req.hostId)) {
-    throw new HttpError(401, "Unknown host or token.", { code: "invalid_token" });
-  }
+  // A malformed host id is refused by authentication, in the protocol's order (§1.10 step 2:
+  // `missing_token` first; §2.4 check 7: `host_mismatch` for a signed post).
   const auth = await authenticateStatusPush(services, req, {
     now,
     maxBytes: MAX_STATUS_BYTES,

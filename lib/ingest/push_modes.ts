@@ -161,6 +161,7 @@ export async function authenticateStatusPush(
     requiredScope: "host.status.write",
     now: opts.now,
     ip: req.ip,
+    statusPost: true,
   });
   // Per key, after authentication: a limit taken before it would let anyone who knows a host id
   // use up that host's budget and silence its real agent.

@@ -19,6 +19,7 @@ import { noteRun } from "../live/notes.ts";
 import { agentJobsChangedKey } from "../db/kv.ts";
 import { HttpError } from "../fresh/errors.ts";
 import type { Host } from "../hosts/host.ts";
+import { noteJobPoll } from "../hosts/job_channel_state.ts";
 import type { HostScope } from "../hosts/key_format.ts";
 import type { RunnerKey } from "../hosts/runner_keys.ts";
 import { JOB_RESULT_LIMIT_PER_MINUTE, JOBS_POLL_LIMIT_PER_MINUTE } from "../ingest/rate_limit.ts";
@@ -160,6 +161,8 @@ export async function pollJobs(
   },
 ): Promise<PollResponse> {
   const { host } = input;
+  // Part 5: a poll is the job channel's liveness, not a heartbeat (last_seen_at stays).
+  await noteJobPoll(services.ledger, host, services.clock.now());
   let current: Snapshot;
   if (input.waitSec <= 0) {
     current = await snapshot(services, host.id);

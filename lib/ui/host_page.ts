@@ -225,6 +225,8 @@ export async function hostPageData(services: Services, host: Host) {
       expectedMinutes: hostHeartbeatOptions(host, services.config.heartbeat).expectedMinutes,
     },
     posture: view.posture,
+    /** Shown when the host has a host runner (signed mode) or one ever polled. */
+    jobChannel: host.ingestMode === "signed" || host.lastPollAt !== null ? view.jobChannel : null,
     latest: view.latest
       ? {
         ts: view.latest.ts,

@@ -206,6 +206,18 @@ export const handler = define.handlers({
   },
 });
 
+/** Whether the host runner is polling for jobs (agent-protocol Part 5: within 60 s). */
+function JobChannelNote(props: { channel: NonNullable<Data["jobChannel"]> }) {
+  const { connected, lastPollAt } = props.channel;
+  if (connected) return <span>· job channel connected</span>;
+  if (lastPollAt === null) return <span>· the host runner has not polled for jobs yet</span>;
+  return (
+    <span>
+      · job channel not connected (last poll <Time iso={lastPollAt} />)
+    </span>
+  );
+}
+
 function LatestFacts(props: { data: Data }) {
   const { latest, host } = props.data;
   if (!latest) {
@@ -280,6 +292,7 @@ export default define.page<typeof handler>(({ data }) => (
           {data.host.heartbeatExpectedMinutes !== null && (
             <span>{` · expects a push every ${data.heartbeat.expectedMinutes} min`}</span>
           )}
+          {data.jobChannel && <JobChannelNote channel={data.jobChannel} />}
         </p>
         <Tags tags={data.host.tags} />
       </div>

@@ -147,6 +147,8 @@ export interface HostsTable {
   last_seen_at: NullableTimestamp;
   /** Collection time (`ts`) of the newest stored snapshot. */
   last_snapshot_at: NullableTimestamp;
+  /** Latest job poll of the host runner (agent-protocol Part 5; not a heartbeat). */
+  last_poll_at: Generated<Date | string | null>;
   /** Highest accepted signed-ingest `seq` (agent-protocol §2.6); null before the first. */
   last_seq: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
   /** The host's own expected heartbeat interval, minutes 1-1440; null: the deployment default. */

@@ -28,6 +28,7 @@ import { flashOf } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
 import { Notice } from "@/components/Notice.tsx";
+import { jobChannelState } from "@/lib/hosts/job_channel_state.ts";
 import { GuardList, PlanDetails } from "@/components/Remediation.tsx";
 import {
   Chooser,
@@ -35,6 +36,7 @@ import {
   DryRunSection,
   type DryRunView,
   ExecuteSection,
+  JobChannelNotice,
   ParamsForm,
   ProblemNotice,
 } from "./(_components)/RemediateConsole.tsx";
@@ -155,6 +157,7 @@ async function render(
   ctx.state.title = `Remediate ${host.name}`;
   return formPage<Data>({
     host: { id: host.id, name: host.name, slug: host.slug },
+    jobChannel: jobChannelState(host, services.clock.now()),
     breach: breach ? { id: breach.id, title: breach.title, code: breach.code } : null,
     choices: actionChoices(ranked),
     action,
@@ -264,6 +267,7 @@ export default define.page<typeof handler>(({ data }) => (
     </header>
     {data.flash && <Notice kind="ok">{data.flash}</Notice>}
     <ProblemNotice problem={data.problem} />
+    <JobChannelNotice channel={data.jobChannel} />
     <Chooser data={data} />
     {data.action && <ParamsForm data={data} />}
     {data.preview && (

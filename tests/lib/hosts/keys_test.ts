@@ -314,7 +314,17 @@ forEachLedger("[keys] bearer authentication refuses with the codes of §1.10", a
   assert.equal((await lookupHostToken(ledger, enroll.token))?.kind, "enroll", "enroll finds it");
 
   await setIngestMode(ledger, org.id, host.id, "signed");
-  await refusedWith(auth(ledger, host, token, T0), 401, "signed_ingest_required");
+  const statusPost = authenticateHostBearer(ledger, {
+    hostId: host.id,
+    authorization: `Bearer ${token}`,
+    requiredScope: "host.status.write",
+    now: T0,
+    ip: "203.0.113.7",
+    statusPost: true,
+  });
+  await refusedWith(statusPost, 401, "signed_ingest_required");
+  // Only the status post is refused: the key still holds (and verifies) its write scope.
+  assert.equal((await auth(ledger, host, token, T0)).state, "active");
   assert.equal((await auth(ledger, host, token, T0, "host.status.read")).state, "active");
   await setIngestMode(ledger, org.id, host.id, "bearer");
 

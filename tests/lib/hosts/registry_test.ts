@@ -108,6 +108,7 @@ forEachLedger(
       agentVersion: null,
       lastSeenAt: null,
       lastSnapshotAt: null,
+      lastPollAt: null,
       heartbeatExpectedMinutes: null,
       createdAt: T0,
     });

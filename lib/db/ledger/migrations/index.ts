@@ -24,6 +24,7 @@ import { migration as chartAggregates } from "./2026_11_25_0014_chart_aggregates
 import { migration as incidentGroupIndex } from "./2026_11_26_0015_incident_group_index.ts";
 import { migration as escalationSweepIndex } from "./2026_11_26_0016_escalation_sweep_index.ts";
 import { migration as webhookSecretOverlap } from "./2026_11_26_0017_webhook_secret_overlap.ts";
+import { migration as hostJobPoll } from "./2026_11_26_0018_host_job_poll.ts";
 
 /** Migrations in the order they run. */
 export const ledgerMigrations: Record<string, LedgerMigration> = {
@@ -44,4 +45,5 @@ export const ledgerMigrations: Record<string, LedgerMigration> = {
   "2026_11_26_0015_incident_group_index": incidentGroupIndex,
   "2026_11_26_0016_escalation_sweep_index": escalationSweepIndex,
   "2026_11_26_0017_webhook_secret_overlap": webhookSecretOverlap,
+  "2026_11_26_0018_host_job_poll": hostJobPoll,
 };

@@ -16,6 +16,7 @@ import {
 import type { LiveRun } from "@/lib/ui/run_live.ts";
 import { Field, Hidden, SelectField } from "@/components/Field.tsx";
 import { Notice } from "@/components/Notice.tsx";
+import type { JobChannelState } from "@/lib/hosts/job_channel_state.ts";
 import { RiskBadge } from "@/components/Remediation.tsx";
 import { RunOutput, RunState } from "@/components/RunOutput.tsx";
 import { Time } from "@/components/HostBadges.tsx";
@@ -34,6 +35,8 @@ export interface DryRunView {
 /** What the console page renders. */
 export interface Data {
   host: { id: string; name: string; slug: string };
+  /** Whether the host runner polls for jobs (agent-protocol Part 5). */
+  jobChannel: JobChannelState;
   breach: { id: string; title: string; code: string } | null;
   choices: ActionChoice[];
   action: ActionChoice | null;
@@ -367,6 +370,22 @@ export function ExecuteSection(props: { data: Data }) {
         <SubmitButton label="Execute" pendingLabel="Requesting…" class="button-danger" />
       </form>
     </section>
+  );
+}
+
+/** Jobs reach the host only through its runner's polls: say so when it is not polling. */
+export function JobChannelNotice(props: { channel: JobChannelState }) {
+  const { connected, lastPollAt } = props.channel;
+  if (connected) return null;
+  return (
+    <Notice kind="info">
+      {lastPollAt === null ? "No host runner has polled for jobs yet: " : (
+        <>
+          The host runner last polled for jobs <Time iso={lastPollAt} />:{" "}
+        </>
+      )}
+      dry runs and executions wait in the queue until it connects. Enroll it from the host page.
+    </Notice>
   );
 }
 
