@@ -1,6 +1,7 @@
 import { define } from "@/lib/define.ts";
 import { HttpError, page } from "@/lib/fresh/mod.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
+import type { LedgerDb } from "@/lib/orgs/orgs.ts";
 import { auditFiltersFrom } from "@/lib/http/audit_filters.ts";
 import { authOf } from "@/lib/auth/http.ts";
 import { getUserByEmail } from "@/lib/orgs/users.ts";
@@ -27,17 +28,25 @@ interface Data {
   message?: string;
 }
 
+/** Whether `userId` appears as an actor in the organization's audit trail (members who acted,
+ * and former members). */
+async function actedInOrg(ledger: LedgerDb, orgId: string, userId: string): Promise<boolean> {
+  return (await queryAudit(ledger, orgId, { actorId: userId, limit: 1 })).entries.length > 0;
+}
+
 export const handler = define.handlers({
   async GET(ctx) {
     const auth = authOf(ctx);
     const { ledger } = ctx.state.services;
     ctx.state.title = "Audit";
     const values = queryValues(ctx.url, KEPT);
-    // Operators know e-mails, the trail stores ids: an e-mail in "actor" means that user.
+    // Operators know e-mails, the trail stores ids: an e-mail in "actor" means that user — but
+    // only one seen in this organization's trail, or any admin could learn whether an address
+    // has an account anywhere (and its id, through the export link).
     const applied = { ...values };
     if (values.actor?.includes("@")) {
       const user = await getUserByEmail(ledger, values.actor);
-      if (user) applied.actor = user.id;
+      if (user && await actedInOrg(ledger, auth.org!.id, user.id)) applied.actor = user.id;
     }
     const url = new URL(
       withQuery("/audit", { ...applied, before: ctx.url.searchParams.get("before") ?? undefined }),

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { writeTransaction } from "../db/ledger/transaction.ts";
 import { HttpError } from "../fresh/errors.ts";
+import { getBreach } from "../breaches/query.ts";
 import { getHost, type Host } from "../hosts/registry.ts";
 import { validate } from "../http/input.ts";
 import { roleAtLeast } from "../auth/roles.ts";
@@ -114,6 +115,17 @@ export async function requestRemediation(
       code: "host_not_found",
       details: { field: "hostId" },
     });
+  }
+  // A run names the breach it fixes; its success marks that breach mitigated, so it must be one
+  // of this host's (the console's form checks the same).
+  if (body.breachId !== undefined) {
+    const found = await getBreach(services.ledger, org.id, body.breachId);
+    if (!found || found.breach.hostId !== host.id) {
+      throw new HttpError(400, "breachId: no such breach on this host; pick one of its breaches.", {
+        code: "invalid_input",
+        details: { field: "breachId" },
+      });
+    }
   }
   const now = services.clock.now();
   const input = await loadPlanInput(services, host);

@@ -58,6 +58,8 @@ Deno.test("remediate: bad input is a 4xx naming the problem and queues nothing",
     ingest_mode: "bearer",
     created_at: new Date(),
   }).execute().then(() => "host_orgb_1").catch(() => "host_orgb_1");
+  const webBreaches = await w.api(w.a.viewer, "GET", `/api/hosts/${w.web.host.id}/breaches`);
+  const webBreach: string = (await webBreaches.json()).breaches[0].id;
   const cases: [Record<string, unknown>, number, string][] = [
     [{ hostId: w.web.host.id, actionId: "rm-rf", mode: "dry-run" }, 404, "unknown_action"],
     [
@@ -80,6 +82,17 @@ Deno.test("remediate: bad input is a 4xx naming the problem and queues nothing",
     ],
     // A host without snapshots has nothing to lock down.
     [{ hostId: other.host.id, actionId: LOCKDOWN, mode: "dry-run" }, 422, "no_port_data"],
+    // The breach a run fixes must be the host's own (its success marks that breach mitigated).
+    [
+      { hostId: other.host.id, actionId: LOCKDOWN, mode: "dry-run", breachId: webBreach },
+      400,
+      "invalid_input",
+    ],
+    [
+      { hostId: w.web.host.id, actionId: LOCKDOWN, mode: "dry-run", breachId: "brk_nowhere" },
+      400,
+      "invalid_input",
+    ],
   ];
   for (const [body, status, code] of cases) {
     const res = await w.remediate(w.a.ops, body);
@@ -87,6 +100,7 @@ Deno.test("remediate: bad input is a 4xx naming the problem and queues nothing",
     const error = res.body.error as { code: string; details?: { field?: string } };
     if (code !== "no_port_data") equal(error.code, code);
     if (code === "invalid_params") match(error.details!.field!, /^params\.ip/);
+    if ("breachId" in body) equal(error.details!.field, "breachId");
   }
   deepEqual(await runsOf(w), []);
 });
