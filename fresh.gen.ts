@@ -36,75 +36,77 @@ import * as $31 from "./routes/api/hosts/[hostId]/history.ts";
 import * as $32 from "./routes/api/hosts/[hostId]/index.ts";
 import * as $33 from "./routes/api/hosts/[hostId]/keys/index.ts";
 import * as $34 from "./routes/api/hosts/[hostId]/keys/verify.ts";
-import * as $35 from "./routes/api/hosts/[hostId]/runs.ts";
-import * as $36 from "./routes/api/hosts/[hostId]/status.ts";
-import * as $37 from "./routes/api/hosts/[hostId]/timeline.ts";
-import * as $38 from "./routes/api/hosts/index.ts";
-import * as $39 from "./routes/api/incidents/[incidentId]/index.ts";
-import * as $40 from "./routes/api/incidents/[incidentId]/postmortem.ts";
-import * as $41 from "./routes/api/incidents/index.ts";
-import * as $42 from "./routes/api/live/hosts.ts";
-import * as $43 from "./routes/api/live/index.ts";
-import * as $44 from "./routes/api/notify/endpoints/[endpointId]/deliveries.ts";
-import * as $45 from "./routes/api/notify/endpoints/[endpointId]/index.ts";
-import * as $46 from "./routes/api/notify/endpoints/[endpointId]/rotate-secret.ts";
-import * as $47 from "./routes/api/notify/endpoints/index.ts";
-import * as $48 from "./routes/api/notify/settings.ts";
-import * as $49 from "./routes/api/notify/test.ts";
-import * as $50 from "./routes/api/ops/incident-workflow.ts";
-import * as $51 from "./routes/api/ops/incidents/escalate.ts";
-import * as $52 from "./routes/api/ops/job-signing-key.ts";
-import * as $53 from "./routes/api/ops/remediate-drain.ts";
-import * as $54 from "./routes/api/ops/remediate-policy.ts";
-import * as $55 from "./routes/api/ops/remediate-queue.ts";
-import * as $56 from "./routes/api/ops/remediate-replay.ts";
-import * as $57 from "./routes/api/ops/report-now.ts";
-import * as $58 from "./routes/api/ops/test-email.ts";
-import * as $59 from "./routes/api/orgs/index.ts";
-import * as $60 from "./routes/api/orgs/invitations/[invitationId].ts";
-import * as $61 from "./routes/api/orgs/invitations/accept.ts";
-import * as $62 from "./routes/api/orgs/invitations/index.ts";
-import * as $63 from "./routes/api/orgs/members/[userId].ts";
-import * as $64 from "./routes/api/orgs/members/index.ts";
-import * as $65 from "./routes/api/orgs/report-settings.ts";
-import * as $66 from "./routes/api/orgs/settings.ts";
-import * as $67 from "./routes/api/orgs/switch.ts";
-import * as $68 from "./routes/api/remediate/[runId].ts";
-import * as $69 from "./routes/api/remediate/index.ts";
-import * as $70 from "./routes/api/status.ts";
-import * as $71 from "./routes/api/timeline.ts";
-import * as $72 from "./routes/audit.tsx";
-import * as $73 from "./routes/breaches/[breachId].tsx";
-import * as $74 from "./routes/breaches/index.tsx";
-import * as $75 from "./routes/dev/islands.tsx";
-import * as $76 from "./routes/escalation.tsx";
-import * as $77 from "./routes/healthz.ts";
-import * as $78 from "./routes/hosts/[hostId].tsx";
-import * as $79 from "./routes/hosts/[hostId]/remediate.tsx";
-import * as $80 from "./routes/hosts/index.tsx";
-import * as $81 from "./routes/hosts/new.tsx";
-import * as $82 from "./routes/incidents/[incidentId].tsx";
-import * as $83 from "./routes/incidents/index.tsx";
-import * as $84 from "./routes/index.tsx";
-import * as $85 from "./routes/invite.tsx";
-import * as $86 from "./routes/notifications/[endpointId].tsx";
-import * as $87 from "./routes/notifications/index.tsx";
-import * as $88 from "./routes/org/leave.ts";
-import * as $89 from "./routes/org/members.tsx";
-import * as $90 from "./routes/org/settings.tsx";
-import * as $91 from "./routes/org/switch.ts";
-import * as $92 from "./routes/readyz.ts";
-import * as $93 from "./routes/remediation/[runId].tsx";
-import * as $94 from "./routes/remediation/index.tsx";
-import * as $95 from "./routes/remediation/policy.tsx";
-import * as $96 from "./routes/reports.tsx";
-import * as $97 from "./routes/reset/confirm.tsx";
-import * as $98 from "./routes/reset/index.tsx";
-import * as $99 from "./routes/setup.tsx";
-import * as $100 from "./routes/sign-in/index.tsx";
-import * as $101 from "./routes/sign-in/link.tsx";
-import * as $102 from "./routes/sign-out.ts";
-import * as $103 from "./routes/timeline.tsx";
+import * as $35 from "./routes/api/hosts/[hostId]/remediation-policy.ts";
+import * as $36 from "./routes/api/hosts/[hostId]/runs.ts";
+import * as $37 from "./routes/api/hosts/[hostId]/status.ts";
+import * as $38 from "./routes/api/hosts/[hostId]/timeline.ts";
+import * as $39 from "./routes/api/hosts/index.ts";
+import * as $40 from "./routes/api/incidents/[incidentId]/index.ts";
+import * as $41 from "./routes/api/incidents/[incidentId]/postmortem.ts";
+import * as $42 from "./routes/api/incidents/index.ts";
+import * as $43 from "./routes/api/live/hosts.ts";
+import * as $44 from "./routes/api/live/index.ts";
+import * as $45 from "./routes/api/notify/endpoints/[endpointId]/deliveries.ts";
+import * as $46 from "./routes/api/notify/endpoints/[endpointId]/index.ts";
+import * as $47 from "./routes/api/notify/endpoints/[endpointId]/rotate-secret.ts";
+import * as $48 from "./routes/api/notify/endpoints/index.ts";
+import * as $49 from "./routes/api/notify/settings.ts";
+import * as $50 from "./routes/api/notify/test.ts";
+import * as $51 from "./routes/api/ops/incident-workflow.ts";
+import * as $52 from "./routes/api/ops/incidents/escalate.ts";
+import * as $53 from "./routes/api/ops/job-signing-key.ts";
+import * as $54 from "./routes/api/ops/remediate-drain.ts";
+import * as $55 from "./routes/api/ops/remediate-policy.ts";
+import * as $56 from "./routes/api/ops/remediate-queue.ts";
+import * as $57 from "./routes/api/ops/remediate-replay.ts";
+import * as $58 from "./routes/api/ops/report-now.ts";
+import * as $59 from "./routes/api/ops/test-email.ts";
+import * as $60 from "./routes/api/orgs/index.ts";
+import * as $61 from "./routes/api/orgs/invitations/[invitationId].ts";
+import * as $62 from "./routes/api/orgs/invitations/accept.ts";
+import * as $63 from "./routes/api/orgs/invitations/index.ts";
+import * as $64 from "./routes/api/orgs/members/[userId].ts";
+import * as $65 from "./routes/api/orgs/members/index.ts";
+import * as $66 from "./routes/api/orgs/report-settings.ts";
+import * as $67 from "./routes/api/orgs/settings.ts";
+import * as $68 from "./routes/api/orgs/switch.ts";
+import * as $69 from "./routes/api/remediate/[runId].ts";
+import * as $70 from "./routes/api/remediate/index.ts";
+import * as $71 from "./routes/api/status.ts";
+import * as $72 from "./routes/api/timeline.ts";
+import * as $73 from "./routes/audit.tsx";
+import * as $74 from "./routes/breaches/[breachId].tsx";
+import * as $75 from "./routes/breaches/index.tsx";
+import * as $76 from "./routes/dev/islands.tsx";
+import * as $77 from "./routes/escalation.tsx";
+import * as $78 from "./routes/healthz.ts";
+import * as $79 from "./routes/hosts/[hostId].tsx";
+import * as $80 from "./routes/hosts/[hostId]/remediate.tsx";
+import * as $81 from "./routes/hosts/index.tsx";
+import * as $82 from "./routes/hosts/new.tsx";
+import * as $83 from "./routes/incidents/[incidentId].tsx";
+import * as $84 from "./routes/incidents/index.tsx";
+import * as $85 from "./routes/index.tsx";
+import * as $86 from "./routes/invite.tsx";
+import * as $87 from "./routes/notifications/[endpointId].tsx";
+import * as $88 from "./routes/notifications/index.tsx";
+import * as $89 from "./routes/org/leave.ts";
+import * as $90 from "./routes/org/members.tsx";
+import * as $91 from "./routes/org/settings.tsx";
+import * as $92 from "./routes/org/switch.ts";
+import * as $93 from "./routes/readyz.ts";
+import * as $94 from "./routes/remediation/[runId].tsx";
+import * as $95 from "./routes/remediation/index.tsx";
+import * as $96 from "./routes/remediation/overrides.tsx";
+import * as $97 from "./routes/remediation/policy.tsx";
+import * as $98 from "./routes/reports.tsx";
+import * as $99 from "./routes/reset/confirm.tsx";
+import * as $100 from "./routes/reset/index.tsx";
+import * as $101 from "./routes/setup.tsx";
+import * as $102 from "./routes/sign-in/index.tsx";
+import * as $103 from "./routes/sign-in/link.tsx";
+import * as $104 from "./routes/sign-out.ts";
+import * as $105 from "./routes/timeline.tsx";
 import * as $$0 from "./islands/FleetKeys.tsx";
 import * as $$1 from "./islands/FleetLive.tsx";
 import * as $$2 from "./islands/HostLive.tsx";
@@ -153,75 +155,77 @@ const manifest = {
     "./routes/api/hosts/[hostId]/index.ts": $32,
     "./routes/api/hosts/[hostId]/keys/index.ts": $33,
     "./routes/api/hosts/[hostId]/keys/verify.ts": $34,
-    "./routes/api/hosts/[hostId]/runs.ts": $35,
-    "./routes/api/hosts/[hostId]/status.ts": $36,
-    "./routes/api/hosts/[hostId]/timeline.ts": $37,
-    "./routes/api/hosts/index.ts": $38,
-    "./routes/api/incidents/[incidentId]/index.ts": $39,
-    "./routes/api/incidents/[incidentId]/postmortem.ts": $40,
-    "./routes/api/incidents/index.ts": $41,
-    "./routes/api/live/hosts.ts": $42,
-    "./routes/api/live/index.ts": $43,
-    "./routes/api/notify/endpoints/[endpointId]/deliveries.ts": $44,
-    "./routes/api/notify/endpoints/[endpointId]/index.ts": $45,
-    "./routes/api/notify/endpoints/[endpointId]/rotate-secret.ts": $46,
-    "./routes/api/notify/endpoints/index.ts": $47,
-    "./routes/api/notify/settings.ts": $48,
-    "./routes/api/notify/test.ts": $49,
-    "./routes/api/ops/incident-workflow.ts": $50,
-    "./routes/api/ops/incidents/escalate.ts": $51,
-    "./routes/api/ops/job-signing-key.ts": $52,
-    "./routes/api/ops/remediate-drain.ts": $53,
-    "./routes/api/ops/remediate-policy.ts": $54,
-    "./routes/api/ops/remediate-queue.ts": $55,
-    "./routes/api/ops/remediate-replay.ts": $56,
-    "./routes/api/ops/report-now.ts": $57,
-    "./routes/api/ops/test-email.ts": $58,
-    "./routes/api/orgs/index.ts": $59,
-    "./routes/api/orgs/invitations/[invitationId].ts": $60,
-    "./routes/api/orgs/invitations/accept.ts": $61,
-    "./routes/api/orgs/invitations/index.ts": $62,
-    "./routes/api/orgs/members/[userId].ts": $63,
-    "./routes/api/orgs/members/index.ts": $64,
-    "./routes/api/orgs/report-settings.ts": $65,
-    "./routes/api/orgs/settings.ts": $66,
-    "./routes/api/orgs/switch.ts": $67,
-    "./routes/api/remediate/[runId].ts": $68,
-    "./routes/api/remediate/index.ts": $69,
-    "./routes/api/status.ts": $70,
-    "./routes/api/timeline.ts": $71,
-    "./routes/audit.tsx": $72,
-    "./routes/breaches/[breachId].tsx": $73,
-    "./routes/breaches/index.tsx": $74,
-    "./routes/dev/islands.tsx": $75,
-    "./routes/escalation.tsx": $76,
-    "./routes/healthz.ts": $77,
-    "./routes/hosts/[hostId].tsx": $78,
-    "./routes/hosts/[hostId]/remediate.tsx": $79,
-    "./routes/hosts/index.tsx": $80,
-    "./routes/hosts/new.tsx": $81,
-    "./routes/incidents/[incidentId].tsx": $82,
-    "./routes/incidents/index.tsx": $83,
-    "./routes/index.tsx": $84,
-    "./routes/invite.tsx": $85,
-    "./routes/notifications/[endpointId].tsx": $86,
-    "./routes/notifications/index.tsx": $87,
-    "./routes/org/leave.ts": $88,
-    "./routes/org/members.tsx": $89,
-    "./routes/org/settings.tsx": $90,
-    "./routes/org/switch.ts": $91,
-    "./routes/readyz.ts": $92,
-    "./routes/remediation/[runId].tsx": $93,
-    "./routes/remediation/index.tsx": $94,
-    "./routes/remediation/policy.tsx": $95,
-    "./routes/reports.tsx": $96,
-    "./routes/reset/confirm.tsx": $97,
-    "./routes/reset/index.tsx": $98,
-    "./routes/setup.tsx": $99,
-    "./routes/sign-in/index.tsx": $100,
-    "./routes/sign-in/link.tsx": $101,
-    "./routes/sign-out.ts": $102,
-    "./routes/timeline.tsx": $103,
+    "./routes/api/hosts/[hostId]/remediation-policy.ts": $35,
+    "./routes/api/hosts/[hostId]/runs.ts": $36,
+    "./routes/api/hosts/[hostId]/status.ts": $37,
+    "./routes/api/hosts/[hostId]/timeline.ts": $38,
+    "./routes/api/hosts/index.ts": $39,
+    "./routes/api/incidents/[incidentId]/index.ts": $40,
+    "./routes/api/incidents/[incidentId]/postmortem.ts": $41,
+    "./routes/api/incidents/index.ts": $42,
+    "./routes/api/live/hosts.ts": $43,
+    "./routes/api/live/index.ts": $44,
+    "./routes/api/notify/endpoints/[endpointId]/deliveries.ts": $45,
+    "./routes/api/notify/endpoints/[endpointId]/index.ts": $46,
+    "./routes/api/notify/endpoints/[endpointId]/rotate-secret.ts": $47,
+    "./routes/api/notify/endpoints/index.ts": $48,
+    "./routes/api/notify/settings.ts": $49,
+    "./routes/api/notify/test.ts": $50,
+    "./routes/api/ops/incident-workflow.ts": $51,
+    "./routes/api/ops/incidents/escalate.ts": $52,
+    "./routes/api/ops/job-signing-key.ts": $53,
+    "./routes/api/ops/remediate-drain.ts": $54,
+    "./routes/api/ops/remediate-policy.ts": $55,
+    "./routes/api/ops/remediate-queue.ts": $56,
+    "./routes/api/ops/remediate-replay.ts": $57,
+    "./routes/api/ops/report-now.ts": $58,
+    "./routes/api/ops/test-email.ts": $59,
+    "./routes/api/orgs/index.ts": $60,
+    "./routes/api/orgs/invitations/[invitationId].ts": $61,
+    "./routes/api/orgs/invitations/accept.ts": $62,
+    "./routes/api/orgs/invitations/index.ts": $63,
+    "./routes/api/orgs/members/[userId].ts": $64,
+    "./routes/api/orgs/members/index.ts": $65,
+    "./routes/api/orgs/report-settings.ts": $66,
+    "./routes/api/orgs/settings.ts": $67,
+    "./routes/api/orgs/switch.ts": $68,
+    "./routes/api/remediate/[runId].ts": $69,
+    "./routes/api/remediate/index.ts": $70,
+    "./routes/api/status.ts": $71,
+    "./routes/api/timeline.ts": $72,
+    "./routes/audit.tsx": $73,
+    "./routes/breaches/[breachId].tsx": $74,
+    "./routes/breaches/index.tsx": $75,
+    "./routes/dev/islands.tsx": $76,
+    "./routes/escalation.tsx": $77,
+    "./routes/healthz.ts": $78,
+    "./routes/hosts/[hostId].tsx": $79,
+    "./routes/hosts/[hostId]/remediate.tsx": $80,
+    "./routes/hosts/index.tsx": $81,
+    "./routes/hosts/new.tsx": $82,
+    "./routes/incidents/[incidentId].tsx": $83,
+    "./routes/incidents/index.tsx": $84,
+    "./routes/index.tsx": $85,
+    "./routes/invite.tsx": $86,
+    "./routes/notifications/[endpointId].tsx": $87,
+    "./routes/notifications/index.tsx": $88,
+    "./routes/org/leave.ts": $89,
+    "./routes/org/members.tsx": $90,
+    "./routes/org/settings.tsx": $91,
+    "./routes/org/switch.ts": $92,
+    "./routes/readyz.ts": $93,
+    "./routes/remediation/[runId].tsx": $94,
+    "./routes/remediation/index.tsx": $95,
+    "./routes/remediation/overrides.tsx": $96,
+    "./routes/remediation/policy.tsx": $97,
+    "./routes/reports.tsx": $98,
+    "./routes/reset/confirm.tsx": $99,
+    "./routes/reset/index.tsx": $100,
+    "./routes/setup.tsx": $101,
+    "./routes/sign-in/index.tsx": $102,
+    "./routes/sign-in/link.tsx": $103,
+    "./routes/sign-out.ts": $104,
+    "./routes/timeline.tsx": $105,
   },
   islands: {
     "./islands/FleetKeys.tsx": $$0,

@@ -37,6 +37,7 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "./routes/remediation/[runId].tsx": { GET: role("viewer"), POST: role("ops") },
   "./routes/remediation/index.tsx": role("ops"),
   "./routes/remediation/policy.tsx": { GET: role("ops"), POST: role("admin") },
+  "./routes/remediation/overrides.tsx": { GET: role("ops"), POST: role("admin") },
 
   // Signed-out pages: setup is 404 once any operator exists; sign-in throttles and audits.
   "./routes/setup.tsx": PUBLIC,
@@ -90,6 +91,7 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
     DELETE: role("admin"),
   },
   "./routes/api/hosts/[hostId]/keys/index.ts": role("admin"),
+  "./routes/api/hosts/[hostId]/remediation-policy.ts": { GET: role("ops"), PUT: role("admin") },
   "./routes/api/hosts/[hostId]/status.ts": {
     POST: HOST_KEY("host.status.write"),
     GET: HOST_KEY("host.status.read"),

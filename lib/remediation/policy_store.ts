@@ -168,14 +168,20 @@ export async function setHostOverride(
   now: Date,
 ): Promise<HostGuardOverride | null> {
   if (input === null) {
-    await tx.db.deleteFrom("remediation_host_policies").where("host_id", "=", hostId).execute();
+    await tx.db.deleteFrom("remediation_host_policies").where("host_id", "=", hostId)
+      .where("org_id", "=", orgId).execute();
     return null;
   }
   const parsed = hostOverrideSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = `overrides.${issue.path.join(".")}`;
-    throw new HttpError(400, `${field}: ${issue.message}`, {
+    // An unknown knob is named by its own path; other issues by where they are.
+    const unknown = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+    const field = ["overrides", ...issue.path, ...unknown === undefined ? [] : [unknown]].join(".");
+    const message = unknown === undefined
+      ? issue.message
+      : `no such knob; the knobs are ${Object.keys(hostOverrideSchema.shape).join(", ")}`;
+    throw new HttpError(400, `${field}: ${message}`, {
       code: "invalid_input",
       details: { field },
     });
@@ -183,7 +189,11 @@ export async function setHostOverride(
   const overrides = JSON.stringify(parsed.data);
   await tx.db.insertInto("remediation_host_policies")
     .values({ host_id: hostId, org_id: orgId, overrides, updated_at: now })
-    .onConflict((oc) => oc.column("host_id").doUpdateSet({ overrides, updated_at: now }))
+    // Only the organization's own row is ever replaced (a host id is unique across orgs).
+    .onConflict((oc) =>
+      oc.column("host_id").doUpdateSet({ overrides, updated_at: now })
+        .where("remediation_host_policies.org_id", "=", orgId)
+    )
     .execute();
   return parsed.data;
 }

@@ -10,6 +10,7 @@ import {
   type OrgRemediationPolicy,
 } from "@/lib/remediation/policy_store.ts";
 import { PROFILE_NAMES, PROFILES } from "@/lib/remediation/profiles.ts";
+import { listHostOverrides } from "@/lib/remediation/host_overrides.ts";
 import { RISK_TIERS } from "@/lib/remediation/types.ts";
 import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
@@ -36,6 +37,8 @@ const FLASH = {
 
 interface Data {
   policy: PolicyView;
+  /** Hosts with their own override of the guard knobs. */
+  overrideCount: number;
   windows: WindowsView;
   canChange: boolean;
   /** The request's time, ISO (the window form says what UTC time it is). */
@@ -89,6 +92,7 @@ async function render(
   const stored = await getOrgPolicy(services.ledger, org.id);
   return formPage<Data>({
     policy: await policyView(services, stored),
+    overrideCount: (await listHostOverrides(services, org.id)).length,
     windows: windowsView(stored, now),
     canChange: roleAtLeast(org.role, "admin"),
     now: now.toISOString(),
@@ -264,6 +268,13 @@ export default define.page<typeof handler>(({ data }) => (
     </header>
     <Messages flash={data.flash} message={data.message} />
     <PolicyCard policy={data.policy} canChange={data.canChange} failed={data.failed} />
+    <p>
+      <a href="/remediation/overrides">Host overrides</a>: {data.overrideCount === 0
+        ? "none; every host follows this profile."
+        : `${data.overrideCount} host${
+          data.overrideCount === 1 ? "" : "s"
+        } with knobs of their own.`}
+    </p>
     <MaintenanceWindowsCard
       windows={data.windows}
       canChange={data.canChange}

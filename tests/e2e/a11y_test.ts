@@ -100,6 +100,7 @@ Deno.test({
         "/org/settings",
         "/account",
         "/remediation/policy",
+        "/remediation/overrides",
         ["/no-such-page", 404],
       ]),
     );
