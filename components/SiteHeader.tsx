@@ -11,9 +11,10 @@ interface NavLink {
 
 /**
  * Links to the pages the operator may open: none signed out, Account without an organization,
- * Audit only for admins and owners. Later capabilities add theirs here.
+ * Audit only for admins and owners. Later capabilities add theirs here. The development-only
+ * island check (`/dev/islands`) is a developer's tool, never in the operators' navigation.
  */
-export function navLinks(opts: { dev: boolean; role: Role | null; signedIn: boolean }): NavLink[] {
+export function navLinks(opts: { role: Role | null; signedIn: boolean }): NavLink[] {
   if (!opts.signedIn) return [];
   const links: NavLink[] = [];
   if (opts.role) {
@@ -33,7 +34,6 @@ export function navLinks(opts: { dev: boolean; role: Role | null; signedIn: bool
     if (roleAtLeast(opts.role, "admin")) links.push({ href: "/audit", label: "Audit" });
   }
   links.push({ href: "/account", label: "Account" });
-  if (opts.dev) links.push({ href: "/dev/islands", label: "Island check" });
   return links;
 }
 
@@ -76,11 +76,10 @@ function OrgPicker(props: { orgs: OrgChoice[]; active: OrgChoice }) {
 
 /** Signed out: brand and theme only. Signed in: navigation, organization, sign-out. */
 export function SiteHeader(
-  props: { path: string; theme: Theme; dev: boolean; auth: AuthState | null },
+  props: { path: string; theme: Theme; auth: AuthState | null },
 ) {
   const { auth } = props;
   const links = navLinks({
-    dev: props.dev,
     role: auth?.org?.role ?? null,
     signedIn: auth !== null,
   });

@@ -9,7 +9,7 @@ import { NowContext } from "@/lib/ui/time.ts";
 export default define.layout(({ Component, state, url }) => (
   <>
     <a class="skip-link" href="#main">Skip to content</a>
-    <SiteHeader path={url.pathname} theme={state.theme} dev={state.dev} auth={state.auth} />
+    <SiteHeader path={url.pathname} theme={state.theme} auth={state.auth} />
     <main id="main" class="page">
       <NowContext.Provider value={state.services.clock.now().toISOString()}>
         <Component />

@@ -75,6 +75,13 @@ Deno.test("[routes] the island check page exists only outside production", async
   ok(!(await res.text()).includes("Island check"), "no navigation link to it either");
 });
 
+Deno.test("[routes] operators' navigation never links the developer's island check", async () => {
+  await using w = await operatorWorld(); // development environment: the page itself exists
+  const html = await (await w.app.request("/hosts", { headers: w.headers(w.a.owner) })).text();
+  ok(html.includes('href="/hosts"'), "the navigation is there");
+  ok(!html.includes("/dev/islands"), "no link to the island check");
+});
+
 Deno.test("[routes] theme cookie is honoured and unknown values fall back to system", async () => {
   await using w = await operatorWorld();
   const cookie = (theme: string) => ({ cookie: `${w.a.viewer.cookie}; theme=${theme}` });
