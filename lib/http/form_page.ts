@@ -29,13 +29,15 @@ export function formPage<Data>(data: Data, problem?: FormProblem): PageResponse<
 }
 
 /**
- * GET and POST of a page about one thing that is acted on by intent forms.
+ * GET and POST of a page acted on by intent forms: about one thing (`find` throws its 404 before
+ * any form is read), or about the organization itself (no `find`).
  *
  * @example
  * ```ts
  * export const handler = define.handlers(
  *   formPageHandlers({ render, flash: FLASH, find: breachOr404, intents: INTENTS }),
  * );
+ * export const handler = define.handlers(formPageHandlers({ render, flash: FLASH, intents }));
  * ```
  */
 export function formPageHandlers<Data>(spec: {
@@ -44,7 +46,7 @@ export function formPageHandlers<Data>(spec: {
   /** Flash texts by `?done=` value. */
   flash: Record<string, string>;
   /** Throws a 404 when the organization has no such thing. */
-  find: (ctx: Ctx) => Promise<unknown>;
+  find?: (ctx: Ctx) => Promise<unknown>;
   intents: IntentHandlers<Ctx, Response | PageResponse<Data>>;
 }) {
   return {
@@ -53,7 +55,7 @@ export function formPageHandlers<Data>(spec: {
     },
     async POST(ctx: Ctx): Promise<Response | PageResponse<Data>> {
       // Another organization's thing (or none) is a 404 before any form is read.
-      await spec.find(ctx);
+      await spec.find?.(ctx);
       return runIntent(ctx, ctx.req, spec.intents);
     },
   };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
 import { type FreshContext, type PageResponse } from "@/lib/fresh/mod.ts";
-import { formPage } from "@/lib/http/form_page.ts";
+import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
 import { authOf } from "@/lib/auth/http.ts";
 import { auditRequest, requestActor } from "@/lib/auth/request_audit.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
@@ -12,7 +12,7 @@ import {
   type RunDecision,
 } from "@/lib/remediation/lifecycle.ts";
 import { FINAL_RUN_STATES, listRuns, type RunState } from "@/lib/remediation/runs.ts";
-import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
+import { type FormProblem, formProblem, parseValues } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import { type RunRow, runRows } from "@/lib/ui/remediation.ts";
 import { getOrgPolicy } from "@/lib/remediation/policy_store.ts";
@@ -162,15 +162,10 @@ const INTENTS = {
   },
 };
 
-export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
-  },
-  /** Ops and above (route policy): approve, reject, cancel, replay, drain. */
-  POST(ctx) {
-    return runIntent(ctx, ctx.req, INTENTS);
-  },
-});
+/** Ops and above (route policy): approve, reject, cancel, replay, drain. */
+export const handler = define.handlers(
+  formPageHandlers({ render, flash: FLASH, intents: INTENTS }),
+);
 
 export default define.page<typeof handler>(({ data }) => (
   <>

@@ -3,11 +3,11 @@ import { define } from "@/lib/define.ts";
 import type { FreshContext, PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
-import { formPage } from "@/lib/http/form_page.ts";
+import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
 import { getHostBySlug } from "@/lib/hosts/registry.ts";
 import { getHostOverride, getOrgPolicy } from "@/lib/remediation/policy_store.ts";
 import { changeHostOverride, listHostOverrides } from "@/lib/remediation/host_overrides.ts";
-import { flashOf, type FormProblem, formProblem, runIntent } from "@/lib/ui/forms.ts";
+import { type FormProblem, formProblem } from "@/lib/ui/forms.ts";
 import {
   describeOverride,
   mergeFormOverride,
@@ -128,15 +128,10 @@ const INTENTS = {
   },
 };
 
-export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
-  },
-  /** Admins and owners (route policy): set or clear a host's override. */
-  POST(ctx) {
-    return runIntent(ctx, ctx.req, INTENTS);
-  },
-});
+/** Admins and owners (route policy): set or clear a host's override. */
+export const handler = define.handlers(
+  formPageHandlers({ render, flash: FLASH, intents: INTENTS }),
+);
 
 export default define.page<typeof handler>(({ data }) => (
   <>

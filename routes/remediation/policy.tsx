@@ -3,7 +3,7 @@ import { define } from "@/lib/define.ts";
 import { type FreshContext, HttpError, type PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
-import { formPage } from "@/lib/http/form_page.ts";
+import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
 import {
   getOrgPolicy,
   MAX_MAINTENANCE_WINDOWS,
@@ -12,7 +12,7 @@ import {
 import { PROFILE_NAMES, PROFILES } from "@/lib/remediation/profiles.ts";
 import { listHostOverrides } from "@/lib/remediation/host_overrides.ts";
 import { RISK_TIERS } from "@/lib/remediation/types.ts";
-import { flashOf, type FormProblem, formProblem, parseValues, runIntent } from "@/lib/ui/forms.ts";
+import { type FormProblem, formProblem, parseValues } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import {
   changeRemediationPolicy,
@@ -243,18 +243,13 @@ const INTENTS = {
   },
 };
 
-export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
-  },
-  /**
-   * Admins and owners (route policy): freeze, unfreeze, profile and approval threshold, add and
-   * remove maintenance windows.
-   */
-  POST(ctx) {
-    return runIntent(ctx, ctx.req, INTENTS);
-  },
-});
+/**
+ * Admins and owners (route policy): freeze, unfreeze, profile and approval threshold, add and
+ * remove maintenance windows.
+ */
+export const handler = define.handlers(
+  formPageHandlers({ render, flash: FLASH, intents: INTENTS }),
+);
 
 export default define.page<typeof handler>(({ data }) => (
   <>
