@@ -64,27 +64,45 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
+/**
+ * The constraint of a numeric setting in words, e.g. "a whole number of minutes, 5 to 1440".
+ *
+ * @example
+ * ```ts
+ * minutesRule("dedupeWindowMinutes"); // "a whole number of minutes, 0 to 1440"
+ * ```
+ */
+export function minutesRule(field: keyof typeof NOTIFY_SETTINGS_BOUNDS): string {
+  const { min, max } = NOTIFY_SETTINGS_BOUNDS[field];
+  return `a whole number of minutes, ${min} to ${max}`;
+}
+
+// Every message names the constraint in plain words: zod's defaults ("Invalid input: expected
+// number, received string") never reach a form.
 const minutes = (field: keyof typeof NOTIFY_SETTINGS_BOUNDS) => {
   const { min, max } = NOTIFY_SETTINGS_BOUNDS[field];
-  return z.int("must be a whole number of minutes").min(min, `at least ${min} minutes`)
-    .max(max, `at most ${max} minutes`);
+  const rule = minutesRule(field);
+  return z.int(`must be ${rule}`).min(min, `at least ${min} minutes: ${rule}`)
+    .max(max, `at most ${max} minutes: ${rule}`);
 };
-const Clock = z.string().trim().regex(
-  /^([01]\d|2[0-3]):[0-5]\d$/,
-  "use 24-hour HH:MM, e.g. 22:00",
-);
+const CLOCK_RULE = "use 24-hour HH:MM, e.g. 22:00";
+const Clock = z.string(CLOCK_RULE).trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, CLOCK_RULE);
+const ZONE_RULE = "use an IANA time zone such as Europe/Berlin or America/New_York (or UTC)";
 
 /** A change: every member optional; `quietHours: null` removes quiet hours. */
 export const NotifySettingsInput = z.strictObject({
   dedupeWindowMinutes: minutes("dedupeWindowMinutes").optional(),
-  quietHours: z.strictObject({ start: Clock, end: Clock }).refine(
+  quietHours: z.strictObject({ start: Clock, end: Clock }, {
+    error: (issue) =>
+      issue.code === "invalid_type"
+        ? "send { start, end } in 24-hour HH:MM, or null for no quiet hours"
+        : undefined,
+  }).refine(
     (q) => q.start !== q.end,
     { message: "start and end must differ (an empty window is no quiet hours: send null)" },
   ).nullable().optional(),
-  timezone: z.string().trim().max(64).refine(
-    isTimeZone,
-    "use an IANA time zone such as Europe/Berlin or America/New_York (or UTC)",
-  ).optional(),
+  timezone: z.string(ZONE_RULE).trim().max(64, ZONE_RULE).refine(isTimeZone, ZONE_RULE)
+    .optional(),
   digestIntervalMinutes: minutes("digestIntervalMinutes").optional(),
 });
 

@@ -5,6 +5,7 @@ import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
 import {
   type FieldErrors,
+  flashOf,
   type FormProblem,
   formProblem,
   type IntentHandlers,
@@ -18,7 +19,8 @@ import {
 } from "@/lib/notify/endpoint_admin.ts";
 import { endpointOr404, type NotifyEndpoint } from "@/lib/notify/endpoint_store.ts";
 import { deliveryLog } from "@/lib/notify/deliveries.ts";
-import { testEndpoints, type TestOutcome } from "@/lib/notify/test_send.ts";
+import { testEndpoints } from "@/lib/notify/test_send.ts";
+import { onceOwner, type OnceValues, putOnce, shownTests, takeOnce } from "@/lib/ui/once_result.ts";
 import {
   type EndpointFormValues,
   endpointFormValues,
@@ -54,7 +56,8 @@ interface Data {
   /** The rotate form's choice and error, after a failed rotation. */
   rotate?: { value?: string; error?: string };
   newSecret?: string;
-  testResults?: TestOutcome[];
+  /** A test's outcomes, once, on the GET after it (Post/Redirect/Get). */
+  tested?: OnceValues["tested"];
   deleteError?: string;
   flash?: string;
   message?: string;
@@ -69,7 +72,7 @@ const endpointOf = (ctx: Ctx) =>
 async function render(
   ctx: Ctx,
   extra: Partial<
-    Pick<Data, "form" | "rotate" | "newSecret" | "testResults" | "deleteError" | "flash">
+    Pick<Data, "form" | "rotate" | "newSecret" | "tested" | "deleteError" | "flash">
   > = {},
   problem?: FormProblem,
 ): Promise<PageResponse<Data>> {
@@ -87,7 +90,7 @@ async function render(
     overlapUntil: until && until > ctx.state.services.clock.now() ? until.toISOString() : null,
     rotate: extra.rotate,
     newSecret: extra.newSecret,
-    testResults: extra.testResults,
+    tested: extra.tested,
     deleteError: extra.deleteError,
     flash: extra.flash,
     message: problem && !extra.deleteError && !extra.rotate
@@ -144,7 +147,9 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
           : { graceSeconds: /^\d{1,9}$/.test(typed) ? Number(typed) : typed },
         clientOf(ctx),
       );
-      return render(ctx, { newSecret: secret });
+      // Shown once, on the GET after the redirect: a refresh never rotates it again.
+      const id = await putOnce(ctx.state.services, onceOwner(authOf(ctx)), "rotated", { secret });
+      return seeOther(ctx, `${here(ctx)}?rotated=${id}`);
     } catch (error) {
       const problem = formProblem(error);
       const field = problem.errors.graceSeconds;
@@ -162,7 +167,10 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
       { endpointId: ctx.params.endpointId },
       clientOf(ctx),
     );
-    return render(ctx, { testResults: results });
+    // The outcomes go through the redirect, so a refresh never sends (and audits) again.
+    const owner = onceOwner(authOf(ctx));
+    const id = await putOnce(ctx.state.services, owner, "tested", shownTests(results));
+    return seeOther(ctx, `${here(ctx)}?tested=${id}`);
   },
   async delete(ctx, values) {
     try {
@@ -177,9 +185,28 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
   },
 };
 
-export const handler = define.handlers(
-  formPageHandlers({ render, flash: FLASH, find: endpointOf, intents: INTENTS }),
-);
+const handlers = formPageHandlers({ render, flash: FLASH, find: endpointOf, intents: INTENTS });
+
+export const handler = define.handlers({
+  ...handlers,
+  /** The page, with what a rotation or a test left to show once (only to admins, who act). */
+  async GET(ctx) {
+    const params = ctx.url.searchParams;
+    if (!roleAtLeast(authOf(ctx).org!.role, "admin")) return await handlers.GET(ctx);
+    const { services } = ctx.state;
+    const owner = onceOwner(authOf(ctx));
+    const rotated = await takeOnce(services, owner, "rotated", params.get("rotated"));
+    const tested = await takeOnce(services, owner, "tested", params.get("tested"));
+    const gone = params.has("rotated") && !rotated
+      ? "The new signing secret was shown once; rotate again if it was not saved."
+      : undefined;
+    return await render(ctx, {
+      flash: gone ?? flashOf(ctx.url, FLASH),
+      newSecret: rotated?.secret,
+      tested,
+    });
+  },
+});
 
 function Facts(props: { e: NotifyEndpoint; overlapUntil: string | null }) {
   const { e } = props;
@@ -276,7 +303,7 @@ export default define.page<typeof handler>(({ data }) => (
         previousUntil={data.overlapUntil ?? undefined}
       />
     )}
-    {data.testResults && <TestResults results={data.testResults} />}
+    {data.tested && <TestResults results={data.tested.results} more={data.tested.more} />}
     <SectionCard name="facts" title="Endpoint">
       <Facts e={data.endpoint} overlapUntil={data.overlapUntil} />
       {data.manage && <Actions e={data.endpoint} rotate={data.rotate} />}

@@ -3,7 +3,10 @@ import type { FreshContext, PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { formPage } from "@/lib/http/form_page.ts";
+import { HttpError } from "@/lib/fresh/mod.ts";
+import type { FieldIssue } from "@/lib/http/input.ts";
 import {
+  errorsOf,
   type FieldErrors,
   flashOf,
   type FormProblem,
@@ -17,7 +20,7 @@ import { createEndpoint } from "@/lib/notify/endpoint_admin.ts";
 import { listEndpoints, type NotifyEndpoint } from "@/lib/notify/endpoint_store.ts";
 import { lastDeliveries } from "@/lib/notify/deliveries.ts";
 import { getNotifySettings, updateNotifySettings } from "@/lib/notify/settings.ts";
-import { testEndpoints, type TestOutcome } from "@/lib/notify/test_send.ts";
+import { testEndpoints } from "@/lib/notify/test_send.ts";
 import {
   type EndpointFormValues,
   endpointFormValues,
@@ -31,12 +34,20 @@ import { ENDPOINT_KIND_LABELS, ENDPOINT_KINDS, type EndpointKind } from "@/lib/n
 import { ActionForm } from "@/components/ActionForm.tsx";
 import { Hidden } from "@/components/Field.tsx";
 import { IntentButton } from "@/components/IntentButton.tsx";
-import { Messages } from "@/components/Notice.tsx";
+import { Messages, Notice } from "@/components/Notice.tsx";
 import { SectionCard } from "@/components/SectionCard.tsx";
 import { EndpointFields, fieldErrors } from "./(_components)/EndpointFields.tsx";
 import { EndpointsTable, type LastDelivery } from "./(_components)/EndpointsTable.tsx";
 import { SecretNotice, TestResults } from "./(_components)/Notices.tsx";
 import { SettingsSection } from "./(_components)/SettingsSection.tsx";
+import {
+  type OnceOwner,
+  onceOwner,
+  type OnceValues,
+  putOnce,
+  shownTests,
+  takeOnce,
+} from "@/lib/ui/once_result.ts";
 
 const FLASH = {
   created: "Endpoint created.",
@@ -67,8 +78,12 @@ interface Data {
   settings: { values: SettingsFormValues; stored: SettingsFormValues; errors: FieldErrors };
   /** The create form of `kind` after a failed POST. */
   create?: { kind: EndpointKind; values: EndpointFormValues; errors: FieldErrors };
+  /** A webhook's signing secret, once, on the GET after its create. */
   newSecret?: string;
-  testResults?: TestOutcome[];
+  /** The test outcomes, once, on the GET after the test. */
+  tested?: OnceValues["tested"];
+  /** `?created=` named a secret that was already shown (or expired). */
+  secretGone?: boolean;
   flash?: string;
   message?: string;
 }
@@ -77,7 +92,7 @@ type Ctx = FreshContext<State>;
 
 async function render(
   ctx: Ctx,
-  extra: Partial<Pick<Data, "create" | "newSecret" | "testResults" | "flash">> & {
+  extra: Partial<Pick<Data, "create" | "newSecret" | "tested" | "secretGone" | "flash">> & {
     settings?: Data["settings"];
   } = {},
   problem?: FormProblem,
@@ -102,7 +117,8 @@ async function render(
     settings: extra.settings ?? { values: stored, stored, errors: {} },
     create: extra.create,
     newSecret: extra.newSecret,
-    testResults: extra.testResults,
+    tested: extra.tested,
+    secretGone: extra.secretGone,
     flash: extra.flash,
     message: problem ? problem.message ?? "Check the fields marked below." : undefined,
   }, problem);
@@ -110,6 +126,27 @@ async function render(
 
 /** The settings form has one field for each end of the quiet hours. */
 const QUIET_HOURS_FIELDS = { "quietHours.start": "quietStart", quietHours: "quietEnd" };
+
+/** The operator whose one-time results these are (admins only post here). */
+function ownerOf(ctx: Ctx): OnceOwner {
+  return onceOwner(authOf(ctx));
+}
+
+/**
+ * A failed settings change as the form shows it: every field's first issue (the domain
+ * validates all fields at once and lists them in `details.issues`), not only the first field.
+ */
+function settingsProblem(error: unknown): FormProblem {
+  const problem = formProblem(error); // re-throws anything that is not an HttpError
+  const details = (error as HttpError).details as { issues?: unknown } | undefined;
+  const issues: unknown[] = Array.isArray(details?.issues) ? details.issues : [];
+  const fields = issues.filter((i): i is FieldIssue =>
+    typeof (i as FieldIssue)?.field === "string" &&
+    typeof (i as FieldIssue)?.message === "string" && (i as FieldIssue).field !== "(body)"
+  );
+  if (fields.length === 0) return problem;
+  return { status: problem.status, errors: errorsOf(fields), headers: problem.headers };
+}
 
 const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
   async create(ctx, values) {
@@ -125,7 +162,11 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
         clientOf(ctx),
       );
       if (created.secret) {
-        return render(ctx, { newSecret: created.secret, flash: FLASH.created });
+        // Shown once, on the GET after the redirect: a refresh never creates it again.
+        const id = await putOnce(ctx.state.services, ownerOf(ctx), "created", {
+          secret: created.secret,
+        });
+        return seeOther(ctx, `/notifications?created=${id}`);
       }
       return seeOther(ctx, "/notifications?done=created");
     } catch (error) {
@@ -141,7 +182,9 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
       endpointId ? { endpointId } : {},
       clientOf(ctx),
     );
-    return render(ctx, { testResults: results });
+    // The outcomes go through the redirect, so a refresh never sends (and audits) again.
+    const id = await putOnce(ctx.state.services, ownerOf(ctx), "tested", shownTests(results));
+    return seeOther(ctx, `/notifications?tested=${id}`);
   },
   async settings(ctx, values) {
     const typed = settingsFormValues(values);
@@ -154,7 +197,7 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
       );
       return seeOther(ctx, "/notifications?done=settings");
     } catch (error) {
-      const problem = formProblem(error);
+      const problem = settingsProblem(error);
       const settings = await getNotifySettings(ctx.state.services.ledger, authOf(ctx).org!.id);
       return render(ctx, {
         settings: {
@@ -168,8 +211,29 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
 };
 
 export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
+  async GET(ctx) {
+    const params = ctx.url.searchParams;
+    const extra: Parameters<typeof render>[1] = { flash: flashOf(ctx.url, FLASH) };
+    if (params.has("created") && roleAtLeast(authOf(ctx).org!.role, "admin")) {
+      const created = await takeOnce(
+        ctx.state.services,
+        ownerOf(ctx),
+        "created",
+        params.get("created"),
+      );
+      // The secret notice says "Endpoint created." itself: no second flash.
+      if (created) extra.newSecret = created.secret;
+      else extra.secretGone = true;
+    }
+    if (params.has("tested") && roleAtLeast(authOf(ctx).org!.role, "admin")) {
+      extra.tested = await takeOnce(
+        ctx.state.services,
+        ownerOf(ctx),
+        "tested",
+        params.get("tested"),
+      );
+    }
+    return render(ctx, extra);
   },
   POST(ctx) {
     // The route policy lets only admins post here.
@@ -217,21 +281,30 @@ export default define.page<typeof handler>(({ data }) => (
           Where incidents, breaches, silent hosts, remediation and reports are sent.
         </p>
       </div>
-      {data.manage && data.endpoints.length > 0 && (
-        <div class="page-header-actions">
-          <IntentButton
-            intent="test"
-            id="test-all"
-            label="Test all enabled"
-            pendingLabel="Sending…"
-          />
-        </div>
-      )}
     </header>
     <Messages flash={data.flash} message={data.message} />
     {data.newSecret && <SecretNotice secret={data.newSecret} rotated={false} />}
-    {data.testResults && <TestResults results={data.testResults} />}
-    <SectionCard name="endpoints" title="Endpoints">
+    {data.secretGone && (
+      <Notice kind="info">
+        <p id="secret-gone">
+          A new endpoint's signing secret is shown only once, on the page right after it is created.
+          If it was not stored, rotate the secret on the endpoint's page.
+        </p>
+      </Notice>
+    )}
+    {data.tested && <TestResults results={data.tested.results} more={data.tested.more} />}
+    <SectionCard
+      name="endpoints"
+      title="Endpoints"
+      actions={data.manage && data.endpoints.length > 0 && (
+        <IntentButton
+          intent="test"
+          id="test-all"
+          label="Test all enabled"
+          pendingLabel="Sending…"
+        />
+      )}
+    >
       <EndpointsTable endpoints={data.endpoints} last={data.last} manage={data.manage} />
     </SectionCard>
     {data.manage && <CreateForms create={data.create} />}

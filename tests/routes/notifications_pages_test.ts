@@ -21,7 +21,7 @@ Deno.test("[pages] notifications: admins create endpoints per kind; the secret i
     ok(page.doc.querySelector(`#create-${kind} form`), `a create form for ${kind}`);
   }
   match(
-    textOf(page.doc.querySelector("#endpoints-title")?.parentElement ?? null),
+    textOf(page.doc.querySelector("#endpoints-title")?.closest("section") ?? null),
     /No endpoint yet/,
   );
 
@@ -35,8 +35,10 @@ Deno.test("[pages] notifications: admins create endpoints per kind; the secret i
     "event.report": "on",
     enabled: "on",
   }, { cookie: w.a.admin.cookie });
-  equal(res.status, 200);
-  const shown = parseHtml(await res.text());
+  equal(res.status, 303, "post/redirect/get: a refresh never creates it again");
+  const target = res.headers.get("location") ?? "";
+  match(target, /^\/notifications\?created=[\w-]+$/);
+  const shown = (await getPage(w.app, target, w.headers(w.a.admin))).doc;
   const secret = textOf(shown.querySelector("#new-secret"));
   match(secret, /^whsec_/);
   const [endpoint] = await listEndpoints(w.services.ledger, w.orgA.id);
@@ -44,7 +46,7 @@ Deno.test("[pages] notifications: admins create endpoints per kind; the secret i
   equal(endpoint.minSeverity, "high");
   equal(endpoint.enabled, true);
 
-  const again = await getPage(w.app, "/notifications", w.headers(w.a.admin));
+  const again = await getPage(w.app, target, w.headers(w.a.admin));
   ok(!again.html.includes(secret), "never shown again");
   ok(!again.html.includes(secret.slice(6)));
   const row = again.doc.querySelector(`tr[data-endpoint='${endpoint.id}']`);
@@ -152,6 +154,8 @@ Deno.test("[pages] endpoint page: delivery log, edit, rotate, disable, test, del
 
   const post = (fields: Record<string, string>) =>
     postForm(w.app, path, fields, { cookie: w.a.admin.cookie });
+  const followed = (res: Response) =>
+    getPage(w.app, res.headers.get("location")!, w.headers(w.a.admin));
   const edit = await post({
     intent: "update",
     name: "Hook 2",
@@ -166,23 +170,27 @@ Deno.test("[pages] endpoint page: delivery log, edit, rotate, disable, test, del
   deepEqual(stored.eventTypes, ["host.silent"]);
   equal(stored.urlDisplay, `${hook.origin}/h`, "an empty URL keeps the stored one");
 
+  // Post/Redirect/Get: the new secret shows once, on the GET after the rotation.
   const rotate = await post({ intent: "rotate" });
-  equal(rotate.status, 200);
-  const secret = textOf(parseHtml(await rotate.text()).querySelector("#new-secret"));
+  equal(rotate.status, 303);
+  match(rotate.headers.get("location")!, new RegExp(`^${path}\\?rotated=`));
+  const secret = textOf((await followed(rotate)).doc.querySelector("#new-secret"));
   match(secret, /^whsec_/);
-  ok(!(await getPage(w.app, path, w.headers(w.a.admin))).html.includes(secret));
+  const again = await followed(rotate);
+  ok(!again.html.includes(secret), "a refresh does not show it again");
+  match(textOf(again.doc.querySelector(".notice")), /shown once; rotate again/);
 
   equal((await post({ intent: "toggle" })).headers.get("location"), `${path}?done=disabled`);
   stored = (await getEndpoint(w.services.ledger, w.orgA.id, endpoint.id))!;
   equal(stored.enabled, false);
   equal((await post({ intent: "toggle", enabled: "on" })).status, 303);
 
+  const sentBefore = hook.requests.length;
   const test = await post({ intent: "test" });
-  equal(test.status, 200);
-  match(
-    textOf(parseHtml(await test.text()).querySelector("#test-results")),
-    /Hook 2: sent \(200\)/,
-  );
+  equal(test.status, 303);
+  match(textOf((await followed(test)).doc.querySelector("#test-results")), /Hook 2: sent \(200\)/);
+  equal((await followed(test)).doc.querySelector("#test-results"), null, "shown once");
+  equal(hook.requests.length, sentBefore + 1, "a refresh sends nothing");
 
   const wrong = await post({ intent: "delete", confirm: "Hook" });
   equal(wrong.status, 400);
@@ -249,9 +257,12 @@ Deno.test("[pages] endpoint page: rotate with or without overlap, admins only, t
   equal((await post({ intent: "rotate", graceSeconds: "0" }, w.a.ops)).status, 403);
 
   // With the default overlap: the new secret once, and until when the old one still signs.
+  const followed = async (res: Response) => {
+    equal(res.status, 303);
+    return (await getPage(w.app, res.headers.get("location")!, w.headers(w.a.admin))).doc;
+  };
   const overlap = await post({ intent: "rotate", graceSeconds: "86400" });
-  equal(overlap.status, 200);
-  const shown = parseHtml(await overlap.text());
+  const shown = await followed(overlap);
   const second = textOf(shown.querySelector("#new-secret"));
   match(second, /^whsec_/);
   ok(second !== first);
@@ -265,8 +276,7 @@ Deno.test("[pages] endpoint page: rotate with or without overlap, admins only, t
 
   // Without an overlap: the old one stops now, and the page says so.
   const now = await post({ intent: "rotate", graceSeconds: "0" });
-  equal(now.status, 200);
-  const stopped = parseHtml(await now.text());
+  const stopped = await followed(now);
   const third = textOf(stopped.querySelector("#new-secret"));
   match(third, /^whsec_/);
   match(textOf(stopped.body), /the old one no longer verifies/);

@@ -69,7 +69,8 @@ export function EndpointsTable(
                 ? (
                   <>
                     <StatusPill status={last.status} />
-                    {last.code !== null && <span class="muted">{` ${last.code} `}</span>}
+                    {last.code !== null && <span class="muted">{` ${last.code}`}</span>}
+                    {" · "}
                     <Time iso={last.at} />
                   </>
                 )

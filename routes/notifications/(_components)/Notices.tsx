@@ -1,6 +1,7 @@
 import { Notice } from "@/components/Notice.tsx";
 import { Time } from "@/components/HostBadges.tsx";
-import type { TestOutcome } from "@/lib/notify/test_send.ts";
+import type { ShownTest } from "@/lib/ui/once_result.ts";
+import { StatusPill } from "./EndpointsTable.tsx";
 
 /**
  * A webhook signing secret, shown once after create or rotate; `previousUntil` (ISO) is the end
@@ -29,23 +30,40 @@ export function SecretNotice(props: { secret: string; rotated: boolean; previous
   );
 }
 
-/** Outcomes of a test send, one line per endpoint. */
-export function TestResults(props: { results: TestOutcome[] }) {
+/** Outcomes of a test send, one line per endpoint with its own ok or error state. */
+export function TestResults(props: { results: ShownTest[]; more?: number }) {
   if (props.results.length === 0) {
     return <Notice kind="info">No enabled endpoint to test: add or enable one first.</Notice>;
   }
-  const failed = props.results.some((r) => r.status !== "sent");
+  const failed = props.results.filter((r) => r.status !== "sent").length;
+  const total = props.results.length;
+  // All sent: ok. All failed: an error. Some of each: a neutral box, each line saying its state.
+  const kind = failed === 0 ? "ok" : failed === total ? "error" : "info";
+  const summary = failed === 0
+    ? `All ${total} test deliveries were sent.`
+    : failed === total
+    ? `All ${total} test deliveries failed.`
+    : `${failed} of ${total} test deliveries failed; the others were sent.`;
   return (
-    <Notice kind={failed ? "error" : "ok"}>
+    <Notice kind={kind}>
+      {total > 1 && <p id="test-summary">{summary}</p>}
       <ul class="plain" id="test-results">
-        {props.results.map((r) => (
-          <li key={r.deliveryId} data-status={r.status}>
-            <strong>{r.name}</strong>: {r.status}
+        {props.results.map((r, i) => (
+          <li
+            key={`${r.endpointId}-${i}`}
+            data-endpoint={r.endpointId}
+            data-status={r.status}
+            data-state={r.status === "sent" ? "ok" : "error"}
+          >
+            <strong>{r.name}</strong>: <StatusPill status={r.status} />
             {r.code !== null && ` (${r.code})`} in {r.latencyMs} ms
             {r.error && <span>{` · ${r.error}`}</span>}
           </li>
         ))}
       </ul>
+      {props.more
+        ? <p class="muted">{`…and ${props.more} more (see the delivery logs).`}</p>
+        : null}
     </Notice>
   );
 }
