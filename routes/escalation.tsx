@@ -3,7 +3,7 @@ import { type FreshContext, HttpError, type PageResponse } from "@/lib/fresh/mod
 import { formPage } from "@/lib/http/form_page.ts";
 import { authOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
-import { formObject } from "@/lib/http/input.ts";
+import { type FieldIssue, formObject } from "@/lib/http/input.ts";
 import { operatorOf, saveOrgSetting } from "@/lib/http/operator_request.ts";
 import { INCIDENT_SEVERITIES } from "@/lib/incidents/model.ts";
 import { memberOptions } from "@/lib/incidents/page_data.ts";
@@ -55,9 +55,33 @@ async function render(
     endpoints: endpoints.map((e): [string, string] => [e.id, `${e.name} (${e.kind})`]),
     edit: roleAtLeast(org.role, "admin"),
     errors: problem?.errors ?? {},
-    message: problem && Object.keys(problem.errors).length === 0 ? problem.message : undefined,
+    message: problem?.message,
     ...extra,
   }, problem);
+}
+
+/**
+ * A refused policy as the form shows it: every field the error names (`details.issues`, else
+ * `details.field`) marked with its first problem, and the summary above the form.
+ */
+function policyProblem(error: unknown): FormProblem {
+  const problem = formProblem(error);
+  const issues = (error as HttpError).details as { issues?: unknown } | undefined;
+  const listed = Array.isArray(issues?.issues)
+    ? (issues.issues as { field?: unknown; message?: unknown }[]).filter((i) =>
+      typeof i.field === "string" && typeof i.message === "string"
+    ) as FieldIssue[]
+    : [];
+  const errors: FieldErrors = {};
+  for (const [field, message] of Object.entries(problem.errors)) {
+    errors[formFieldOf(field)] = message;
+  }
+  for (const issue of listed) errors[formFieldOf(issue.field)] ??= issue.message;
+  // A problem of the whole body (an unknown field) has no field to mark: show it as the message.
+  delete errors["(body)"];
+  return Object.keys(errors).length === 0
+    ? { ...problem, errors }
+    : { ...problem, errors, message: "Check the fields marked below." };
 }
 
 export const handler = define.handlers({
@@ -76,11 +100,7 @@ export const handler = define.handlers({
         summary: (policy) => `escalation policy: ${policy.levels.length} level(s)`,
       });
     } catch (error) {
-      const problem = formProblem(error);
-      const errors = Object.fromEntries(
-        Object.entries(problem.errors).map(([k, v]) => [formFieldOf(k), v]),
-      );
-      return render(ctx, { values }, { ...problem, errors });
+      return render(ctx, { values }, policyProblem(error));
     }
     return seeOther(ctx, "/escalation?done=saved");
   },

@@ -19,27 +19,39 @@ import { createManualBreach, ignoreBreach, markBreachFixed, reopenBreach } from 
 import type { Breach } from "./model.ts";
 import { noteBreach } from "../live/notes.ts";
 
-const BreachId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "expected a breach id");
-const Reason = z.string().trim().min(1).max(1000);
+const CODE = "1 to 64 lowercase letters, digits or underscores";
+const BreachId = z.string({ error: "expected a breach id" })
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "expected a breach id");
+const Reason = z.string({ error: "write a reason (at most 1000 characters)" }).trim()
+  .min(1, "write a reason").max(1000, "at most 1000 characters");
+const OptionalReason = z.string({ error: "a reason of at most 1000 characters" }).trim()
+  .min(1, "write a reason, or leave the field out").max(1000, "at most 1000 characters")
+  .optional();
 
 /** The body of a breach action. */
 export const BreachActionInput = z.discriminatedUnion("action", [
   z.object({
     action: z.literal("create"),
-    title: z.string().trim().min(1).max(200),
-    severity: z.enum(SEVERITIES),
-    detail: z.string().max(4000).optional(),
-    code: z.string().regex(/^[a-z0-9_]{1,64}$/, "expected [a-z0-9_]{1,64}").optional(),
-    fingerprint: z.string().trim().min(1).max(300).optional(),
-    evidence: z.record(z.string(), z.unknown()).optional(),
+    title: z.string({ error: "write a title" }).trim().min(1, "write a title")
+      .max(200, "at most 200 characters"),
+    severity: z.enum(SEVERITIES, { error: `one of ${SEVERITIES.join(", ")}` }),
+    detail: z.string({ error: "text of at most 4000 characters" })
+      .max(4000, "at most 4000 characters").optional(),
+    code: z.string({ error: CODE }).regex(/^[a-z0-9_]{1,64}$/, CODE).optional(),
+    fingerprint: z.string({ error: "1 to 300 characters" }).trim()
+      .min(1, "1 to 300 characters").max(300, "1 to 300 characters").optional(),
+    evidence: z.record(z.string(), z.unknown(), { error: "a JSON object" }).optional(),
   }),
-  z.object({ action: z.literal("fix"), breachId: BreachId, reason: Reason.optional() }),
-  z.object({ action: z.literal("reopen"), breachId: BreachId, reason: Reason.optional() }),
+  z.object({ action: z.literal("fix"), breachId: BreachId, reason: OptionalReason }),
+  z.object({ action: z.literal("reopen"), breachId: BreachId, reason: OptionalReason }),
   z.object({
     action: z.literal("ignore"),
     breachId: BreachId,
     reason: Reason,
-    until: z.iso.datetime({ offset: true }).nullable().optional(),
+    until: z.iso.datetime({
+      offset: true,
+      error: "a time with its zone, e.g. 2026-12-01T08:00:00Z",
+    }).nullable().optional(),
   }),
 ], { error: "expected one of create, fix, reopen, ignore" });
 

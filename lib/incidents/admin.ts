@@ -24,41 +24,63 @@ import {
 } from "./model.ts";
 import { addNote, assignIncident, linkIncident, refInOrg } from "./store.ts";
 
-const Ids = z.array(z.string().trim().min(1).max(64)).max(100).default([]);
-const Reason = z.string().trim().min(1).max(1000).optional();
+/** An object's error: `unknown field "x"` for a key it does not take, else `expected <what>`. */
+function objectError(what: string) {
+  return (issue: { code?: string; keys?: string[] }) =>
+    issue.code === "unrecognized_keys"
+      ? `unknown field ${issue.keys!.map((k) => JSON.stringify(k)).join(", ")}; expected ${what}`
+      : `expected ${what}`;
+}
+
+/** Trimmed text of at most `max` characters; with `empty` (what to write), required. */
+function text(max: number, empty?: string) {
+  const base = z.string({ error: empty ?? `text of at most ${max} characters` }).trim();
+  return (empty ? base.min(1, empty) : base).max(max, `at most ${max} characters`);
+}
+
+const ID = "an id of 1 to 64 characters";
+const Id = z.string({ error: ID }).trim().min(1, ID).max(64, ID);
+const Ids = z.array(Id, { error: "a list of ids" }).max(100, "at most 100 ids").default([]);
+const Reason = text(1000, "write a reason, or leave the field out").optional();
+const LINK_KIND = { error: `one of ${LINK_KINDS.join(", ")}` };
+const strict = <T extends z.ZodRawShape>(shape: T, fields: string) =>
+  z.object(shape, { error: objectError(fields) }).strict();
 
 /** The body of `POST /api/incidents`. */
-export const IncidentCreateInput = z.object({
-  title: z.string().trim().min(1).max(200),
-  summary: z.string().trim().max(4000).default(""),
-  severity: z.enum(INCIDENT_SEVERITIES),
+export const IncidentCreateInput = strict({
+  title: text(200, "write a title"),
+  summary: text(4000).default(""),
+  severity: z.enum(INCIDENT_SEVERITIES, {
+    error: `one of ${INCIDENT_SEVERITIES.join(", ")}`,
+  }),
   hostIds: Ids,
   signalIds: Ids,
   breachIds: Ids,
   runIds: Ids,
-}).strict();
+}, "title, summary, severity, hostIds, signalIds, breachIds, runIds");
 
 /** The body of `POST /api/incidents/:incidentId`. */
 export const IncidentActionInput = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("acknowledge"), reason: Reason }).strict(),
-  z.object({ action: z.literal("resolve"), reason: Reason }).strict(),
-  z.object({ action: z.literal("close"), reason: Reason }).strict(),
-  z.object({ action: z.literal("reopen"), reason: Reason }).strict(),
-  z.object({
+  strict({ action: z.literal("acknowledge"), reason: Reason }, "action, reason"),
+  strict({ action: z.literal("resolve"), reason: Reason }, "action, reason"),
+  strict({ action: z.literal("close"), reason: Reason }, "action, reason"),
+  strict({ action: z.literal("reopen"), reason: Reason }, "action, reason"),
+  strict({
     action: z.literal("assign"),
-    assigneeId: z.string().trim().min(1).max(64).nullable(),
-  }).strict(),
-  z.object({ action: z.literal("note"), text: z.string().trim().min(1).max(4000) }).strict(),
-  z.object({
+    assigneeId: z.string({ error: "a member id, or null to unassign" }).trim()
+      .min(1, "a member id, or null to unassign").max(64, ID).nullable(),
+  }, "action, assigneeId"),
+  strict({ action: z.literal("note"), text: text(4000, "write a note") }, "action, text"),
+  strict({
     action: z.literal("link"),
-    kind: z.enum(LINK_KINDS),
-    refId: z.string().trim().min(1).max(64),
-  }).strict(),
-  z.object({
+    kind: z.enum(LINK_KINDS, LINK_KIND),
+    refId: Id,
+  }, "action, kind, refId"),
+  strict({
     action: z.literal("unlink"),
-    kind: z.enum(LINK_KINDS),
-    refId: z.string().trim().min(1).max(64),
-  }).strict(),
+    kind: z.enum(LINK_KINDS, LINK_KIND),
+    refId: Id,
+  }, "action, kind, refId"),
 ], { error: "expected one of acknowledge, resolve, close, reopen, assign, note, link, unlink" });
 export type IncidentActionInput = z.infer<typeof IncidentActionInput>;
 

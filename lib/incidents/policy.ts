@@ -16,7 +16,7 @@ import { writeTransaction } from "../db/ledger/transaction.ts";
 import type { Ledger } from "../db/ledger/mod.ts";
 import { toDate } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
-import { validate } from "../http/input.ts";
+import { type FieldIssue, validate } from "../http/input.ts";
 import type { IncidentSeverity } from "./model.ts";
 
 /** One escalation level. */
@@ -54,28 +54,44 @@ export const DEFAULT_REPEAT_MINUTES: Readonly<SeverityMinutes> = {
 export const DEFAULT_MAX_REMINDERS = 24;
 export const MAX_LEVELS = 10;
 
-const Minutes = z.number().int().min(1).max(1440);
+/** An object's error: `unknown field "x"` for a key it does not take, else `expected <what>`. */
+function objectError(what: string) {
+  return (issue: { code?: string; keys?: string[] }) =>
+    issue.code === "unrecognized_keys"
+      ? `unknown field ${issue.keys!.map((k) => JSON.stringify(k)).join(", ")}; expected ${what}`
+      : `expected ${what}`;
+}
+
+const MINUTES = "1 to 1440 minutes, a whole number";
+const Minutes = z.number({ error: MINUTES }).int(MINUTES).min(1, MINUTES).max(1440, MINUTES);
 const SeverityMinutesInput = z.object({
   critical: Minutes.optional(),
   high: Minutes.optional(),
   medium: Minutes.optional(),
-}).strict();
-const Id = z.string().trim().min(1).max(64);
+}, { error: objectError("minutes by severity: critical, high, medium") }).strict();
+const ID = "an id of 1 to 64 characters";
+const Id = z.string({ error: ID }).trim().min(1, ID).max(64, ID);
+const REPEAT_COUNT = "0 to 100 reminders, a whole number (unset: 24)";
 
 /** The body of `PUT /api/escalation-policy`. */
 export const EscalationPolicyInput = z.object({
   levels: z.array(
     z.object({
-      userIds: z.array(Id).max(50).default([]),
-      endpointIds: z.array(Id).max(50).default([]),
-    }).strict().refine((l) => l.userIds.length + l.endpointIds.length > 0, {
-      message: "a level needs at least one member or endpoint",
-    }),
-  ).max(MAX_LEVELS),
+      userIds: z.array(Id, { error: "a list of member ids" })
+        .max(50, "at most 50 members a level").default([]),
+      endpointIds: z.array(Id, { error: "a list of notification endpoint ids" })
+        .max(50, "at most 50 endpoints a level").default([]),
+    }, { error: objectError("a level: userIds, endpointIds") }).strict().refine(
+      (l) => l.userIds.length + l.endpointIds.length > 0,
+      { message: "a level needs at least one member or endpoint" },
+    ),
+    { error: "a list of levels" },
+  ).max(MAX_LEVELS, `at most ${MAX_LEVELS} levels`),
   ackMinutes: SeverityMinutesInput.default({}),
   repeatMinutes: SeverityMinutesInput.default({}),
-  repeatCount: z.number().int().min(0).max(100).nullable().default(null),
-}).strict();
+  repeatCount: z.number({ error: REPEAT_COUNT }).int(REPEAT_COUNT).min(0, REPEAT_COUNT)
+    .max(100, REPEAT_COUNT).nullable().default(null),
+}, { error: objectError("levels, ackMinutes, repeatMinutes, repeatCount") }).strict();
 export type EscalationPolicyInput = z.infer<typeof EscalationPolicyInput>;
 
 function parseJson<T>(text: string, fallback: T): T {
@@ -137,16 +153,19 @@ async function knownEndpointIds(
   return new Set(rows.map((r) => r.id));
 }
 
-function invalidField(field: string, message: string): HttpError {
-  return new HttpError(400, `${field}: ${message}`, {
+/** A 400 naming every field in `issues` (the first one in the message), as `validate` does. */
+function invalidFields(issues: FieldIssue[]): HttpError {
+  const first = issues[0];
+  return new HttpError(400, `${first.field}: ${first.message}`, {
     code: "invalid_input",
-    details: { field },
+    details: { field: first.field, issues },
   });
 }
 
 /**
  * Replaces the organization's policy. 400 naming the field for bad input, for a user who is
- * not a member of the organization, and for an endpoint of no (or another) organization.
+ * not a member of the organization, and for an endpoint of no (or another) organization; every
+ * bad field is listed in `details.issues`.
  *
  * @example
  * ```ts
@@ -172,18 +191,26 @@ export async function setEscalationPolicy(
   );
   const endpointIds = [...new Set(input.levels.flatMap((l) => l.endpointIds))];
   const endpoints = await knownEndpointIds(ledger, orgId, endpointIds);
+  const issues: FieldIssue[] = [];
   input.levels.forEach((level, i) => {
     level.userIds.forEach((id, j) => {
       if (!members.has(id)) {
-        throw invalidField(`levels.${i}.userIds.${j}`, "not a member of this organization");
+        issues.push({
+          field: `levels.${i}.userIds.${j}`,
+          message: "not a member of this organization",
+        });
       }
     });
     level.endpointIds.forEach((id, j) => {
       if (!endpoints.has(id)) {
-        throw invalidField(`levels.${i}.endpointIds.${j}`, "no such notification endpoint");
+        issues.push({
+          field: `levels.${i}.endpointIds.${j}`,
+          message: "no such notification endpoint",
+        });
       }
     });
   });
+  if (issues.length > 0) throw invalidFields(issues);
   const levels: EscalationLevel[] = input.levels.map((l) => ({
     userIds: [...new Set(l.userIds)],
     endpointIds: [...new Set(l.endpointIds)],

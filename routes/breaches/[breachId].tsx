@@ -133,8 +133,8 @@ function untilIso(text: string): string | null {
 }
 
 const Form = z.object({
-  reason: z.string().trim().min(1, "a reason is required").max(1000),
-  until: z.string().trim().max(40).optional(),
+  reason: z.string().trim().min(1, "a reason is required").max(1000, "at most 1000 characters"),
+  until: z.string().trim().max(40, "at most 40 characters, e.g. 2026-12-01T08:00").optional(),
 });
 
 const DONE: Record<Action, keyof typeof FLASH> = {
@@ -145,9 +145,10 @@ const DONE: Record<Action, keyof typeof FLASH> = {
 
 function intent(action: Action) {
   return async (ctx: Ctx, values: Record<string, string>) => {
+    // What was typed, as typed (bounded), so a refused form shows it again.
     const kept = {
-      reason: (values.reason ?? "").slice(0, 1000),
-      until: (values.until ?? "").slice(0, 40),
+      reason: (values.reason ?? "").slice(0, 8000),
+      until: (values.until ?? "").slice(0, 200),
     };
     const fail = (problem: FormProblem) =>
       render(ctx, { failed: { action, values: kept, errors: problem.errors } }, problem);

@@ -160,6 +160,28 @@ export const handler = define.handlers(formPageHandlers({
   intents: INTENTS,
 }));
 
+/** Why an unacknowledged incident past its deadline matters: who escalation pages, if anyone. */
+function OverdueNotice(props: { data: Data }) {
+  const { incident, levels } = props.data;
+  return (
+    <Notice kind="error">
+      <span data-overdue-notice={levels === 0 ? "no-levels" : "paging"}>
+        {levels === 0
+          ? (
+            <>
+              Not acknowledged in time. The escalation policy has no levels, so escalation pages no
+              one: only reminders through the notification routing rules go out.{" "}
+              <a href="/escalation">Set escalation levels</a> to page someone.
+            </>
+          )
+          : `Not acknowledged in time: the escalation policy is paging level ${
+            Math.min(Math.max(incident.escalationLevel, 1), levels)
+          } of ${levels}.`}
+      </span>
+    </Notice>
+  );
+}
+
 export default define.page<typeof handler>(({ data }) => {
   const i = data.incident;
   return (
@@ -171,11 +193,7 @@ export default define.page<typeof handler>(({ data }) => {
         <h1>{i.title}</h1>
       </header>
       <Messages flash={data.flash} message={data.message} />
-      {data.overdue && (
-        <Notice kind="error">
-          Not acknowledged in time: the escalation policy is paging level {i.escalationLevel || 1}.
-        </Notice>
-      )}
+      {data.overdue && <OverdueNotice data={data} />}
       {data.suggestResolve && (
         <Notice kind="info">
           Every linked breach is fixed: consider resolving this incident.

@@ -94,11 +94,13 @@ export const handler = define.handlers({
   },
   async POST(ctx) {
     const values = await formObject(ctx.req);
+    // Sent as typed, so an over-long title or summary is refused (400 naming the field), never
+    // cut short; kept (bounded) to show again.
     const kept = {
-      title: (values.title ?? "").slice(0, 200),
-      severity: values.severity ?? "",
-      hostId: values.hostId ?? "",
-      summary: (values.summary ?? "").slice(0, 4000),
+      title: (values.title ?? "").slice(0, 8000),
+      severity: (values.severity ?? "").slice(0, 64),
+      hostId: (values.hostId ?? "").slice(0, 200),
+      summary: (values.summary ?? "").slice(0, 16000),
     };
     if (values.intent !== "create") {
       throw new HttpError(400, "intent: unknown form", { details: { field: "intent" } });
