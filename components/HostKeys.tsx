@@ -41,7 +41,14 @@ function KeyActions(props: { k: KeyRow }) {
 }
 
 /** The host's API and signing keys; admins rotate, revoke and create them here. */
-export function HostKeys(props: { keys: KeyRow[]; manage: boolean }) {
+export function HostKeys(
+  props: {
+    keys: KeyRow[];
+    manage: boolean;
+    /** The new-key form after a refusal: what was typed and why. */
+    keyForm?: { label: string; error?: string };
+  },
+) {
   return (
     <>
       {props.keys.length === 0
@@ -106,8 +113,19 @@ export function HostKeys(props: { keys: KeyRow[]; manage: boolean }) {
         <form method="post" class="form-inline new-key">
           <Hidden name="intent" value="key_create" />
           <label for="f-key-label">Label</label>
-          <input id="f-key-label" name="label" maxLength={80} placeholder="e.g. agent" />
+          <input
+            id="f-key-label"
+            name="label"
+            maxLength={80}
+            placeholder="e.g. agent"
+            value={props.keyForm?.label}
+            aria-invalid={props.keyForm?.error ? "true" : undefined}
+            aria-describedby={props.keyForm?.error ? "f-key-label-error" : undefined}
+          />
           <SubmitButton label="New key" pendingLabel="Creating…" />
+          {props.keyForm?.error && (
+            <p id="f-key-label-error" class="field-error">{props.keyForm.error}</p>
+          )}
         </form>
       )}
     </>

@@ -106,7 +106,8 @@ const INVITATION_COLUMNS = [
 /**
  * Creates an invitation and returns it with its token (put the token in the mailed link; it
  * is not stored). A pending invitation for the same organization and e-mail is revoked first,
- * so only the newest link works.
+ * so only the newest link works. 409 `already_member` (field `email`) when that address already
+ * belongs to the organization.
  *
  * @example
  * ```ts
@@ -162,6 +163,18 @@ export async function createInvitation(
   };
   await writeTransaction(ledger, async (tx) => {
     await lockOrgRow(tx, input.orgId);
+    // Someone who already belongs needs no invitation (a role change is a different action).
+    const member = await tx.db.selectFrom("memberships")
+      .innerJoin("users", "users.id", "memberships.user_id")
+      .select("memberships.role")
+      .where("memberships.org_id", "=", input.orgId).where("users.email", "=", email)
+      .executeTakeFirst();
+    if (member) {
+      throw new HttpError(409, `email: ${email} is already a member (${member.role})`, {
+        code: "already_member",
+        details: { field: "email" },
+      });
+    }
     await tx.db.updateTable("invitations").set({ revoked_at: now })
       .where("org_id", "=", input.orgId).where("email", "=", email)
       .where("accepted_at", "is", null).where("revoked_at", "is", null)

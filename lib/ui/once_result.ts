@@ -16,7 +16,7 @@ import type { AuthState } from "../auth/state.ts";
 export const ONCE_TTL_MS = 5 * 60_000;
 
 /** The query parameter naming each kind of one-time result. */
-export type OnceKind = "created" | "rotated" | "tested";
+export type OnceKind = "created" | "rotated" | "tested" | "token";
 
 /** A test outcome as the page shows it after the redirect (no delivery internals). */
 export type ShownTest = Pick<
@@ -28,6 +28,8 @@ export type ShownTest = Pick<
 export interface OnceValues {
   created: { secret: string };
   rotated: { secret: string };
+  /** A host API key's token, created or rotated on the host page. */
+  token: { token: string; prefix: string; rotated: boolean };
   tested: { results: ShownTest[]; more: number };
 }
 

@@ -18,6 +18,7 @@ import {
 } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
 import type { State } from "@/lib/state.ts";
+import { onceOwner, putOnce, takeOnce } from "@/lib/ui/once_result.ts";
 import { Messages, Notice } from "@/components/Notice.tsx";
 import { HeartbeatBadge, SeverityBadge, Tags, Time } from "@/components/HostBadges.tsx";
 import HostLive from "@/islands/HostLive.tsx";
@@ -51,6 +52,8 @@ interface Data extends HostPageData {
   deleteError?: string;
   /** The settings form: stored values, or what was typed with its errors after a failed POST. */
   settings: { values: HostSettingsValues; errors: FieldErrors };
+  /** The new-key form after a refused create: the label as typed and its error. */
+  keyForm?: { label: string; error?: string };
   flash?: string;
   message?: string;
   /** Live updates: the change feed's newest id at render time, and the render time. */
@@ -63,7 +66,7 @@ type Ctx = FreshContext<State>;
 
 async function render(
   ctx: Ctx,
-  extra: Partial<Pick<Data, "newToken" | "deleteError" | "flash" | "settings">> = {},
+  extra: Partial<Pick<Data, "newToken" | "deleteError" | "flash" | "settings" | "keyForm">> = {},
   problem?: FormProblem,
 ): Promise<PageResponse<Data>> {
   const auth = authOf(ctx);
@@ -99,6 +102,8 @@ async function render(
 }
 
 const KeyId = z.string().min(1).max(64);
+/** A key label's limit (`lib/hosts/keys.ts`); the form says so instead of cutting the label. */
+const KEY_LABEL_MAX = 80;
 
 async function keyAction(ctx: Ctx, body: Record<string, unknown>) {
   try {
@@ -120,15 +125,36 @@ function shownToken(result: { body: Record<string, unknown> }, rotated: boolean)
   return { token: secret.token, prefix: key.prefix, rotated };
 }
 
+/**
+ * Post/Redirect/Get for a new token: shown once on the GET after the redirect, so a refresh
+ * never creates or rotates another key.
+ */
+async function showTokenOnce(ctx: Ctx, token: NonNullable<Data["newToken"]>) {
+  const id = await putOnce(ctx.state.services, onceOwner(authOf(ctx)), "token", token);
+  return seeOther(ctx, `/hosts/${ctx.params.hostId}?token=${id}#new-token`);
+}
+
 const INTENTS: Record<
   string,
   (ctx: Ctx, values: Record<string, string>) => Promise<Response | PageResponse<Data>>
 > = {
   async key_create(ctx, values) {
-    const label = (values.label ?? "").trim().slice(0, 80);
+    // Bounded only against abuse: a label over the limit is refused, never cut to fit.
+    const typed = (values.label ?? "").slice(0, 1_000);
+    const label = typed.trim();
+    if (label.length > KEY_LABEL_MAX) {
+      const error = `at most ${KEY_LABEL_MAX} characters`;
+      return render(ctx, { keyForm: { label: typed, error } }, {
+        status: 400,
+        errors: { label: error },
+        message: `label: ${error}`,
+      });
+    }
     const result = await keyAction(ctx, { action: "create", ...(label ? { label } : {}) });
-    if ("errors" in result) return render(ctx, {}, result);
-    return render(ctx, { newToken: shownToken(result, false) });
+    if ("errors" in result) {
+      return render(ctx, { keyForm: { label: typed, error: result.errors.label } }, result);
+    }
+    return await showTokenOnce(ctx, shownToken(result, false));
   },
   async key_rotate(ctx, values) {
     const parsed = parseValues(
@@ -142,7 +168,7 @@ const INTENTS: Record<
       graceSeconds: parsed.data.graceSeconds,
     });
     if ("errors" in result) return render(ctx, {}, result);
-    return render(ctx, { newToken: shownToken(result, true) });
+    return await showTokenOnce(ctx, shownToken(result, true));
   },
   async key_revoke(ctx, values) {
     const parsed = parseValues(z.object({ keyId: KeyId }), values);
@@ -196,8 +222,16 @@ const INTENTS: Record<
 };
 
 export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
+  async GET(ctx) {
+    const id = ctx.url.searchParams.get("token");
+    const auth = authOf(ctx);
+    const newToken = id !== null && roleAtLeast(auth.org!.role, "admin")
+      ? await takeOnce(ctx.state.services, onceOwner(auth), "token", id)
+      : undefined;
+    const gone = id !== null && !newToken
+      ? "The key's token was shown once; rotate the key if it was not saved."
+      : undefined;
+    return render(ctx, { flash: gone ?? flashOf(ctx.url, FLASH), newToken });
   },
   async POST(ctx) {
     // Another organization's host (or none) is a 404 before any form is read.
@@ -372,7 +406,7 @@ export default define.page<typeof handler>(({ data }) => (
     )}
     <section class="card" aria-labelledby="keys-title">
       <h2 id="keys-title">Keys</h2>
-      <HostKeys keys={data.keys} manage={data.manage} />
+      <HostKeys keys={data.keys} manage={data.manage} keyForm={data.keyForm} />
     </section>
     {data.manage && (
       <section class="card" aria-labelledby="settings-title">

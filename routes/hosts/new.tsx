@@ -1,9 +1,9 @@
 import { define } from "@/lib/define.ts";
-import { type FreshContext, page, type PageResponse } from "@/lib/fresh/mod.ts";
+import { type FreshContext, HttpError, page, type PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { createHostWithKey } from "@/lib/hosts/admin.ts";
 import type { Onboarding } from "@/lib/hosts/onboarding.ts";
-import { formObject } from "@/lib/http/input.ts";
+import { type FieldIssue, formObject } from "@/lib/http/input.ts";
 import { type FieldErrors, type FormProblem, formProblem } from "@/lib/ui/forms.ts";
 import type { State } from "@/lib/state.ts";
 import { Field } from "@/components/Field.tsx";
@@ -40,12 +40,21 @@ function hostInput(values: Record<string, string>) {
   };
 }
 
-/** Field errors of a failed creation, with `tags.3` shown at the tags field. */
-function problemErrors(problem: FormProblem): FieldErrors {
+/**
+ * Field errors of a failed creation: every field the validation named (`details.issues`), not
+ * only the first, with `tags.3` shown at the tags field.
+ */
+function problemErrors(problem: FormProblem, error: unknown): FieldErrors {
   const out: FieldErrors = {};
-  for (const [field, text] of Object.entries(problem.errors)) {
-    out[field.split(".")[0]] ??= text;
-  }
+  const details = error instanceof HttpError
+    ? error.details as { issues?: unknown } | undefined
+    : undefined;
+  const issues = Array.isArray(details?.issues) ? details.issues as FieldIssue[] : [];
+  const all: [string, string][] = [
+    ...Object.entries(problem.errors),
+    ...issues.map((i): [string, string] => [i.field, i.message]),
+  ];
+  for (const [field, text] of all) out[field.split(".")[0]] ??= text;
   return out;
 }
 
@@ -74,11 +83,14 @@ export const handler = define.handlers({
       }, 201);
     } catch (error) {
       const problem = formProblem(error);
-      const errors = problemErrors(problem);
+      const errors = problemErrors(problem, error);
       return render(ctx, {
         values,
         errors,
-        message: problem.message ?? "Check the fields marked below.",
+        message: problem.message ??
+          (Object.keys(errors).length > 1
+            ? "Check the fields marked below."
+            : "Check the field marked below."),
       }, problem.status);
     }
   },

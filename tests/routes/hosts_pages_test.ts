@@ -168,18 +168,28 @@ Deno.test("[pages] hosts: another organization's host is 404; key actions; delet
   equal(foreign.status, 404);
 
   const admin = pageSession(w, w.a.admin);
-  const created = await admin.post(hostPage, { intent: "key_create", label: "x" });
-  equal(created.status, 200);
+  // Post/Redirect/Get: the token shows once, on the GET after the redirect.
+  const createdPost = await admin.post(hostPage, { intent: "key_create", label: "x" });
+  equal(createdPost.status, 303);
+  const tokenUrl = createdPost.headers.get("location")!;
+  match(tokenUrl, new RegExp(`^${hostPage}\\?token=`));
+  const created = await admin.get(tokenUrl);
   match(textOf(created.doc.querySelector("#new-token")), /^vs\d+_/);
+  const refreshed = await admin.get(tokenUrl);
+  equal(refreshed.doc.querySelector("#new-token"), null, "shown once");
+  match(textOf(refreshed.doc.querySelector(".notice")), /shown once; rotate the key/);
+  equal((await pageSession(w, w.a.owner).get(tokenUrl)).doc.querySelector("#new-token"), null);
   const firstKey = [...created.doc.querySelectorAll("tr[data-key]")].at(-1)!.getAttribute(
     "data-key",
   )!;
-  const rotated = await admin.post(hostPage, {
+  const rotatedPost = await admin.post(hostPage, {
     intent: "key_rotate",
     keyId: firstKey,
     graceSeconds: "3600",
   });
-  equal(rotated.status, 200);
+  equal(rotatedPost.status, 303);
+  const rotated = await admin.get(rotatedPost.headers.get("location")!);
+  match(textOf(rotated.doc.querySelector(".notice")), /Key rotated/);
   equal(
     rotated.doc.querySelector(`tr[data-key='${firstKey}']`)?.getAttribute("data-state"),
     "grace",

@@ -93,6 +93,23 @@ async function dryRunsOf(ctx: Ctx, host: Host, planHash: string) {
   };
 }
 
+/** What an empty required field says when the params form is submitted without it. */
+const MISSING: Record<string, string> = {
+  ip: "give an address or network to block",
+  port: "choose a listener to quarantine",
+};
+
+/** The submitted form left required fields empty: each is marked, no plan is built. */
+function missingProblem(actionId: string, values: ParamValues): ConsoleProblem | null {
+  const errors: Record<string, string> = {};
+  for (const f of paramFields(actionId, [])) {
+    if (f.required && !(values[f.name] ?? "").trim()) {
+      errors[f.name] = MISSING[f.name] ?? `give a value for ${f.label.toLowerCase()}`;
+    }
+  }
+  return Object.keys(errors).length > 0 ? { status: 400, errors, rule: "invalid_input" } : null;
+}
+
 async function render(
   ctx: Ctx,
   sel: Selection,
@@ -129,6 +146,10 @@ async function render(
 
   let preview: Data["preview"] = null;
   let dryRun: Data["dryRun"] = null;
+  // Only a submitted form is told what it lacks; a first visit just shows the empty form.
+  if (action && sel.preview && !problem && missingInput(action.id, values)) {
+    problem = missingProblem(action.id, values);
+  }
   if (action && !missingInput(action.id, values)) {
     try {
       const { body } = await requestRemediation(services, auth, clientOf(ctx), {

@@ -181,15 +181,19 @@ forEachLedger(
   "[orgs] invitations: accepting keeps the higher of an existing and the invited role",
   async (ledger) => {
     const org = await seedOrg(ledger, "acme");
+    // Invited first, members by another way before they accept (inviting a member is refused).
+    const down = await invite(ledger, org, "admin@example.com", "viewer");
+    const up = await invite(ledger, org, "viewer@example.com", "ops");
     const admin = await seedMember(ledger, org, "admin@example.com", "admin");
     const viewer = await seedMember(ledger, org, "viewer@example.com", "viewer");
-    const down = await invite(ledger, org, "admin@example.com", "viewer");
+    const again = await rejection(invite(ledger, org, "Admin@Example.com", "ops"));
+    assert.deepEqual([again.status, again.code], [409, "already_member"]);
+    assert.equal(again.message, "email: admin@example.com is already a member (admin)");
     assert.equal(
       (await acceptInvitation(ledger, { token: down.token, userId: admin.id, now: T0 })).role,
       "admin",
     );
     assert.equal(await getMembership(ledger, org.id, admin.id), "admin");
-    const up = await invite(ledger, org, "viewer@example.com", "ops");
     assert.equal(
       (await acceptInvitation(ledger, { token: up.token, userId: viewer.id, now: T0 })).role,
       "ops",

@@ -395,7 +395,11 @@ export function ProblemNotice(props: { problem: ConsoleProblem | null }) {
   if (!p.message) {
     return (
       <Notice kind="error">
-        <p>Check the field marked below: {Object.values(p.errors)[0]}</p>
+        <p>
+          {Object.keys(p.errors).length > 1
+            ? "Check the fields marked below."
+            : "Check the field marked below."}
+        </p>
       </Notice>
     );
   }
