@@ -24,7 +24,7 @@ export function FleetSummary(props: { summary: Summary }) {
   return (
     <section class="cards fleet-summary" aria-label="Fleet summary">
       <article class="card">
-        <h2>Posture · {hosts.total} hosts</h2>
+        <h2>Fleet posture · all {hosts.total} hosts</h2>
         <Counts
           items={(["critical", "elevated", "guarded", "low"] as const).map((band) => [
             band,
@@ -34,7 +34,7 @@ export function FleetSummary(props: { summary: Summary }) {
         />
       </article>
       <article class="card">
-        <h2>Heartbeat</h2>
+        <h2>Fleet heartbeat</h2>
         <Counts
           items={(["fresh", "delayed", "stale", "missing"] as const).map((s) => [
             s,

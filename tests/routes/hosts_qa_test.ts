@@ -92,3 +92,13 @@ Deno.test("[pages] hosts/new: every invalid field is flagged in one round trip",
   equal(res.doc.querySelector("#f-tags")?.getAttribute("value"), typed.tags);
   equal(await countHosts(w.services.ledger, w.orgA.id), 0);
 });
+
+Deno.test("[pages] hosts: the summary cards say they count the whole fleet, whatever the filter", async () => {
+  await using w = await operatorWorld();
+  await createHost(w, "web-1");
+  await createHost(w, "db-1");
+  const page = await pageSession(w, w.a.viewer).get("/hosts?q=web");
+  equal(page.status, 200);
+  equal(page.doc.querySelectorAll("tr[data-host]").length, 1, "the search shows one host");
+  match(textOf(page.doc.querySelector(".fleet-summary h2")), /^Fleet posture · all 2 hosts$/);
+});
