@@ -13,7 +13,7 @@ import {
   MAX_LEVELS,
   setEscalationPolicy,
 } from "@/lib/incidents/policy.ts";
-import { formFieldOf, policyBodyFromForm } from "@/lib/incidents/policy_form.ts";
+import { formFieldOf, formLevels, policyBodyFromForm } from "@/lib/incidents/policy_form.ts";
 import { listEndpoints } from "@/lib/notify/endpoint_store.ts";
 import { type FieldErrors, flashOf, type FormProblem, formProblem } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
@@ -64,7 +64,7 @@ async function render(
  * A refused policy as the form shows it: every field the error names (`details.issues`, else
  * `details.field`) marked with its first problem, and the summary above the form.
  */
-function policyProblem(error: unknown): FormProblem {
+function policyProblem(error: unknown, levels: readonly number[]): FormProblem {
   const problem = formProblem(error);
   const issues = (error as HttpError).details as { issues?: unknown } | undefined;
   const listed = Array.isArray(issues?.issues)
@@ -74,9 +74,9 @@ function policyProblem(error: unknown): FormProblem {
     : [];
   const errors: FieldErrors = {};
   for (const [field, message] of Object.entries(problem.errors)) {
-    errors[formFieldOf(field)] = message;
+    errors[formFieldOf(field, levels)] = message;
   }
-  for (const issue of listed) errors[formFieldOf(issue.field)] ??= issue.message;
+  for (const issue of listed) errors[formFieldOf(issue.field, levels)] ??= issue.message;
   // A problem of the whole body (an unknown field) has no field to mark: show it as the message.
   delete errors["(body)"];
   return Object.keys(errors).length === 0
@@ -100,7 +100,7 @@ export const handler = define.handlers({
         summary: (policy) => `escalation policy: ${policy.levels.length} level(s)`,
       });
     } catch (error) {
-      return render(ctx, { values }, policyProblem(error));
+      return render(ctx, { values }, policyProblem(error, formLevels(values)));
     }
     return seeOther(ctx, "/escalation?done=saved");
   },
@@ -141,7 +141,12 @@ function LevelEditor(
 
 export default define.page<typeof handler>(({ data }) => {
   const levels = data.policy.levels;
-  const shown = data.edit && levels.length < MAX_LEVELS ? levels.length + 1 : levels.length;
+  // The stored levels and one empty to add, or as many as the refused form had ticked.
+  const typed = data.values ? Math.max(-1, ...formLevels(data.values)) + 1 : 0;
+  const shown = Math.min(
+    MAX_LEVELS,
+    Math.max(typed, data.edit && levels.length < MAX_LEVELS ? levels.length + 1 : levels.length),
+  );
   const minutes = (prefix: "ack" | "repeat", sev: typeof INCIDENT_SEVERITIES[number]) =>
     data.values?.[`${prefix}-${sev}`] ??
       String((prefix === "ack" ? data.policy.ackMinutes : data.policy.repeatMinutes)[sev]);

@@ -80,3 +80,18 @@ Deno.test("[escalation qa] the API names the constraint and lists every bad fiel
       .issues;
   deepEqual(issues.map((i) => i.field), ["levels.0.userIds.0", "levels.1.userIds.1"]);
 });
+
+Deno.test("[escalation qa] an error is marked on the form level it came from, past empty levels", async () => {
+  await using w = await incidentWorld();
+  // Form level 1 (the second) is empty and dropped: the policy's level 1 is form level 2.
+  const res = await postForm(w.app, "/escalation", {
+    intent: "save",
+    [`level-0-user-${w.a.ops.userId}`]: "on",
+    [`level-2-user-${w.ownerB.userId}`]: "on",
+  }, { cookie: w.a.admin.cookie });
+  equal(res.status, 400);
+  const doc = parseHtml(await res.text());
+  const invalid = [...doc.querySelectorAll("fieldset.field-invalid")]
+    .map((f) => f.getAttribute("data-level"));
+  deepEqual(invalid, ["3"], "the third fieldset (form level 2) is marked");
+});
