@@ -24,7 +24,7 @@ export function FleetSummary(props: { summary: Summary }) {
   return (
     <section class="cards fleet-summary" aria-label="Fleet summary">
       <article class="card">
-        <h2>Fleet posture · all {hosts.total} hosts</h2>
+        <h2>Fleet posture · all {hosts.total} host{hosts.total === 1 ? "" : "s"}</h2>
         <Counts
           items={(["critical", "elevated", "guarded", "low"] as const).map((band) => [
             band,

@@ -12,7 +12,7 @@ import { writeTransaction } from "../db/ledger/transaction.ts";
 import { HttpError } from "../fresh/errors.ts";
 import { hostOr404 } from "../hosts/admin.ts";
 import type { Services } from "../services.ts";
-import { getOrgPolicy, hostGuardPolicy, setHostOverride } from "./policy_store.ts";
+import { getHostOverride, getOrgPolicy, hostGuardPolicy, setHostOverride } from "./policy_store.ts";
 import { type GuardKnobs, type HostGuardOverride, hostOverrideSchema } from "./profiles.ts";
 
 /** One host's override as the overrides page lists it. */
@@ -83,15 +83,21 @@ export async function hostPolicyView(
   return { hostId: host.id, overrides: override, profile: policy.profile, knobs: policy.knobs };
 }
 
+/** A host override change: the new override, or how to build it from the stored one. */
+export type HostOverrideEdit = unknown | ((stored: HostGuardOverride | null) => unknown);
+
 /**
- * Sets (`overrides` an object) or clears (`null`) a host's override; 404 for a host outside the
- * organization, 400 naming the field for a bad value (`overrides.cooldownSec`, …). The caller
- * checks the role (admin).
+ * Sets (`overrides` an object) or clears (`null` or `{}`) a host's override; 404 for a host
+ * outside the organization, 400 naming the field for a bad value (`overrides.cooldownSec`, …).
+ * `edit` may be a function of the stored override, run inside the write transaction, so
+ * concurrent edits never start from the same stored value. Audited as
+ * `remediation.host_policy.update` when something changed. The caller checks the role (admin).
  *
  * @example
  * ```ts
  * await changeHostOverride(services, auth, client, hostId, { cooldownSec: 60 });
  * await changeHostOverride(services, auth, client, hostId, null); // back to the org's profile
+ * await changeHostOverride(services, auth, client, hostId, (stored) => ({ ...stored, maxSteps: 8 }));
  * ```
  */
 export async function changeHostOverride(
@@ -99,28 +105,54 @@ export async function changeHostOverride(
   auth: AuthState,
   client: ClientInfo,
   hostId: string,
-  overrides: unknown,
-): Promise<HostPolicyView> {
+  edit: HostOverrideEdit,
+): Promise<HostPolicyView & { changed: boolean }> {
   const orgId = auth.org!.id;
   const host = await hostOr404(services, orgId, hostId);
-  if (overrides !== null && (typeof overrides !== "object" || Array.isArray(overrides))) {
-    throw new HttpError(400, "overrides: expected an object of knobs, or null to clear them", {
-      code: "invalid_input",
-      details: { field: "overrides" },
+  const { before, after } = await writeTransaction(services.ledger, async (tx) => {
+    // Hold the host while reading and writing its override (Postgres; SQLite write
+    // transactions are exclusive).
+    if (tx.dialect === "postgres") {
+      await tx.db.selectFrom("hosts").select("id").where("id", "=", host.id).forUpdate()
+        .executeTakeFirst();
+    }
+    const before = await getHostOverride(tx, host.id);
+    const overrides = typeof edit === "function" ? edit(before) : edit;
+    if (overrides !== null && (typeof overrides !== "object" || Array.isArray(overrides))) {
+      throw new HttpError(400, "overrides: expected an object of knobs, or null to clear them", {
+        code: "invalid_input",
+        details: { field: "overrides" },
+      });
+    }
+    const after = await setHostOverride(tx, orgId, host.id, overrides, services.clock.now());
+    return { before, after };
+  });
+  const changed = JSON.stringify(before) !== JSON.stringify(after);
+  if (changed) {
+    const org = await getOrgPolicy(services.ledger, orgId);
+    await auditOperatorChange(services, client, auth, {
+      action: "remediation.host_policy.update",
+      summary: after
+        ? `remediation overrides of ${host.slug}: ${Object.keys(after).join(", ")}`
+        : `remediation overrides of ${host.slug} cleared (profile ${org.profile})`,
+      target: { type: "host", id: host.id },
+      details: { overrides: after, before },
     });
   }
-  const stored = await writeTransaction(
-    services.ledger,
-    (tx) => setHostOverride(tx, orgId, host.id, overrides, services.clock.now()),
-  );
-  const org = await getOrgPolicy(services.ledger, orgId);
-  await auditOperatorChange(services, client, auth, {
-    action: "remediation.host_policy.update",
-    summary: stored
-      ? `remediation overrides of ${host.slug}: ${Object.keys(stored).join(", ") || "none"}`
-      : `remediation overrides of ${host.slug} cleared (profile ${org.profile})`,
-    target: { type: "host", id: host.id },
-    details: { overrides: stored },
-  });
-  return await hostPolicyView(services, orgId, host.id);
+  return { ...await hostPolicyView(services, orgId, host.id), changed };
+}
+
+/**
+ * How many of the organization's hosts have an override.
+ *
+ * @example
+ * ```ts
+ * await countHostOverrides(services.ledger, org.id); // 3
+ * ```
+ */
+export async function countHostOverrides(ledger: Services["ledger"], orgId: string) {
+  const row = await ledger.db.selectFrom("remediation_host_policies")
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .where("org_id", "=", orgId).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }

@@ -186,6 +186,10 @@ export async function setHostOverride(
       details: { field },
     });
   }
+  // An override that sets nothing is no override: the host follows the organization again.
+  if (Object.keys(parsed.data).length === 0) {
+    return await setHostOverride(tx, orgId, hostId, null, now);
+  }
   const overrides = JSON.stringify(parsed.data);
   await tx.db.insertInto("remediation_host_policies")
     .values({ host_id: hostId, org_id: orgId, overrides, updated_at: now })

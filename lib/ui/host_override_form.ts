@@ -97,6 +97,10 @@ export function describeOverride(overrides: HostGuardOverride): string {
   for (const f of OVERRIDE_NUMBER_FIELDS) {
     if (values[f.name]) parts.push(`${f.label} ${values[f.name]}${f.unit ? ` ${f.unit}` : ""}`);
   }
+  // The retry backoff is set only through the API; the form shows the attempts.
+  const { baseSec, maxSec } = overrides.retry ?? {};
+  if (baseSec !== undefined) parts.push(`retry backoff from ${baseSec} s`);
+  if (maxSec !== undefined) parts.push(`retry backoff at most ${maxSec} s`);
   // Knobs set through the API that the form does not offer.
   const shown = new Set<string>([...OVERRIDE_NUMBER_FIELDS.map((f) => f.name), "retry"]);
   for (const [key, value] of Object.entries(overrides)) {

@@ -1,7 +1,9 @@
 /**
  * What an intent of a page shows once after its redirect (Post/Redirect/Get): a new or rotated
  * webhook signing secret, a test's outcomes. The POST stores it in Deno KV under a random id
- * bound to the organization and the operator who acted, for {@link ONCE_TTL_MS} at most, and
+ * bound to the organization, the operator who acted and the page's subject (`scope`: a host or
+ * endpoint id), sealed with the app secret (a token never sits in KV in clear), for
+ * {@link ONCE_TTL_MS} at most, and
  * redirects to `<page>?<kind>=<id>`; the GET takes it (read and deleted atomically), so a
  * refresh, a second tab or another operator with the same URL sees nothing — and a refresh never
  * repeats the action.
@@ -11,6 +13,8 @@
 import type { Services } from "../services.ts";
 import type { TestOutcome } from "../notify/test_send.ts";
 import type { AuthState } from "../auth/state.ts";
+import { openString, sealString } from "../auth/keys.ts";
+import { appSecretOf } from "../auth/secret.ts";
 
 /** How long a one-time result waits for its GET. */
 export const ONCE_TTL_MS = 5 * 60_000;
@@ -33,22 +37,28 @@ export interface OnceValues {
   tested: { results: ShownTest[]; more: number };
 }
 
-/** Who may take the result: the operator who acted, in the organization they acted in. */
+/**
+ * Who may take the result, and where: the operator who acted, in the organization they acted in,
+ * on the page of the thing they acted on (`scope`), so a link edited to another host's page shows
+ * nothing.
+ */
 export interface OnceOwner {
   orgId: string;
   userId: string;
+  scope: string;
 }
 
 /**
- * The operator and organization of a request, as the owner of what it stores.
+ * The operator and organization of a request, on the page of `scope`, as the owner of what it
+ * stores.
  *
  * @example
  * ```ts
- * await putOnce(services, onceOwner(authOf(ctx)), "created", { secret });
+ * await putOnce(services, onceOwner(authOf(ctx), host.id), "token", token);
  * ```
  */
-export function onceOwner(auth: AuthState): OnceOwner {
-  return { orgId: auth.org!.id, userId: auth.user.id };
+export function onceOwner(auth: AuthState, scope: string): OnceOwner {
+  return { orgId: auth.org!.id, userId: auth.user.id, scope };
 }
 
 /** Test outcomes kept for the page, so one entry stays well under KV's 64 KiB value limit. */
@@ -57,15 +67,20 @@ const MAX_SHOWN_TESTS = 100;
 const ID = /^[A-Za-z0-9_-]{22,64}$/;
 
 const onceKey = (kind: OnceKind, owner: OnceOwner, id: string): Deno.KvKey => [
-  "notify_page_once",
+  "page_once",
   kind,
   owner.orgId,
   owner.userId,
+  owner.scope,
   id,
 ];
 
-interface Stored<K extends OnceKind> {
-  value: OnceValues[K];
+/** The sealing purpose (a key of its own per kind). */
+const purposeOf = (kind: OnceKind) => `page-once:${kind}`;
+
+interface Stored {
+  /** `sealString` of the value's JSON. */
+  sealed: string;
   /** Epoch ms on the service clock; KV's `expireIn` only collects the entry. */
   expiresAt: number;
 }
@@ -97,12 +112,12 @@ export function shownTests(results: TestOutcome[]): OnceValues["tested"] {
  *
  * @example
  * ```ts
- * const id = await putOnce(services, owner, "created", { secret });
+ * const id = await putOnce(services, onceOwner(auth, "notifications"), "created", { secret });
  * return seeOther(ctx, `/notifications?created=${id}`);
  * ```
  */
 export async function putOnce<K extends OnceKind>(
-  services: Pick<Services, "kv" | "clock">,
+  services: Pick<Services, "kv" | "clock" | "config">,
   owner: OnceOwner,
   kind: K,
   value: OnceValues[K],
@@ -111,7 +126,12 @@ export async function putOnce<K extends OnceKind>(
     alphabet: "base64url",
     omitPadding: true,
   });
-  const stored: Stored<K> = { value, expiresAt: services.clock.now().getTime() + ONCE_TTL_MS };
+  const sealed = await sealString(
+    appSecretOf(services.config),
+    purposeOf(kind),
+    JSON.stringify(value),
+  );
+  const stored: Stored = { sealed, expiresAt: services.clock.now().getTime() + ONCE_TTL_MS };
   await services.kv.set(onceKey(kind, owner, id), stored, { expireIn: ONCE_TTL_MS });
   return id;
 }
@@ -126,16 +146,25 @@ export async function putOnce<K extends OnceKind>(
  * ```
  */
 export async function takeOnce<K extends OnceKind>(
-  services: Pick<Services, "kv" | "clock">,
+  services: Pick<Services, "kv" | "clock" | "config">,
   owner: OnceOwner,
   kind: K,
   id: string | null,
 ): Promise<OnceValues[K] | undefined> {
   if (id === null || !ID.test(id)) return undefined;
-  const entry = await services.kv.get<Stored<K>>(onceKey(kind, owner, id));
+  const entry = await services.kv.get<Stored>(onceKey(kind, owner, id));
   if (entry.versionstamp === null) return undefined;
   const taken = await services.kv.atomic().check(entry).delete(entry.key).commit();
   if (!taken.ok) return undefined;
   if (entry.value.expiresAt <= services.clock.now().getTime()) return undefined;
-  return entry.value.value;
+  try {
+    const json = await openString(
+      appSecretOf(services.config),
+      purposeOf(kind),
+      entry.value.sealed,
+    );
+    return JSON.parse(json) as OnceValues[K];
+  } catch {
+    return undefined; // sealed under another APP_SECRET (rotated meanwhile): gone, like expired
+  }
 }

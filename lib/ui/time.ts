@@ -30,6 +30,7 @@ export function formatAge(ms: number): string {
  */
 export function formatRemaining(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
+  if (s === 0) return "under a second";
   if (s < 60) return `${s} s`;
   const totalMin = Math.floor(s / 60);
   const d = Math.floor(totalMin / 1440);

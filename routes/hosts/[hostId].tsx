@@ -130,7 +130,8 @@ function shownToken(result: { body: Record<string, unknown> }, rotated: boolean)
  * never creates or rotates another key.
  */
 async function showTokenOnce(ctx: Ctx, token: NonNullable<Data["newToken"]>) {
-  const id = await putOnce(ctx.state.services, onceOwner(authOf(ctx)), "token", token);
+  const owner = onceOwner(authOf(ctx), ctx.params.hostId);
+  const id = await putOnce(ctx.state.services, owner, "token", token);
   return seeOther(ctx, `/hosts/${ctx.params.hostId}?token=${id}#new-token`);
 }
 
@@ -225,8 +226,10 @@ export const handler = define.handlers({
   async GET(ctx) {
     const id = ctx.url.searchParams.get("token");
     const auth = authOf(ctx);
+    // The host first: a link to a missing or foreign host is a 404 and leaves the token alone.
+    const host = await hostOr404(ctx.state.services, auth.org!.id, ctx.params.hostId);
     const newToken = id !== null && roleAtLeast(auth.org!.role, "admin")
-      ? await takeOnce(ctx.state.services, onceOwner(auth), "token", id)
+      ? await takeOnce(ctx.state.services, onceOwner(auth, host.id), "token", id)
       : undefined;
     const gone = id !== null && !newToken
       ? "The key's token was shown once; rotate the key if it was not saved."

@@ -148,7 +148,8 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
         clientOf(ctx),
       );
       // Shown once, on the GET after the redirect: a refresh never rotates it again.
-      const id = await putOnce(ctx.state.services, onceOwner(authOf(ctx)), "rotated", { secret });
+      const owner = onceOwner(authOf(ctx), ctx.params.endpointId);
+      const id = await putOnce(ctx.state.services, owner, "rotated", { secret });
       return seeOther(ctx, `${here(ctx)}?rotated=${id}`);
     } catch (error) {
       const problem = formProblem(error);
@@ -168,7 +169,7 @@ const INTENTS: IntentHandlers<Ctx, Response | PageResponse<Data>> = {
       clientOf(ctx),
     );
     // The outcomes go through the redirect, so a refresh never sends (and audits) again.
-    const owner = onceOwner(authOf(ctx));
+    const owner = onceOwner(authOf(ctx), ctx.params.endpointId);
     const id = await putOnce(ctx.state.services, owner, "tested", shownTests(results));
     return seeOther(ctx, `${here(ctx)}?tested=${id}`);
   },
@@ -194,7 +195,9 @@ export const handler = define.handlers({
     const params = ctx.url.searchParams;
     if (!roleAtLeast(authOf(ctx).org!.role, "admin")) return await handlers.GET(ctx);
     const { services } = ctx.state;
-    const owner = onceOwner(authOf(ctx));
+    // The endpoint first: a link to a missing or foreign endpoint is a 404 and takes nothing.
+    const endpoint = await endpointOf(ctx);
+    const owner = onceOwner(authOf(ctx), endpoint.id);
     const rotated = await takeOnce(services, owner, "rotated", params.get("rotated"));
     const tested = await takeOnce(services, owner, "tested", params.get("tested"));
     const gone = params.has("rotated") && !rotated

@@ -129,7 +129,7 @@ const QUIET_HOURS_FIELDS = { "quietHours.start": "quietStart", quietHours: "quie
 
 /** The operator whose one-time results these are (admins only post here). */
 function ownerOf(ctx: Ctx): OnceOwner {
-  return onceOwner(authOf(ctx));
+  return onceOwner(authOf(ctx), "notifications");
 }
 
 /**

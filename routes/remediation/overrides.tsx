@@ -6,6 +6,7 @@ import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
 import { getHostBySlug } from "@/lib/hosts/registry.ts";
 import { getHostOverride, getOrgPolicy } from "@/lib/remediation/policy_store.ts";
+import type { HostGuardOverride } from "@/lib/remediation/profiles.ts";
 import { changeHostOverride, listHostOverrides } from "@/lib/remediation/host_overrides.ts";
 import { type FormProblem, formProblem } from "@/lib/ui/forms.ts";
 import {
@@ -28,6 +29,7 @@ import {
 const FLASH = {
   saved: "Host override saved.",
   cleared: "Host override cleared: the host follows the organization's profile again.",
+  unchanged: "Nothing changed: the host's override was already so.",
 };
 
 interface Data {
@@ -93,28 +95,31 @@ const INTENTS = {
     if (!host) return refuse({ host: `no host "${slug.data}" in this organization` }, 404);
     const parsed = overrideFromForm(values);
     if (!parsed.ok) return refuse(parsed.errors);
-    const merged = mergeFormOverride(
-      await getHostOverride(services.ledger, host.id),
-      parsed.overrides,
-    );
+    let result;
     try {
-      const empty = Object.keys(merged).length === 0;
-      await changeHostOverride(
+      // Merged with the stored override inside the write transaction: a concurrent API change
+      // of a knob the form does not show is kept.
+      result = await changeHostOverride(
         services,
         authOf(ctx),
         clientOf(ctx),
         host.id,
-        empty ? null : merged,
+        (stored: HostGuardOverride | null) => {
+          const merged = mergeFormOverride(stored, parsed.overrides);
+          return Object.keys(merged).length === 0 ? null : merged;
+        },
       );
     } catch (error) {
       const problem = formProblem(error, OVERRIDE_FIELD_MAP);
       return render(ctx, { failed: { values: kept, errors: problem.errors }, problem });
     }
-    return seeOther(ctx, "/remediation/overrides?done=saved");
+    const done = !result.changed ? "unchanged" : result.overrides ? "saved" : "cleared";
+    return seeOther(ctx, `/remediation/overrides?done=${done}`);
   },
   async clear(ctx: Ctx, values: Record<string, string>) {
+    let result;
     try {
-      await changeHostOverride(
+      result = await changeHostOverride(
         ctx.state.services,
         authOf(ctx),
         clientOf(ctx),
@@ -124,7 +129,7 @@ const INTENTS = {
     } catch (error) {
       return render(ctx, { problem: formProblem(error, OVERRIDE_FIELD_MAP) });
     }
-    return seeOther(ctx, "/remediation/overrides?done=cleared");
+    return seeOther(ctx, `/remediation/overrides?done=${result.changed ? "cleared" : "unchanged"}`);
   },
 };
 

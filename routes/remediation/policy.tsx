@@ -10,7 +10,7 @@ import {
   type OrgRemediationPolicy,
 } from "@/lib/remediation/policy_store.ts";
 import { PROFILE_NAMES, PROFILES } from "@/lib/remediation/profiles.ts";
-import { listHostOverrides } from "@/lib/remediation/host_overrides.ts";
+import { countHostOverrides } from "@/lib/remediation/host_overrides.ts";
 import { RISK_TIERS } from "@/lib/remediation/types.ts";
 import { type FormProblem, formProblem, parseValues } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
@@ -92,7 +92,7 @@ async function render(
   const stored = await getOrgPolicy(services.ledger, org.id);
   return formPage<Data>({
     policy: await policyView(services, stored),
-    overrideCount: (await listHostOverrides(services, org.id)).length,
+    overrideCount: await countHostOverrides(services.ledger, org.id),
     windows: windowsView(stored, now),
     canChange: roleAtLeast(org.role, "admin"),
     now: now.toISOString(),

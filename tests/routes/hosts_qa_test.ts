@@ -102,3 +102,34 @@ Deno.test("[pages] hosts: the summary cards say they count the whole fleet, what
   equal(page.doc.querySelectorAll("tr[data-host]").length, 1, "the search shows one host");
   match(textOf(page.doc.querySelector(".fleet-summary h2")), /^Fleet posture · all 2 hosts$/);
 });
+
+Deno.test("[pages] hosts: a new key's token is shown only on the page of the host it belongs to", async () => {
+  await using w = await operatorWorld();
+  const a = (await createHost(w, "web-1")).host;
+  const b = (await createHost(w, "db-1")).host;
+  const admin = pageSession(w, w.a.admin);
+  const created = await admin.post(`/hosts/${a.id}`, { intent: "key_create", label: "agent" });
+  equal(created.status, 303);
+  const location = new URL(created.headers.get("location")!, "http://localhost");
+  const id = location.searchParams.get("token");
+
+  // The same operator follows an edited link (or a stale tab) to another host's page: web-1's
+  // token must not be presented as a token of db-1.
+  const other = await admin.get(`/hosts/${b.id}?token=${id}`);
+  equal(other.status, 200);
+  equal(
+    other.doc.querySelector("#new-token"),
+    null,
+    "web-1's new token shown on db-1's page (the one-time entry is not bound to the host)",
+  );
+});
+
+Deno.test("[pages] hosts: the fleet summary of one host does not say '1 hosts'", async () => {
+  await using w = await operatorWorld();
+  await createHost(w, "web-1");
+  const page = await pageSession(w, w.a.viewer).get("/hosts");
+  equal(page.status, 200);
+  const heading = textOf(page.doc.querySelector(".fleet-summary h2"));
+  match(heading, /^Fleet posture · /);
+  equal(heading, "Fleet posture · all 1 host");
+});

@@ -69,7 +69,9 @@ function SignalRows(props: { signals: LinkRow[]; total: number }) {
           </li>
         ))}
         {groups.length > SHOWN && (
-          <li class="muted">and {groups.length - SHOWN} more kinds of signal</li>
+          <li class="muted">
+            and {groups.length - SHOWN} more kind{groups.length - SHOWN === 1 ? "" : "s"} of signal
+          </li>
         )}
       </ul>
       {props.total > props.signals.length && (

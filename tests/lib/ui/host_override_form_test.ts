@@ -56,3 +56,8 @@ Deno.test("[host override form] stored values back into the form, and in words",
   );
   equal(describeOverride({}), "none");
 });
+
+Deno.test("[host override form] a retry backoff set through the API is described, not 'none'", () => {
+  const text = describeOverride({ retry: { baseSec: 5, maxSec: 60 } });
+  equal(text, "retry backoff from 5 s · retry backoff at most 60 s");
+});

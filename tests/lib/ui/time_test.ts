@@ -27,7 +27,8 @@ Deno.test("formatRelative: a future time is never shown sooner than it is by a m
   equal(formatRelative("2026-11-27T14:10:00.000Z", NOW), "in 2 d 4 h 10 min");
   equal(formatRelative("2026-11-25T10:00:45.000Z", NOW), "in 45 s");
   equal(formatRemaining(7_080_000), "1 h 58 min");
-  equal(formatRemaining(-5), "0 s");
+  equal(formatRemaining(-5), "under a second");
+  equal(formatRelative("2026-11-25T10:00:00.400Z", NOW), "in under a second");
   // Every future offset up to a day: the minutes shown are within a minute below the truth.
   for (let sec = 60; sec < 86_400; sec += 97) {
     const text = formatRemaining(sec * 1000);

@@ -3,6 +3,11 @@ import { getRun } from "@/lib/remediation/runs.ts";
 import { PROFILES } from "@/lib/remediation/profiles.ts";
 import { queryAudit } from "@/lib/audit/query.ts";
 import { remediationWorld } from "../../support/remediation_world.ts";
+import { operatorWorld } from "../../support/operator_world.ts";
+import { pageSession } from "../../support/page_session.ts";
+import { textOf } from "../../support/pages.ts";
+import { createHostViaApi } from "../../support/hosts_api.ts";
+import { listHostOverrides } from "@/lib/remediation/host_overrides.ts";
 
 const LOCKDOWN = "lockdown-access-surface";
 
@@ -27,7 +32,9 @@ Deno.test("host remediation policy: ops read, admins set and clear, the guard ap
   deepEqual(policy.overrides, { queueTtlMin: 7, retry: { attempts: 1 } });
   equal(policy.knobs.queueTtlMin, 7);
   deepEqual(policy.knobs.retry, { ...PROFILES.balanced.retry, attempts: 1 });
-  deepEqual(await read(), policy);
+  equal(policy.changed, true);
+  const { changed: _changed, ...view } = policy;
+  deepEqual(await read(), view);
 
   // The guard reads it: a run queued now expires after the host's 7 minutes.
   const dry = await w.remediate(w.a.ops, {
@@ -87,4 +94,24 @@ Deno.test("host remediation policy: another organization's host is 404 and stays
   equal((await w.api(w.ownerB, "PUT", path, { overrides: { cooldownSec: 1 } })).status, 404);
   const after = (await (await w.api(w.a.ops, "GET", path)).json()).policy;
   deepEqual(after.overrides, { cooldownSec: 60 });
+});
+
+Deno.test("host remediation policy: an empty override object is no override", async () => {
+  await using w = await operatorWorld();
+  const host = (await createHostViaApi(w, "web-1")).host;
+  const res = await w.app.request(`/api/hosts/${host.id}/remediation-policy`, {
+    method: "PUT",
+    headers: w.headers(w.a.admin, { "content-type": "application/json" }),
+    body: JSON.stringify({ overrides: {} }),
+  });
+  equal(res.status, 200, await res.clone().text());
+  // The form treats "no knobs" as clearing the override; the API stores an empty row, so the
+  // host is listed with "none" and the policy page counts it as having knobs of its own.
+  equal(
+    (await listHostOverrides(w.services, w.orgA.id)).length,
+    0,
+    "an empty override stores no row",
+  );
+  const policy = await pageSession(w, w.a.admin).get("/remediation/policy");
+  match(textOf(policy.doc.querySelector("main")), /Host overrides: none/);
 });
