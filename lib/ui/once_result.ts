@@ -12,6 +12,7 @@
  */
 import type { Services } from "../services.ts";
 import type { TestOutcome } from "../notify/test_send.ts";
+import type { Onboarding } from "../hosts/onboarding.ts";
 import type { AuthState } from "../auth/state.ts";
 import { openString, sealString } from "../auth/keys.ts";
 import { appSecretOf } from "../auth/secret.ts";
@@ -20,7 +21,7 @@ import { appSecretOf } from "../auth/secret.ts";
 export const ONCE_TTL_MS = 5 * 60_000;
 
 /** The query parameter naming each kind of one-time result. */
-export type OnceKind = "created" | "rotated" | "tested" | "token";
+export type OnceKind = "created" | "rotated" | "tested" | "token" | "onboarding";
 
 /** A test outcome as the page shows it after the redirect (no delivery internals). */
 export type ShownTest = Pick<
@@ -34,6 +35,8 @@ export interface OnceValues {
   rotated: { secret: string };
   /** A host API key's token, created or rotated on the host page. */
   token: { token: string; prefix: string; rotated: boolean };
+  /** A new host's onboarding material (its first key's token inside). */
+  onboarding: { name: string; id: string; onboarding: Onboarding };
   tested: { results: ShownTest[]; more: number };
 }
 

@@ -6,6 +6,8 @@ import type { Onboarding } from "@/lib/hosts/onboarding.ts";
 import { type FieldIssue, formObject } from "@/lib/http/input.ts";
 import { type FieldErrors, type FormProblem, formProblem } from "@/lib/ui/forms.ts";
 import type { State } from "@/lib/state.ts";
+import { onceOwner, putOnce, takeOnce } from "@/lib/ui/once_result.ts";
+import { seeOther } from "@/lib/ui/navigation.ts";
 import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { OnboardingPanel } from "@/components/OnboardingPanel.tsx";
@@ -58,9 +60,21 @@ function problemErrors(problem: FormProblem, error: unknown): FieldErrors {
   return out;
 }
 
+/** The page's one-time results belong to this operator on this page. */
+const ownerOf = (ctx: Ctx) => onceOwner(authOf(ctx), "hosts-new");
+
 export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { values: {}, errors: {} });
+  async GET(ctx) {
+    const id = ctx.url.searchParams.get("created");
+    if (id === null) return render(ctx, { values: {}, errors: {} });
+    const created = await takeOnce(ctx.state.services, ownerOf(ctx), "onboarding", id);
+    return render(ctx, {
+      values: {},
+      errors: {},
+      created,
+      message: created ? undefined : "The new host's onboarding material was shown once. Create " +
+        "a new key on the host's page if its token was not saved.",
+    });
   },
   async POST(ctx) {
     const form = await formObject(ctx.req);
@@ -72,15 +86,13 @@ export const handler = define.handlers({
         hostInput(values),
         clientOf(ctx),
       );
-      return render(ctx, {
-        values: {},
-        errors: {},
-        created: {
-          name: created.host.name,
-          id: created.host.id,
-          onboarding: created.onboarding,
-        },
-      }, 201);
+      // Shown once, on the GET after the redirect: a refresh never adds the host again.
+      const id = await putOnce(ctx.state.services, ownerOf(ctx), "onboarding", {
+        name: created.host.name,
+        id: created.host.id,
+        onboarding: created.onboarding,
+      });
+      return seeOther(ctx, `/hosts/new?created=${id}`);
     } catch (error) {
       const problem = formProblem(error);
       const errors = problemErrors(problem, error);

@@ -60,11 +60,10 @@ Deno.test("[api] POST /api/hosts: onboarding carries the runner enrollment and i
 
 Deno.test("[pages] add host: the onboarding page shows the runner command once", async () => {
   await using w = await operatorWorld();
-  const { status, doc } = await pageSession(w, w.a.admin).post("/hosts/new", {
-    name: "Web 1",
-    slug: "web-1",
-  });
-  equal(status, 201);
+  const admin = pageSession(w, w.a.admin);
+  const posted = await admin.post("/hosts/new", { name: "Web 1", slug: "web-1" });
+  equal(posted.status, 303);
+  const { doc } = await admin.get(posted.headers.get("location")!);
   const hostId = textOf(doc.querySelector("#host-id"));
   const runnerToken = textOf(doc.querySelector("#runner-token"));
   match(runnerToken, TOKEN);

@@ -83,9 +83,13 @@ Deno.test("[pages] hosts: adding a host shows the token once; bad input keeps th
     group: "eu",
     tags: "prod, eu",
   });
-  equal(res.status, 201);
-  equal(res.headers.get("cache-control"), "no-store");
-  const { doc } = res;
+  // Post/Redirect/Get: the onboarding material shows once, on the GET after the redirect.
+  equal(res.status, 303);
+  const shownAt = res.headers.get("location")!;
+  match(shownAt, /^\/hosts\/new\?created=/);
+  const shown = await admin.get(shownAt);
+  equal(shown.headers.get("cache-control"), "no-store");
+  const { doc } = shown;
   const token = textOf(doc.querySelector("#host-token"));
   match(token, /^vs1_[A-Za-z0-9_-]{32}$/);
   match(textOf(doc.body), /This token is shown only now/);
@@ -95,10 +99,12 @@ Deno.test("[pages] hosts: adding a host shows the token once; bad input keeps th
   const host = await getHost(w.services.ledger, w.orgA.id, hostId);
   equal(host?.slug, "web-frankfurt");
   equal(host?.tags.join(","), "prod,eu");
-  for (const path of ["/hosts", `/hosts/${hostId}`]) {
+  for (const path of ["/hosts", `/hosts/${hostId}`, shownAt]) {
     const page = await admin.get(path);
     ok(!page.html.includes(token), `${path} never shows the token again`);
   }
+  match(textOf((await admin.get(shownAt)).doc.querySelector("main")), /shown once/);
+  equal((await pageSession(w, w.a.owner).get(shownAt)).doc.querySelector("#host-token"), null);
 
   const bad = await admin.post("/hosts/new", { name: "", slug: "X!", group: "", tags: "Bad Tag!" });
   equal(bad.status, 400);
