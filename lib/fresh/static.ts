@@ -54,6 +54,10 @@ export function serveBuildAssets(getBuild: () => FreshBuild, basePath = ""): Mid
   };
 }
 
+/** Longest file name (one path segment) Linux file systems take, in bytes (NAME_MAX). */
+const MAX_NAME_BYTES = 255;
+const encoder = new TextEncoder();
+
 /**
  * Serves files under `dir` (the project's `static/`) for GET and HEAD, with a weak ETag from size
  * and mtime and `Cache-Control: no-cache`; `?v=<current build id>` (see {@link asset}) makes the
@@ -81,6 +85,9 @@ export function serveStaticDir(
     const segments = decodeSegments(rel);
     if (segments === "reject") return c.text("Not Found", 404);
     if (segments.length === 0 || segments.some((s) => s.startsWith("."))) return await next();
+    // A name longer than the file system allows is no static file (stat would fail with
+    // ENAMETOOLONG, a 500 for anyone who sends a long URL).
+    if (segments.some((s) => encoder.encode(s).byteLength > MAX_NAME_BYTES)) return await next();
 
     const file = resolve(root, ...segments);
     if (!file.startsWith(root + sep)) return c.text("Not Found", 404); // belt and braces

@@ -193,6 +193,12 @@ Deno.test("[fresh] static: missing files, directories and dot-files fall through
   assert.equal(await hidden.text(), "not found page");
   const under = await t.app.request("/logo.svg/x");
   assert.equal(await under.text(), "not found page", "a path below a file");
+  // Names longer than the file system takes (ENAMETOOLONG) are no files: the routes answer.
+  for (const path of [`/${"a".repeat(300)}`, `/css/${"é".repeat(130)}`, `/x/${"b".repeat(5000)}`]) {
+    const long = await t.app.request(path);
+    assert.equal(long.status, 404, path.slice(0, 20));
+    assert.equal(await long.text(), "not found page");
+  }
 });
 
 Deno.test("[fresh] static: asset() appends v to an existing query", () => {
