@@ -59,7 +59,9 @@ export function Field(
         placeholder={props.placeholder}
         required={props.required}
         readOnly={props.readOnly}
-        autofocus={props.autofocus}
+        // The first invalid field takes the focus (the first autofocus of a page wins), so a
+        // keyboard user lands on what to fix instead of the top of the page.
+        autofocus={props.autofocus ?? (props.error ? true : undefined)}
         spellcheck={type === "text" ? undefined : false}
         aria-invalid={props.error ? "true" : undefined}
         aria-describedby={describedBy(id, props.hint, props.error)}
@@ -79,6 +81,7 @@ export function SelectField(
         id={id}
         name={props.name}
         required={props.required}
+        autofocus={props.error ? true : undefined}
         aria-invalid={props.error ? "true" : undefined}
         aria-describedby={describedBy(id, props.hint, props.error)}
       >

@@ -88,6 +88,9 @@ Deno.test("[pages] hosts/new: every invalid field is flagged in one round trip",
   }
   match(textOf(res.doc.querySelector("#f-tags-error")), /each tag/);
   equal(res.doc.querySelector(".field-invalid #f-name"), null, "a good name is not marked");
+  // The first invalid field takes the focus (the first autofocus in the page wins).
+  equal(res.doc.querySelector("[autofocus]")?.id, "f-slug");
+  equal((await admin.get("/hosts/new")).doc.querySelector("[autofocus]"), null, "none unasked");
   equal(res.doc.querySelector("#f-slug")?.getAttribute("value"), typed.slug);
   equal(res.doc.querySelector("#f-tags")?.getAttribute("value"), typed.tags);
   equal(await countHosts(w.services.ledger, w.orgA.id), 0);

@@ -28,6 +28,7 @@ export function TextArea(props: {
         maxLength={props.maxLength}
         required={props.required}
         readOnly={props.readOnly}
+        autofocus={props.error ? true : undefined}
         aria-invalid={props.error ? "true" : undefined}
         aria-describedby={described}
       >
