@@ -26,7 +26,12 @@ function KeyActions(props: { k: KeyRow }) {
           <select id={`grace-${k.id}`} name="graceSeconds">
             {GRACE.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
           </select>
-          <SubmitButton label="Rotate" pendingLabel="Rotating…" ariaLabel={`Rotate ${k.prefix}`} />
+          <SubmitButton
+            label="Rotate"
+            pendingLabel="Rotating…"
+            ariaLabel={`Rotate ${k.prefix}`}
+            confirm={`Rotate ${k.prefix}? Without a grace period the old key stops working at once.`}
+          />
         </form>
       )}
       <IntentButton
@@ -35,6 +40,7 @@ function KeyActions(props: { k: KeyRow }) {
         label="Revoke"
         danger
         ariaLabel={`Revoke ${k.prefix}`}
+        confirm={`Revoke ${k.prefix}? Agents using it are refused at once.`}
       />
     </div>
   );

@@ -19,6 +19,8 @@ export function IntentButton(props: {
   ariaLabel?: string;
   danger?: boolean;
   primary?: boolean;
+  /** Asked before the form is sent (destructive actions); declining cancels it. */
+  confirm?: string;
   /** The button's element id, and the form's (tests and scripts find them by these). */
   id?: string;
   formId?: string;
@@ -36,6 +38,7 @@ export function IntentButton(props: {
         label={props.label}
         pendingLabel={props.pendingLabel ?? "Working…"}
         ariaLabel={props.ariaLabel}
+        confirm={props.confirm}
       />
     </form>
   );

@@ -89,6 +89,7 @@ export function MembersTable(props: { members: MemberRow[]; controls: boolean })
                       label="Remove"
                       danger
                       ariaLabel={`Remove ${m.email}`}
+                      confirm={`Remove ${m.email} from the organization? They lose access at once.`}
                     />
                   )}
                 </td>
@@ -133,6 +134,7 @@ export function InvitationsTable(props: { invitations: InvitationRow[] }) {
                   fields={{ invitationId: inv.id }}
                   label="Revoke"
                   ariaLabel={`Revoke the invitation of ${inv.email}`}
+                  confirm={`Revoke the invitation of ${inv.email}? Its link stops working.`}
                 />
               </td>
             </tr>
