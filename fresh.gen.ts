@@ -107,16 +107,17 @@ import * as $102 from "./routes/sign-in/index.tsx";
 import * as $103 from "./routes/sign-in/link.tsx";
 import * as $104 from "./routes/sign-out.ts";
 import * as $105 from "./routes/timeline.tsx";
-import * as $$0 from "./islands/FleetKeys.tsx";
-import * as $$1 from "./islands/FleetLive.tsx";
-import * as $$2 from "./islands/HostLive.tsx";
-import * as $$3 from "./islands/RelativeTime.tsx";
-import * as $$4 from "./islands/RunLive.tsx";
-import * as $$5 from "./islands/SubmitButton.tsx";
-import * as $$6 from "./islands/ThemeToggle.tsx";
-import * as $$7 from "./islands/dev/Counter.tsx";
-import * as $$8 from "./islands/dev/CounterPanel.tsx";
-import * as $$9 from "./islands/dev/PropsEcho.tsx";
+import * as $$0 from "./islands/CopyButton.tsx";
+import * as $$1 from "./islands/FleetKeys.tsx";
+import * as $$2 from "./islands/FleetLive.tsx";
+import * as $$3 from "./islands/HostLive.tsx";
+import * as $$4 from "./islands/RelativeTime.tsx";
+import * as $$5 from "./islands/RunLive.tsx";
+import * as $$6 from "./islands/SubmitButton.tsx";
+import * as $$7 from "./islands/ThemeToggle.tsx";
+import * as $$8 from "./islands/dev/Counter.tsx";
+import * as $$9 from "./islands/dev/CounterPanel.tsx";
+import * as $$10 from "./islands/dev/PropsEcho.tsx";
 
 const manifest = {
   routes: {
@@ -228,16 +229,17 @@ const manifest = {
     "./routes/timeline.tsx": $105,
   },
   islands: {
-    "./islands/FleetKeys.tsx": $$0,
-    "./islands/FleetLive.tsx": $$1,
-    "./islands/HostLive.tsx": $$2,
-    "./islands/RelativeTime.tsx": $$3,
-    "./islands/RunLive.tsx": $$4,
-    "./islands/SubmitButton.tsx": $$5,
-    "./islands/ThemeToggle.tsx": $$6,
-    "./islands/dev/Counter.tsx": $$7,
-    "./islands/dev/CounterPanel.tsx": $$8,
-    "./islands/dev/PropsEcho.tsx": $$9,
+    "./islands/CopyButton.tsx": $$0,
+    "./islands/FleetKeys.tsx": $$1,
+    "./islands/FleetLive.tsx": $$2,
+    "./islands/HostLive.tsx": $$3,
+    "./islands/RelativeTime.tsx": $$4,
+    "./islands/RunLive.tsx": $$5,
+    "./islands/SubmitButton.tsx": $$6,
+    "./islands/ThemeToggle.tsx": $$7,
+    "./islands/dev/Counter.tsx": $$8,
+    "./islands/dev/CounterPanel.tsx": $$9,
+    "./islands/dev/PropsEcho.tsx": $$10,
   },
   baseUrl: import.meta.url,
 };

@@ -1,10 +1,16 @@
 import type { Onboarding } from "@/lib/hosts/onboarding.ts";
 import { Notice } from "@/components/Notice.tsx";
+import CopyButton from "@/islands/CopyButton.tsx";
 
-function Snippet(props: { id: string; title: string; text: string; hint?: string }) {
+function Snippet(
+  props: { id: string; title: string; text: string; hint?: string; copyLabel: string },
+) {
   return (
     <div class="snippet">
-      <h3 id={`${props.id}-title`}>{props.title}</h3>
+      <div class="snippet-head">
+        <h3 id={`${props.id}-title`}>{props.title}</h3>
+        <CopyButton target={props.id} label={props.copyLabel} />
+      </div>
       {props.hint && <p class="muted">{props.hint}</p>}
       <pre id={props.id} class="copy" tabIndex={0} aria-labelledby={`${props.id}-title`}>
         <code>{props.text}</code>
@@ -29,12 +35,14 @@ function RunnerSnippet(props: { runner: NonNullable<Onboarding["runner"]> }) {
       <dl class="facts">
         <dt>Enrollment token</dt>
         <dd>
-          <code id="runner-token" class="secret">{r.token}</code>
+          <code id="runner-token" class="secret">{r.token}</code>{" "}
+          <CopyButton target="runner-token" label="the enrollment token" />
         </dd>
       </dl>
       <Snippet
         id="runner-command"
         title="Install and enroll the runner"
+        copyLabel="the runner command"
         hint="Run on the server as root, with the runner installed."
         text={r.command}
       />
@@ -64,7 +72,8 @@ export function OnboardingPanel(
         </dd>
         <dt>Token</dt>
         <dd>
-          <code id="host-token" class="secret">{o.token}</code>
+          <code id="host-token" class="secret">{o.token}</code>{" "}
+          <CopyButton target="host-token" label="the token" />
         </dd>
         <dt>Ingest URL</dt>
         <dd>
@@ -74,15 +83,22 @@ export function OnboardingPanel(
       <Snippet
         id="install-script"
         title="1. Install on the server"
+        copyLabel="the install script"
         hint="Writes /etc/vps-sentry-push-web.env (root-only) and a systemd drop-in for vps-sentry."
         text={o.installScript}
       />
       <Snippet
         id="push-command"
         title="2. Push the first snapshot"
+        copyLabel="the push command"
         text={o.pushCommand}
       />
-      <Snippet id="verify-command" title="3. Check the key" text={o.verifyCommand} />
+      <Snippet
+        id="verify-command"
+        title="3. Check the key"
+        copyLabel="the verify command"
+        text={o.verifyCommand}
+      />
       {o.runner && <RunnerSnippet runner={o.runner} />}
       <p>
         <a href={`/hosts/${props.hostId}`}>Open the host page</a>{" "}

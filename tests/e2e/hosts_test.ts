@@ -1,5 +1,6 @@
 /**
- * Real browser: an admin adds a host in the UI and copies its token from the page; the "agent"
+ * Real browser: an admin adds a host in the UI and copies its token from the page (the Copy
+ * buttons put the exact text on the clipboard); the "agent"
  * (this test, with fetch) pushes the real Debian fixture with it; the host page then shows
  * posture critical with the IOC evidence — no console errors, no CSP violations. Screenshots of
  * the fleet and host pages go to docs/screenshots/.
@@ -46,6 +47,16 @@ Deno.test({
     await page.waitForSelector("#host-token");
     match((await page.textContent("main")) ?? "", /This token is shown only now/);
     const token = (await page.textContent("#host-token"))?.trim() ?? "";
+    // "Copy" puts the exact text on the clipboard and says so.
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], {
+      origin: base,
+    });
+    await page.click('button[aria-label="Copy the push command"]');
+    await page.waitForSelector('button[aria-label="Copy the push command"]:text("Copied")');
+    equal(
+      await page.evaluate(() => navigator.clipboard.readText()),
+      await page.textContent("#push-command"),
+    );
     const ingestUrl = (await page.textContent("#ingest-url"))?.trim() ?? "";
     match(token, /^vs\d+_[A-Za-z0-9_-]+$/);
     const hostId = (await page.textContent("#host-id"))?.trim() ?? "";
