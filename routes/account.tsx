@@ -7,7 +7,7 @@ import {
   type PageProps,
   type PageResponse,
 } from "@/lib/fresh/mod.ts";
-import { CodeField, PasswordField } from "@/lib/auth/inputs.ts";
+import { PasswordField, SetupCodeField } from "@/lib/auth/inputs.ts";
 import {
   changePassword,
   confirmTotpEnrolment,
@@ -20,7 +20,7 @@ import {
 import { listSessions, rotateSession } from "@/lib/auth/sessions.ts";
 import { appSecretOf } from "@/lib/auth/secret.ts";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password.ts";
-import { authOf, clientOf, setSessionCookie } from "@/lib/auth/http.ts";
+import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { getUser } from "@/lib/orgs/users.ts";
 import {
   type FieldErrors,
@@ -31,6 +31,7 @@ import {
   runIntent,
 } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
+import { type OnceOwner, putOnce, takeOnce } from "@/lib/ui/once_result.ts";
 import { type EnrolmentView, pendingEnrolment, svgDataUri } from "@/lib/ui/totp.ts";
 import type { State } from "@/lib/state.ts";
 import { Field, Hidden } from "@/components/Field.tsx";
@@ -61,25 +62,20 @@ interface Data {
 }
 
 type Ctx = FreshContext<State>;
-type Extra = Partial<Pick<Data, "flash" | "enrolment" | "recoveryCodes">> & {
-  currentSessionId?: string;
-};
+type Extra = Partial<Pick<Data, "flash" | "enrolment" | "recoveryCodes">>;
 
 /** The page as stored now, plus what this request adds (errors, one-time secrets). */
-async function render(ctx: Ctx, extra: Extra = {}, problem?: FormProblem, headers?: Headers) {
+async function render(ctx: Ctx, extra: Extra = {}, problem?: FormProblem) {
   const auth = authOf(ctx);
   const { services } = ctx.state;
   const { config, clock } = services;
   ctx.state.title = "Account";
   const user = await getUser(services.ledger, auth.user.id);
   if (!user) throw new HttpError(401, "Sign in first.");
-  const current = extra.currentSessionId ?? auth.session.id;
   const sessions = await listSessions(services.kv, user.id, {
     now: clock.now(),
     idleMinutes: config.sessionIdleMinutes,
   });
-  const allHeaders = new Headers(problem?.headers);
-  headers?.forEach((v, k) => allHeaders.append(k, v));
   return page<Data>({
     email: user.email,
     name: user.name,
@@ -92,17 +88,37 @@ async function render(ctx: Ctx, extra: Extra = {}, problem?: FormProblem, header
       ip: s.ip,
       userAgent: s.userAgent,
       mfa: s.mfa,
-      current: s.id === current,
+      current: s.id === auth.session.id,
     })),
     errors: problem?.errors ?? {},
     message: problem?.message,
     flash: extra.flash,
     enrolment: extra.enrolment,
     recoveryCodes: extra.recoveryCodes,
-  }, { status: problem?.status ?? 200, headers: allHeaders });
+  }, { status: problem?.status ?? 200, headers: problem?.headers });
 }
 
 const PasswordChange = z.object({ currentPassword: PasswordField, newPassword: PasswordField });
+
+/** The set-up code: only the authenticator's code proves the app has the secret (no recovery codes). */
+const SetupCode = z.object({
+  code: SetupCodeField,
+});
+
+/**
+ * Who may see recovery codes shown once after a redirect: this operator, on this page. (Not
+ * `onceOwner`: an operator who left every organization still has an account page.)
+ */
+function accountOwner(ctx: Ctx): OnceOwner {
+  const auth = authOf(ctx);
+  return { orgId: auth.org?.id ?? "", userId: auth.user.id, scope: "account" };
+}
+
+/** Post/Redirect/Get for new recovery codes: shown once, and a reload repeats nothing. */
+async function showCodesOnce(ctx: Ctx, codes: string[], session?: string): Promise<Response> {
+  const id = await putOnce(ctx.state.services, accountOwner(ctx), "recovery", { codes });
+  return seeOther(ctx, `/account?recovery=${id}`, { session });
+}
 
 /** One handler per form on the page, chosen by its hidden `intent` field. */
 const INTENTS: Record<
@@ -130,7 +146,7 @@ const INTENTS: Record<
   async totp_confirm(ctx, values) {
     const auth = authOf(ctx);
     const { services } = ctx.state;
-    const parsed = parseValues(z.object({ code: CodeField }), values);
+    const parsed = parseValues(SetupCode, values);
     let problem = parsed.ok ? undefined : parsed.problem;
     if (parsed.ok) {
       try {
@@ -152,13 +168,7 @@ const INTENTS: Record<
             now: services.clock.now(),
           },
         );
-        const headers = rotated ? setSessionCookie(new Headers(), ctx, rotated.token) : undefined;
-        return render(
-          ctx,
-          { recoveryCodes, currentSessionId: rotated?.session.id },
-          undefined,
-          headers,
-        );
+        return await showCodesOnce(ctx, recoveryCodes, rotated?.token);
       } catch (error) {
         problem = formProblem(error);
       }
@@ -191,7 +201,7 @@ const INTENTS: Record<
       auth.user,
       clientOf(ctx),
     );
-    return render(ctx, { recoveryCodes });
+    return await showCodesOnce(ctx, recoveryCodes);
   },
   async end_session(ctx, values) {
     try {
@@ -209,8 +219,14 @@ const INTENTS: Record<
 };
 
 export const handler = define.handlers({
-  GET(ctx) {
-    return render(ctx, { flash: flashOf(ctx.url, FLASH) });
+  async GET(ctx) {
+    const shown = await takeOnce(
+      ctx.state.services,
+      accountOwner(ctx),
+      "recovery",
+      ctx.url.searchParams.get("recovery"),
+    );
+    return render(ctx, { flash: flashOf(ctx.url, FLASH), recoveryCodes: shown?.codes });
   },
   POST: (ctx) => runIntent(ctx, ctx.req, INTENTS),
 });
@@ -269,7 +285,12 @@ export default define.page(({ data }: PageProps<Data, State>) => (
     <section class="card" aria-labelledby="sessions-title">
       <h2 id="sessions-title">Sessions</h2>
       <SessionsTable sessions={data.sessions} />
-      <IntentButton intent="sign_out_everywhere" label="Sign out everywhere" danger />
+      <IntentButton
+        intent="sign_out_everywhere"
+        label="Sign out everywhere"
+        danger
+        confirm="Sign out of every device and browser, this one included?"
+      />
     </section>
   </>
 ));

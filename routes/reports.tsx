@@ -12,7 +12,7 @@ import {
   type ReportSettings,
   updateReportSettings,
 } from "@/lib/reports/settings.ts";
-import { previewReport, sendReportNow } from "@/lib/reports/on_demand.ts";
+import { counted, previewReport, sendReportNow } from "@/lib/reports/on_demand.ts";
 import { renderReportHtml } from "@/lib/reports/render.ts";
 import { recentReportSends } from "@/lib/reports/sends.ts";
 import {
@@ -67,7 +67,8 @@ function flashOf(url: URL): string | undefined {
   if (done === "unchanged") return "Nothing changed: the schedule already had these values.";
   if (done !== "sent") return undefined;
   const n = (name: string) => Math.max(0, Math.min(999, Number(url.searchParams.get(name)) || 0));
-  return `Report sent: ${n("queued")} delivery(ies) queued for the notification pipeline` +
+  const queued = counted(n("queued"), "delivery", "deliveries");
+  return `Report sent: ${queued} queued for the notification pipeline` +
     (n("suppressed") ? `, ${n("suppressed")} suppressed (quiet hours or maintenance)` : "") +
     (url.searchParams.get("deduped") === "1" ? "; an identical report had just gone out" : "") +
     ".";

@@ -17,7 +17,7 @@ import {
 import { createOrg } from "../orgs/orgs.ts";
 import { addMember } from "../orgs/members.ts";
 import { hashPassword, validatePassword, verifyPassword } from "./password.ts";
-import { consumeToken, issueToken } from "./tokens.ts";
+import { consumeToken, issueToken, peekToken, type TokenFailure } from "./tokens.ts";
 import { magicLinkMail, passwordResetMail } from "../mail/templates.ts";
 import { createTotpEnrolment, generateRecoveryCodes, verifyTotp } from "./totp.ts";
 import { openString, sealString } from "./keys.ts";
@@ -210,6 +210,25 @@ export async function requestPasswordReset(
   });
 }
 
+/** What the reset page says about a link that was used or expired (there is nothing to retry). */
+export const RESET_LINK_SPENT = "This link was already used or has expired; request a new one.";
+
+/**
+ * Whether a password-reset link still works, without using it up (the page checks before showing
+ * the form; only {@link confirmPasswordReset} consumes it). Mirrors `consumeToken`'s answers.
+ *
+ * @example
+ * ```ts
+ * const state = await passwordResetLinkState(services, token); // "valid" | "unknown" | "expired" | "used"
+ * ```
+ */
+export async function passwordResetLinkState(
+  services: Pick<Services, "kv" | "clock">,
+  token: string,
+): Promise<"valid" | TokenFailure> {
+  return await peekToken(services.kv, "password_reset", token, services.clock.now());
+}
+
 /** Sets a new password from a reset link and signs the user out everywhere. */
 export async function confirmPasswordReset(
   services: Services,
@@ -270,6 +289,12 @@ export async function changePassword(
       details: { field: "newPassword" },
     });
   }
+  if (input.newPassword === input.currentPassword) {
+    throw new HttpError(400, "newPassword: choose a password different from the current one", {
+      code: "same_password",
+      details: { field: "newPassword" },
+    });
+  }
   await setPasswordHash(
     services.ledger,
     user.id,
@@ -310,6 +335,15 @@ export async function confirmTotpEnrolment(
   code: string,
   client: ClientInfo,
 ): Promise<{ recoveryCodes: string[] }> {
+  // Checked first: a reload of the confirming POST (or a second tab) after set-up finished must
+  // not claim the set-up expired.
+  if ((await getUser(services.ledger, user.id))?.totpEnabledAt) {
+    throw new HttpError(
+      409,
+      "Two-step verification is already on. To get new recovery codes, use “Make new recovery codes”.",
+      { code: "totp_already_enabled" },
+    );
+  }
   const pending = await services.kv.get<string>(totpEnrolmentKey(user.id));
   if (pending.versionstamp === null) {
     throw new HttpError(409, "Start the authenticator set-up again; it expired after 10 minutes.", {

@@ -44,5 +44,10 @@ export const SetupInput = z.strictObject({
 export const InviteInput = z.strictObject({ email: Email, role: RoleField });
 export const RoleChangeInput = z.strictObject({ role: RoleField });
 export const SwitchOrgInput = z.strictObject({ orgId: z.string().min(1).max(64) });
-export const TotpCodeInput = z.strictObject({ code: CodeField });
+/** The set-up step takes only the authenticator's code (recovery codes exist only after it). */
+export const SetupCodeField = z.string().trim().regex(
+  /^\d{6}$/,
+  "enter the 6-digit code from your authenticator app",
+);
+export const TotpCodeInput = z.strictObject({ code: SetupCodeField });
 export const AcceptInvitationInput = z.strictObject({ token: TokenField });

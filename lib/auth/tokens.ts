@@ -115,23 +115,51 @@ export async function consumeToken(
   token: string,
   now: Date,
 ): Promise<TokenPayload | TokenFailure> {
-  requirePurpose(purpose);
-  if (!TOKEN_PATTERN.test(token)) return "unknown";
-  const hash = await sha256Hex(token);
-  const key = authTokenKey(purpose, hash);
-  const usedKey = usedAuthTokenKey(purpose, hash);
   // Two rounds suffice: a failed check means the record changed, and the only change is a use.
   for (let round = 0; round < 2; round++) {
-    const [entry, used] = await kv.getMany<[StoredToken, { usedAt: number }]>([key, usedKey]);
-    if (entry.value === null) return used.value === null ? "unknown" : "used";
-    if (entry.value.purpose !== purpose) return "unknown";
-    if (entry.value.expiresAt <= now.getTime()) return "expired";
+    const read = await readToken(kv, purpose, token, now);
+    if (typeof read === "string") return read;
     const res = await kv.atomic()
-      .check(entry)
-      .delete(key)
-      .set(usedKey, { usedAt: now.getTime() }, { expireIn: USED_TOMBSTONE_MS })
+      .check(read.entry)
+      .delete(read.entry.key)
+      .set(read.usedKey, { usedAt: now.getTime() }, { expireIn: USED_TOMBSTONE_MS })
       .commit();
-    if (res.ok) return entry.value.payload;
+    if (res.ok) return read.entry.value.payload;
   }
   return "used";
+}
+
+/**
+ * Whether `token` would be accepted by {@link consumeToken} now, without using it up (a page
+ * that checks a link before showing its form).
+ *
+ * @example
+ * ```ts
+ * await peekToken(kv, "password_reset", token, now); // "valid" | "unknown" | "expired" | "used"
+ * ```
+ */
+export async function peekToken(
+  kv: Deno.Kv,
+  purpose: TokenPurpose,
+  token: string,
+  now: Date,
+): Promise<"valid" | TokenFailure> {
+  const read = await readToken(kv, purpose, token, now);
+  return typeof read === "string" ? read : "valid";
+}
+
+/** The stored token record, or why there is none that works at `now`. */
+async function readToken(kv: Deno.Kv, purpose: TokenPurpose, token: string, now: Date) {
+  requirePurpose(purpose);
+  if (!TOKEN_PATTERN.test(token)) return "unknown" as const;
+  const hash = await sha256Hex(token);
+  const usedKey = usedAuthTokenKey(purpose, hash);
+  const [entry, used] = await kv.getMany<[StoredToken, { usedAt: number }]>([
+    authTokenKey(purpose, hash),
+    usedKey,
+  ]);
+  if (entry.value === null) return used.value === null ? "unknown" as const : "used" as const;
+  if (entry.value.purpose !== purpose) return "unknown" as const;
+  if (entry.value.expiresAt <= now.getTime()) return "expired" as const;
+  return { entry: entry as Deno.KvEntry<StoredToken>, usedKey };
 }

@@ -24,10 +24,23 @@ export const RETENTION_BOUNDS = {
 /** A retention setting's name. */
 export type RetentionField = keyof typeof RETENTION_BOUNDS;
 
+/**
+ * A number of days as text, singular or plural.
+ *
+ * @example
+ * ```ts
+ * daysText(1); // "1 day"
+ * daysText(30); // "30 days"
+ * ```
+ */
+export function daysText(n: number): string {
+  return `${n} ${n === 1 ? "day" : "days"}`;
+}
+
 const days = (field: RetentionField) => {
   const { min, max } = RETENTION_BOUNDS[field];
-  return z.int("must be a whole number of days").min(min, `at least ${min} days`)
-    .max(max, `at most ${max} days`).nullable().optional();
+  return z.int("must be a whole number of days").min(min, `at least ${daysText(min)}`)
+    .max(max, `at most ${daysText(max)}`).nullable().optional();
 };
 
 /** A change: both optional; `null` returns to the server default. */

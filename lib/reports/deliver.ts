@@ -70,7 +70,7 @@ export async function deliverReport(
     throw new HttpError(
       400,
       recipients.viaEndpoints
-        ? "emails: no notification endpoint takes reports (add `report` to an endpoint's event " +
+        ? "emails: no notification endpoint takes reports (add “Report” to an endpoint's event " +
           "types) and no e-mail address was given"
         : "emails: give at least one e-mail address, or send via the notification endpoints",
       { code: "no_recipients", details: { field: "emails" } },

@@ -94,6 +94,19 @@ export async function previewReport(
   };
 }
 
+/**
+ * A count with its noun, singular or plural.
+ *
+ * @example
+ * ```ts
+ * counted(1, "delivery", "deliveries"); // "1 delivery"
+ * counted(3, "delivery", "deliveries"); // "3 deliveries"
+ * ```
+ */
+export function counted(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** What "send now" did. */
 export interface ReportNowResult {
   report: FleetReport;
@@ -132,8 +145,11 @@ export async function sendReportNow(
   });
   await auditOperatorChange(services, client, auth, {
     action: "report.send",
-    summary: `${report.period.kind} report sent now to ${recipients.emails.length} address(es)` +
-      (delivery.endpointIds.length ? ` and ${delivery.endpointIds.length} endpoint(s)` : "") +
+    summary: `${report.period.kind} report sent now to ` +
+      counted(recipients.emails.length, "address", "addresses") +
+      (delivery.endpointIds.length
+        ? ` and ${counted(delivery.endpointIds.length, "endpoint", "endpoints")}`
+        : "") +
       `: ${delivery.deliveries.length} queued, ${delivery.suppressed.length} suppressed`,
     target: { type: "org", id: org.id },
     details: {

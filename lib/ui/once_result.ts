@@ -21,7 +21,7 @@ import { appSecretOf } from "../auth/secret.ts";
 export const ONCE_TTL_MS = 5 * 60_000;
 
 /** The query parameter naming each kind of one-time result. */
-export type OnceKind = "created" | "rotated" | "tested" | "token" | "onboarding";
+export type OnceKind = "created" | "rotated" | "tested" | "token" | "onboarding" | "recovery";
 
 /** A test outcome as the page shows it after the redirect (no delivery internals). */
 export type ShownTest = Pick<
@@ -38,6 +38,8 @@ export interface OnceValues {
   /** A new host's onboarding material (its first key's token inside). */
   onboarding: { name: string; id: string; onboarding: Onboarding };
   tested: { results: ShownTest[]; more: number };
+  /** New recovery codes (two-step verification turned on, or codes made anew) on the account page. */
+  recovery: { codes: string[] };
 }
 
 /**

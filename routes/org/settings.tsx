@@ -4,11 +4,13 @@ import type { FreshContext, PageProps, PageResponse } from "@/lib/fresh/mod.ts";
 import { authOf, clientOf } from "@/lib/auth/http.ts";
 import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { formPage } from "@/lib/http/form_page.ts";
-import { readForm } from "@/lib/http/input.ts";
+import { fieldIssues, readForm } from "@/lib/http/input.ts";
 import {
+  daysText,
   orgRetention,
   RETENTION_BOUNDS,
   type RetentionField,
+  RetentionInput,
   type RetentionSettings,
   updateOrgRetention,
 } from "@/lib/orgs/settings.ts";
@@ -79,6 +81,21 @@ const RetentionForm = z.object({
 
 const shown = (days: number | null) => days === null ? "" : String(days);
 
+/**
+ * The range issues of the fields that are well-formed, so one round trip marks every bad field
+ * (a mistyped one and an out-of-range one together), not only the first kind found.
+ */
+function rangeIssues(values: Record<string, string>) {
+  const numbers: Record<string, number | null> = {};
+  for (const { field } of SETTINGS) {
+    if (values[field] === undefined) continue;
+    const one = DaysText.safeParse(values[field]);
+    if (one.success) numbers[field] = one.data;
+  }
+  const checked = RetentionInput.safeParse(numbers);
+  return checked.success ? [] : fieldIssues(checked.error);
+}
+
 async function render(
   ctx: Ctx,
   extra: Partial<Pick<Data, "form" | "flash">> = {},
@@ -118,7 +135,7 @@ export const handler = define.handlers({
       SETTINGS.map(({ field }) => [field, (parsed.values[field] ?? "").slice(0, 20)]),
     );
     if (!parsed.ok) {
-      const errors = errorsOf(parsed.issues);
+      const errors = errorsOf([...parsed.issues, ...rangeIssues(parsed.values)]);
       return render(ctx, { form: { values, errors } }, { status: 400, errors });
     }
     try {
@@ -138,7 +155,9 @@ export const handler = define.handlers({
 });
 
 function InForce(props: { days: number | null; fallback: number }) {
-  return props.days === null ? <>{props.fallback} days (server default)</> : <>{props.days} days</>;
+  return props.days === null
+    ? <>{daysText(props.fallback)} (server default)</>
+    : <>{daysText(props.days)}</>;
 }
 
 function RetentionFields(props: { data: Data }) {
@@ -147,7 +166,7 @@ function RetentionFields(props: { data: Data }) {
     <form method="post" class="form" id="retention-form">
       {SETTINGS.map(({ field, fallback, label, note }) => {
         const { min, max } = RETENTION_BOUNDS[field];
-        const range = `${min} to ${max} days`;
+        const range = `${min} to ${daysText(max)}`;
         return (
           <Field
             key={field}
@@ -155,7 +174,7 @@ function RetentionFields(props: { data: Data }) {
             label={label}
             inputmode="numeric"
             maxLength={6}
-            hint={`${note} ${range}; empty: the server default, ${settings[fallback]} days.`}
+            hint={`${note} ${range}; empty: the server default, ${daysText(settings[fallback])}.`}
           />
         );
       })}

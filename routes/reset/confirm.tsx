@@ -4,7 +4,11 @@ import type { State } from "@/lib/state.ts";
 import { page, type PageProps } from "@/lib/fresh/mod.ts";
 import { readForm } from "@/lib/http/input.ts";
 import { PasswordField, TokenField } from "@/lib/auth/inputs.ts";
-import { confirmPasswordReset } from "@/lib/auth/account.ts";
+import {
+  confirmPasswordReset,
+  passwordResetLinkState,
+  RESET_LINK_SPENT,
+} from "@/lib/auth/account.ts";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password.ts";
 import { clientOf } from "@/lib/auth/http.ts";
 import { type FieldErrors, formProblem, invalidForm } from "@/lib/ui/forms.ts";
@@ -25,11 +29,19 @@ interface Data {
 
 /** Sets a new password from a reset link (single use); every session of the account ends. */
 export const handler = define.handlers({
-  GET(ctx) {
+  async GET(ctx) {
     ctx.state.title = "New password";
     const token = ctx.url.searchParams.get("token") ?? "";
     if (!TokenField.safeParse(token).success) {
       return page<Data>({ token: null, errors: {}, message: INVALID }, { status: 400 });
+    }
+    // Checked without using the link up: a spent link says so instead of offering a form.
+    const state = await passwordResetLinkState(ctx.state.services, token);
+    if (state === "unknown") {
+      return page<Data>({ token: null, errors: {}, message: INVALID }, { status: 400 });
+    }
+    if (state !== "valid") {
+      return page<Data>({ token: null, errors: {}, message: RESET_LINK_SPENT }, { status: 410 });
     }
     return page<Data>({ token, errors: {} });
   },
@@ -50,9 +62,14 @@ export const handler = define.handlers({
       await confirmPasswordReset(ctx.state.services, parsed.data, clientOf(ctx));
     } catch (error) {
       const problem = formProblem(error);
-      // A spent or expired token leaves nothing to retry on this page.
-      const token = problem.errors.password ? parsed.data.token : null;
-      return page<Data>({ token, ...problem }, { status: problem.status });
+      if (problem.errors.password) {
+        return page<Data>({ token: parsed.data.token, ...problem }, { status: problem.status });
+      }
+      // A spent, expired or unknown token leaves nothing to retry on this page: say why.
+      const message = problem.errors.token
+        ? (problem.status === 410 ? RESET_LINK_SPENT : INVALID)
+        : problem.message;
+      return page<Data>({ token: null, errors: {}, message }, { status: problem.status });
     }
     return seeOther(ctx, "/sign-in?done=password_reset");
   },

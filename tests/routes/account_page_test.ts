@@ -25,10 +25,11 @@ Deno.test("[pages] account: set up TOTP from the page, see recovery codes once, 
 
   const code = currentTotp(secret, w.services.clock.now());
   const confirmed = await postForm(w.app, "/account", { intent: "totp_confirm", code }, { cookie });
-  equal(confirmed.status, 200);
+  equal(confirmed.status, 303, "Post/Redirect/Get");
   const rotated = sessionCookieOf(confirmed);
   ok(rotated && rotated !== cookie, "the session rotates");
-  const codes = [...parseHtml(await confirmed.text()).querySelectorAll(".codes code")].map(textOf);
+  const shown = await getPage(w.app, confirmed.headers.get("location")!, { cookie: rotated });
+  const codes = [...shown.doc.querySelectorAll(".codes code")].map(textOf);
   equal(codes.length, 10);
   ok((await getUser(w.services.ledger, w.a.ops.userId))?.totpEnabledAt);
 

@@ -70,7 +70,7 @@ Deno.test("[pages] org settings: bad values name the field and change nothing", 
     [{ auditRetentionDays: "soon" }, "auditRetentionDays", /whole number of days/],
     [{ auditRetentionDays: "5" }, "auditRetentionDays", /at least 30 days/],
     [{ auditRetentionDays: "99999" }, "auditRetentionDays", /at most 36500 days/],
-    [{ snapshotRetentionDays: "0" }, "snapshotRetentionDays", /at least 1 days/],
+    [{ snapshotRetentionDays: "0" }, "snapshotRetentionDays", /at least 1 day$/],
     [{ snapshotRetentionDays: "-3" }, "snapshotRetentionDays", /whole number of days/],
   ];
   for (const [fields, field, message] of cases) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { consumeToken, issueToken } from "@/lib/auth/tokens.ts";
+import { consumeToken, issueToken, peekToken } from "@/lib/auth/tokens.ts";
 
 const T0 = new Date("2026-11-25T10:00:00.000Z");
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -77,4 +77,16 @@ Deno.test("[auth] issuing refuses bad lifetimes and purposes", async () => {
     () => issueToken(kv, "invite" as "magic_link", PAYLOAD, { ttlMs: TTL, now: T0 }),
     /purpose must be one of magic_link, password_reset/,
   );
+});
+
+Deno.test("[auth] peekToken says whether a token works without using it up", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const token = await issue(kv, "password_reset");
+  assert.equal(await peekToken(kv, "password_reset", token, at(1000)), "valid");
+  assert.equal(await peekToken(kv, "password_reset", token, at(1000)), "valid", "still");
+  assert.equal(await peekToken(kv, "magic_link", token, at(1000)), "unknown", "another purpose");
+  assert.equal(await peekToken(kv, "password_reset", token, at(TTL)), "expired");
+  assert.equal(await peekToken(kv, "password_reset", "short", at(0)), "unknown");
+  assert.deepEqual(await consumeToken(kv, "password_reset", token, at(2000)), PAYLOAD);
+  assert.equal(await peekToken(kv, "password_reset", token, at(3000)), "used");
 });
