@@ -135,7 +135,11 @@ export default define.page<typeof handler>(({ data }) => {
           type="search"
           hint="Title, detail or code"
         />
-        <TimeRange values={data.values} errors={data.errors} untilHint="UTC, at or before" />
+        <TimeRange
+          values={data.values}
+          errors={data.errors}
+          untilHint="UTC, inclusive; a date alone means the end of that day"
+        />
       </ListFilterForm>
       <ListSection
         list={data}

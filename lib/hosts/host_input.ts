@@ -16,7 +16,7 @@ const uniqueList = (items: string[]) => [...new Set(items)];
 
 /** What a per-host heartbeat interval may be (agent-protocol Part 5). */
 export const HEARTBEAT_MINUTES_HINT =
-  "expected whole minutes from 1 to 1440 between pushes, or null (empty) for the default";
+  "expected whole minutes from 1 to 1440 between pushes, or leave empty for the default";
 
 const HostFields = {
   name: z.string().trim().min(1, "required").max(80, "at most 80 characters")

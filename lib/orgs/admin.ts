@@ -42,11 +42,13 @@ export async function inviteMember(
   auth: AuthState,
   input: { email: string; role: Role },
   client: ClientInfo,
-): Promise<{ invitationId: string; link: string; mailed: boolean; expiresAt: Date }> {
+): Promise<
+  { invitationId: string; link: string; mailed: boolean; expiresAt: Date; replaced: boolean }
+> {
   const { user, org } = actingOperator(auth);
   assertMayGrant(org.role, input.role, "role");
   const now = services.clock.now();
-  const { invitation, token } = await createInvitation(services.ledger, {
+  const { invitation, token, replaced } = await createInvitation(services.ledger, {
     orgId: org.id,
     email: input.email,
     role: input.role,
@@ -77,7 +79,14 @@ export async function inviteMember(
     target: { type: "invitation", id: invitation.id },
     details: { email: input.email, role: input.role, mailed },
   });
-  return { invitationId: invitation.id, link, mailed, expiresAt: invitation.expiresAt };
+  return {
+    invitationId: invitation.id,
+    link,
+    mailed,
+    expiresAt: invitation.expiresAt,
+    // A pending invitation of the same address was withdrawn: its link no longer works.
+    replaced,
+  };
 }
 
 /** Revokes a pending invitation of the active organization (another org's id: 404). */

@@ -106,8 +106,9 @@ const INVITATION_COLUMNS = [
 /**
  * Creates an invitation and returns it with its token (put the token in the mailed link; it
  * is not stored). A pending invitation for the same organization and e-mail is revoked first,
- * so only the newest link works. 409 `already_member` (field `email`) when that address already
- * belongs to the organization.
+ * so only the newest link works; `replaced` says whether there was one (the earlier link no
+ * longer works). 409 `already_member` (field `email`) when that address already belongs to the
+ * organization.
  *
  * @example
  * ```ts
@@ -121,7 +122,7 @@ const INVITATION_COLUMNS = [
 export async function createInvitation(
   ledger: LedgerTx,
   input: { orgId: string; email: string; role: Role; invitedBy: string; ttlMs: number; now: Date },
-): Promise<{ invitation: Invitation; token: string }> {
+): Promise<{ invitation: Invitation; token: string; replaced: boolean }> {
   const email = normalizeEmail(input.email);
   const emailProblem = validateEmail(email);
   if (emailProblem) {
@@ -161,7 +162,7 @@ export async function createInvitation(
     accepted_by: null,
     revoked_at: null,
   };
-  await writeTransaction(ledger, async (tx) => {
+  const replaced = await writeTransaction(ledger, async (tx) => {
     await lockOrgRow(tx, input.orgId);
     // Someone who already belongs needs no invitation (a role change is a different action).
     const member = await tx.db.selectFrom("memberships")
@@ -175,11 +176,11 @@ export async function createInvitation(
         details: { field: "email" },
       });
     }
-    await tx.db.updateTable("invitations").set({ revoked_at: now })
+    const revoked = await tx.db.updateTable("invitations").set({ revoked_at: now })
       .where("org_id", "=", input.orgId).where("email", "=", email)
       .where("accepted_at", "is", null).where("revoked_at", "is", null)
       .where("expires_at", ">", now)
-      .execute();
+      .executeTakeFirst();
     await tx.db.insertInto("invitations").values({
       id: row.id,
       org_id: row.org_id,
@@ -190,8 +191,9 @@ export async function createInvitation(
       created_at: now,
       expires_at: expiresAt,
     }).execute();
+    return Number(revoked.numUpdatedRows) > 0;
   });
-  return { invitation: toInvitation(row, now), token };
+  return { invitation: toInvitation(row, now), token, replaced };
 }
 
 /**

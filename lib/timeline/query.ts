@@ -10,8 +10,30 @@ import { SEVERITIES, type Severity } from "../signals/types.ts";
 import { badQueryParam, queryChoice, queryLimit, queryText, queryTime } from "../ui/list_query.ts";
 import type { TimelineOptions } from "./timeline.ts";
 
+/** A calendar date alone (`2026-11-25`), without a time of day. */
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** One day in milliseconds. */
+const DAY_MS = 86_400_000;
+
 /**
- * `?severity=&code=&from=&to=&q=&limit=&before=` of a timeline endpoint.
+ * `?to=`, inclusive: a date alone means the end of that day (UTC), so `from=D&to=D` is all of D.
+ *
+ * @example
+ * ```ts
+ * untilTime(new URL("http://x/?to=2026-11-25")); // 2026-11-25T23:59:59.999Z
+ * untilTime(new URL("http://x/?to=2026-11-25T12:00Z")); // 2026-11-25T12:00:00.000Z
+ * ```
+ */
+export function untilTime(url: URL, field = "to"): Date | undefined {
+  const time = queryTime(url, field);
+  if (time === undefined || !DATE_ONLY.test(url.searchParams.get(field) ?? "")) return time;
+  return new Date(time.getTime() + DAY_MS - 1);
+}
+
+/**
+ * `?severity=&code=&from=&to=&q=&limit=&before=` of a timeline endpoint. A date-only `to` covers
+ * that whole day (UTC); a `severity` outside {@link SEVERITIES} is a 400 naming it.
  *
  * @example
  * ```ts
@@ -20,8 +42,8 @@ import type { TimelineOptions } from "./timeline.ts";
  */
 export function timelineQuery(url: URL): TimelineOptions {
   const from = queryTime(url, "from");
-  const to = queryTime(url, "to");
-  if (from && to && from > to) throw badQueryParam("from", "must not be after to");
+  const to = untilTime(url, "to");
+  if (from && to && from > to) throw badQueryParam("from", "From must not be after Until");
   return {
     severity: queryChoice<Severity>(url, "severity", SEVERITIES),
     code: queryText(url, "code", 100),

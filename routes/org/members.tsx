@@ -35,6 +35,10 @@ import SubmitButton from "@/islands/SubmitButton.tsx";
 
 const FLASH = {
   invited: "Invitation sent.",
+  /** The address had a pending invitation: the new one replaced it. */
+  reinvited: "Invitation sent again; the earlier link no longer works.",
+  /** Likewise without e-mail: the page shows the new link to pass on. */
+  relinked: "New invitation link created; the earlier link no longer works.",
   role: "Role changed.",
   removed: "Member removed.",
   revoked: "Invitation revoked.",
@@ -139,19 +143,18 @@ const INTENTS: Record<
     });
     if (!parsed.ok) return render(ctx, { invite: invite(parsed.problem.errors) }, parsed.problem);
     try {
-      const created = await inviteMember(
-        ctx.state.services,
-        authOf(ctx),
-        parsed.data,
-        clientOf(ctx),
-      );
-      if (created.mailed) return seeOther(ctx, "/org/members?done=invited");
+      const { services } = ctx.state;
+      const created = await inviteMember(services, authOf(ctx), parsed.data, clientOf(ctx));
+      // Inviting the address again withdraws its pending invitation: say so.
+      const { replaced } = created;
+      const done = replaced ? "reinvited" : "invited";
+      if (created.mailed) return seeOther(ctx, `/org/members?done=${done}`);
       const createdLink = {
         email: parsed.data.email,
         link: created.link,
         expiresAt: created.expiresAt.toISOString(),
       };
-      return render(ctx, { createdLink });
+      return render(ctx, { createdLink, flash: replaced ? FLASH.relinked : undefined });
     } catch (error) {
       const problem = formProblem(error);
       return render(ctx, { invite: invite(problem.errors) }, problem);

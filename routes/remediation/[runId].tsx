@@ -7,7 +7,8 @@ import { roleAtLeast } from "@/lib/auth/roles.ts";
 import { catalogAction } from "@/lib/remediation/catalog/mod.ts";
 import { decideRun, replayRuns, type RunDecision } from "@/lib/remediation/lifecycle.ts";
 import { getOrgRun, type Run } from "@/lib/remediation/runs.ts";
-import { hostNames } from "@/lib/ui/host_names.ts";
+import { getHost } from "@/lib/hosts/registry.ts";
+import { jobChannelState } from "@/lib/hosts/job_channel_state.ts";
 import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
 import { type FormProblem, formProblem, parseValues } from "@/lib/ui/forms.ts";
 import { seeOther } from "@/lib/ui/navigation.ts";
@@ -50,6 +51,11 @@ interface Data {
     decidedAt: string | null;
     decisionReason: string | null;
   };
+  /**
+   * Set while the run waits in the queue or is handed out (queued, dispatched) and the host's
+   * runner is not polling for jobs: its latest poll (ISO), null if it never polled.
+   */
+  waitingForRunner: { lastPollAt: string | null } | null;
   plan: PlanView;
   live: LiveRun;
   /** Ops and above decide, cancel and replay. */
@@ -78,13 +84,16 @@ async function render(
   const auth = authOf(ctx);
   const { services } = ctx.state;
   const run = await runOr404(ctx);
-  const [names, users, live] = await Promise.all([
-    hostNames(services, run.orgId, [run.hostId]),
+  const [host, users, live] = await Promise.all([
+    getHost(services.ledger, run.orgId, run.hostId),
     userLabels(services, [run.requestedBy, run.decidedBy]),
     liveRun(services, run),
   ]);
   const title = catalogAction(run.actionId)?.title ?? run.actionId;
-  const hostName = names.get(run.hostId)?.name ?? run.hostId;
+  const hostName = host?.name ?? run.hostId;
+  const channel = host ? jobChannelState(host, services.clock.now()) : null;
+  const waiting = (run.state === "queued" || run.state === "dispatched") && channel !== null &&
+    !channel.connected;
   ctx.state.title = `${title} on ${hostName}`;
   return formPage<Data>({
     run: {
@@ -106,6 +115,7 @@ async function render(
       decidedAt: run.decidedAt?.toISOString() ?? null,
       decisionReason: run.decisionReason,
     },
+    waitingForRunner: waiting ? { lastPollAt: channel!.lastPollAt } : null,
     plan: planView(run.plan),
     live,
     canAct: roleAtLeast(auth.org!.role, "ops"),
@@ -307,8 +317,21 @@ export default define.page<typeof handler>(({ data }) => {
           <dt>Queue expiry</dt>
           <dd>
             <Time iso={r.expiresAt} />
-            {r.attempts > 0 && <span class="muted">{` · ${r.attempts} dispatch attempt(s)`}</span>}
+            {r.attempts > 0 && (
+              <span class="muted">
+                {` · ${r.attempts} dispatch ${r.attempts === 1 ? "attempt" : "attempts"}`}
+              </span>
+            )}
           </dd>
+          {data.waitingForRunner && (
+            <>
+              <dt>Host runner</dt>
+              <dd class="wrap" data-runner-waiting>
+                waiting for the host runner to poll (last poll:{" "}
+                <Time iso={data.waitingForRunner.lastPollAt} empty="never" />)
+              </dd>
+            </>
+          )}
         </dl>
         <RunLive
           initial={data.live}
