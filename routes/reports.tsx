@@ -12,7 +12,8 @@ import {
   type ReportSettings,
   updateReportSettings,
 } from "@/lib/reports/settings.ts";
-import { counted, previewReport, sendReportNow } from "@/lib/reports/on_demand.ts";
+import { previewReport, sendReportNow } from "@/lib/reports/on_demand.ts";
+import { counted } from "@/lib/text/plural.ts";
 import { renderReportHtml } from "@/lib/reports/render.ts";
 import { recentReportSends } from "@/lib/reports/sends.ts";
 import {

@@ -40,6 +40,7 @@ import {
 import { getEscalationPolicy } from "./policy.ts";
 import { createIncident } from "./store.ts";
 import { armAckDeadline, type EscalationTimer } from "./timer.ts";
+import { counted } from "../text/plural.ts";
 
 /** How long a resolved incident keeps taking the findings of its group. */
 export const GROUP_WINDOW_MS = 60 * 60_000;
@@ -227,8 +228,8 @@ async function absorb(
         type: "findings",
         actor,
         now,
-        message: `Seen again: ${signalIds.length} signal(s)` +
-          (breachIds.length ? `, ${breachIds.length} breach(es)` : "") +
+        message: `Seen again: ${counted(signalIds.length, "signal")}` +
+          (breachIds.length ? `, ${counted(breachIds.length, "breach", "breaches")}` : "") +
           ` (${[...new Set(group.findings.map((f) => f.code))].join(", ")})`,
         data: { signalIds: signalIds.slice(0, 50), breachIds },
       });

@@ -13,6 +13,7 @@ import { type NotificationEvent, notify } from "../notify/notify.ts";
 import type { Services } from "../services.ts";
 import { appendEvent, type Incident, systemActor } from "./model.ts";
 import type { EscalationLevel, EscalationPolicy } from "./policy.ts";
+import { counted } from "../text/plural.ts";
 
 /** Explicit recipients of a notification. */
 export interface NotifyTargets {
@@ -161,7 +162,9 @@ export async function notifyIncident(
     ? `Notification ${event.type} failed: ${outcome.error}`
     : outcome.deduped
     ? `Notification ${event.type} deduplicated`
-    : `Notification ${event.type}: ${outcome.deliveries.length} delivery(ies)` +
+    : `Notification ${event.type}: ${
+      counted(outcome.deliveries.length, "delivery", "deliveries")
+    }` +
       (outcome.suppressed.length ? `, ${outcome.suppressed.length} suppressed` : "");
   try {
     await writeTransaction(services.ledger, (tx) =>

@@ -22,6 +22,7 @@ import {
   type IncidentActor,
   lockIncident,
 } from "./model.ts";
+import { counted } from "../text/plural.ts";
 
 /** One action item. */
 export interface ActionItem {
@@ -166,7 +167,7 @@ function draftSummary(incident: Incident, prefill: PostmortemPrefill): string {
   ];
   if (prefill.signals.length > 0) {
     const codes = [...new Set(prefill.signals.map((s) => s.code))].join(", ");
-    lines.push(`${incident.signalCount} linked signal(s): ${codes}.`);
+    lines.push(`${counted(incident.signalCount, "linked signal")}: ${codes}.`);
   }
   if (prefill.runs.length > 0) {
     lines.push(

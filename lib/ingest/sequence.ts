@@ -14,6 +14,7 @@ import type { Ledger } from "../db/ledger/mod.ts";
 import type { LedgerTx } from "../db/ledger/transaction.ts";
 import { HttpError } from "../fresh/errors.ts";
 import type { Signal } from "../signals/types.ts";
+import { counted } from "../text/plural.ts";
 
 /** Seqs the runner created but the server never received: `{missing, fromSeq, toSeq}`. */
 export interface SequenceGap {
@@ -160,7 +161,8 @@ export function gapSignal(gap: SequenceGap, lost: readonly LostRange[], ts: stri
     code: "snapshot_gap",
     severity: explainedBy ? "low" : "medium",
     title: `Snapshots ${gap.fromSeq}-${gap.toSeq} never arrived`,
-    detail: `${gap.missing} snapshot(s) missing between sequence numbers ${gap.fromSeq} and ` +
+    detail:
+      `${counted(gap.missing, "snapshot")} missing between sequence numbers ${gap.fromSeq} and ` +
       `${gap.toSeq}` + (explainedBy ? ` (explained by the runner: ${explainedBy})` : ""),
     ts,
     source: "ingest",
@@ -270,7 +272,8 @@ export async function explainRecordedGaps(
     };
     const res = await ledger.db.updateTable("signals").set({
       severity: "low",
-      detail: `${gap.missing} snapshot(s) missing between sequence numbers ${gap.fromSeq} and ` +
+      detail:
+        `${counted(gap.missing, "snapshot")} missing between sequence numbers ${gap.fromSeq} and ` +
         `${gap.toSeq}: the runner reported them lost (${explainedBy}) in snapshot ${seq}, so ` +
         "they were dropped on the host, not suppressed on the way.",
       evidence: JSON.stringify(evidence),

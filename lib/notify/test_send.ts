@@ -19,6 +19,7 @@ import { listEndpoints, noSuchEndpoint, openEndpointTarget } from "./endpoint_st
 import { emailMessage } from "./render.ts";
 import { type AttemptOutcome, sendOnce, type SendOptions } from "./send.ts";
 import type { EndpointKind } from "./types.ts";
+import { counted } from "../text/plural.ts";
 
 /** One endpoint's test outcome. */
 export interface TestOutcome {
@@ -130,7 +131,7 @@ export async function testEndpoints(
     action: "notify.endpoint.test",
     summary: endpointId
       ? `test notification to "${results[0].name}": ${results[0].status}`
-      : `test notification to ${results.length} endpoint(s): ` +
+      : `test notification to ${counted(results.length, "endpoint")}: ` +
         `${results.filter((r) => r.status === "sent").length} sent`,
     target: endpointId ? { type: "notify_endpoint", id: endpointId } : { type: "org", id: org.id },
     details: {

@@ -14,6 +14,7 @@ import { actingOperator, auditOperatorChange, type ClientInfo } from "../auth/re
 import { validate } from "../http/input.ts";
 import { setOrgAuditRetention } from "./orgs.ts";
 import { DEFAULT_SNAPSHOT_RETENTION_DAYS, setOrgSnapshotRetention } from "../ingest/snapshots.ts";
+import { counted } from "../text/plural.ts";
 
 /** Bounds of each setting, in days. */
 export const RETENTION_BOUNDS = {
@@ -33,9 +34,7 @@ export type RetentionField = keyof typeof RETENTION_BOUNDS;
  * daysText(30); // "30 days"
  * ```
  */
-export function daysText(n: number): string {
-  return `${n} ${n === 1 ? "day" : "days"}`;
-}
+export const daysText = (n: number): string => counted(n, "day");
 
 const days = (field: RetentionField) => {
   const { min, max } = RETENTION_BOUNDS[field];

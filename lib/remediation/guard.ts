@@ -17,6 +17,7 @@ import {
   isNormalizedAbsolute,
 } from "./profiles.ts";
 import type { JobMode, Plan, PlanStep } from "./types.ts";
+import { counted } from "../text/plural.ts";
 
 export { type SnapshotParts, sshListenPorts, sshSessionIps } from "./catalog/evidence.ts";
 
@@ -325,7 +326,9 @@ export function selfLockoutReasons(
     if (!sshPorts.includes(port)) continue;
     reasons.push(
       sessions.length > 0
-        ? `it denies the SSH port ${port} while ${sessions.length} SSH session(s) are seen`
+        ? `it denies the SSH port ${port} while ${counted(sessions.length, "SSH session")} ${
+          sessions.length === 1 ? "is" : "are"
+        } seen`
         : `it denies the SSH port ${port}, cutting off SSH for everyone`,
     );
   }

@@ -15,6 +15,7 @@ import {
   type RefusalCode,
   type StepResult,
 } from "../protocol/job.ts";
+import { counted } from "../text/plural.ts";
 
 export type { JobResult, StepResult } from "../protocol/job.ts";
 
@@ -142,7 +143,7 @@ export function parseJobResult(bytes: Uint8Array, steps: readonly JobStep[]): Jo
   if (b.steps.length > steps.length) {
     throw new InvalidResultError(
       `steps[${steps.length}]`,
-      `the job has only ${steps.length} step(s)`,
+      `the job has only ${counted(steps.length, "step")}`,
     );
   }
   const results = b.steps.map((s, i) => stepResult(s, i, steps[i]));

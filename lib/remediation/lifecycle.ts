@@ -133,7 +133,9 @@ export async function dispatchRun(services: Services, runId: string): Promise<Ru
     if (delay === null) {
       await moveRun(services.ledger, run.id, ["dispatched"], "dead-letter", {
         last_error: reason,
-        dead_letter_reason: `dispatch failed ${attempt} time(s): ${reason}`,
+        dead_letter_reason: `dispatch failed ${
+          attempt === 1 ? "once" : `${attempt} times`
+        }: ${reason}`,
       }, now);
       await auditRun(services, run, "remediation.run.dead_letter", `run ${run.id}: ${reason}`);
     } else {

@@ -21,6 +21,7 @@ import {
   type PlanStep,
   type VerificationResult,
 } from "./types.ts";
+import { counted } from "../text/plural.ts";
 
 /** Most steps a job may carry (agent-protocol §3.2); profiles lower it further. */
 export const JOB_MAX_STEPS = 32;
@@ -39,7 +40,9 @@ export class PlanParamsError extends PlanError {
     super(
       "invalid_params",
       `params.${first.field}: ${first.message}` +
-        (issues.length > 1 ? ` (and ${issues.length - 1} more issue(s))` : ""),
+        (issues.length > 1
+          ? ` (and ${counted(issues.length - 1, "more issue", "more issues")})`
+          : ""),
       first.field,
     );
     this.name = "PlanParamsError";

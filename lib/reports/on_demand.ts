@@ -18,6 +18,7 @@ import type { FleetReport } from "./model.ts";
 import { periodKindOf, type ReportPeriodKind } from "./period.ts";
 import { renderReportHtml, renderReportText, reportSubject } from "./render.ts";
 import { getReportSettings, MAX_REPORT_EMAILS, ReportEmail } from "./settings.ts";
+import { counted } from "../text/plural.ts";
 
 const PERIOD_MESSAGE = 'expected "day" or "week"';
 
@@ -92,19 +93,6 @@ export async function previewReport(
     html: renderReportHtml(report),
     text: renderReportText(report),
   };
-}
-
-/**
- * A count with its noun, singular or plural.
- *
- * @example
- * ```ts
- * counted(1, "delivery", "deliveries"); // "1 delivery"
- * counted(3, "delivery", "deliveries"); // "3 deliveries"
- * ```
- */
-export function counted(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** What "send now" did. */

@@ -14,6 +14,7 @@ import type { PostureBand } from "../signals/posture.ts";
 import type { Severity } from "../signals/types.ts";
 import { type DurationStats, formatMinutes } from "./durations.ts";
 import type { FleetReport } from "./model.ts";
+import { counted } from "../text/plural.ts";
 
 /** Options of {@link renderReportHtml}. */
 export interface RenderHtmlOptions {
@@ -310,7 +311,7 @@ export function renderReportText(report: FleetReport): string {
     ...(signals.top.length === 0
       ? ["  No signals above info in the period."]
       : signals.top.map((s) =>
-        `  ${s.severity.padEnd(8)} ${s.code}: seen ${s.count}, on ${s.hosts} host(s)`
+        `  ${s.severity.padEnd(8)} ${s.code}: seen ${s.count}, on ${counted(s.hosts, "host")}`
       )),
     "",
     `OPEN BREACHES (${breaches.open}; ${breaches.openedInPeriod} opened in the period)`,

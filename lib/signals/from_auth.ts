@@ -5,6 +5,7 @@
  */
 import type { Signal } from "./types.ts";
 import { count, makeSignal, type Obj, obj, objects, str } from "./read.ts";
+import { counted } from "../text/plural.ts";
 
 /** The agent's default `alert_failed_ssh_threshold` and `alert_invalid_user_threshold`. */
 export const SSH_NOISE_THRESHOLDS = { failedPassword: 25, invalidUser: 10 } as const;
@@ -57,7 +58,10 @@ export function authSignals(
       code: "new_ssh_accept",
       severity: "high",
       title: "New SSH accepted login",
-      detail: `${accepts} accepted SSH login(s) from an IP or user not seen in the last 30 days` +
+      detail:
+        `${
+          counted(accepts, "accepted SSH login")
+        } from an IP or user not seen in the last 30 days` +
         (who.length ? `: ${who.map((a) => `${a.user}@${a.ip}`).join(", ")}.` : "."),
       source: "auth",
       fingerprint: "new_ssh_accept",

@@ -400,7 +400,7 @@ Deno.test("[pages] remediation queue: pending first, replay, drain; kill switch 
 
   // Dead-letter both by hand (dispatch kept failing): single replay, then replay all.
   await w.services.ledger.db.updateTable("remediation_runs")
-    .set({ state: "dead-letter", dead_letter_reason: "dispatch failed 3 time(s): test" })
+    .set({ state: "dead-letter", dead_letter_reason: "dispatch failed 3 times: test" })
     .execute();
   const dead = await getPage(w.app, "/remediation", w.headers(w.a.ops));
   equal(dead.doc.querySelectorAll("#runs-dead tr[data-run]").length, 2);

@@ -31,6 +31,7 @@ import { z } from "zod";
 import type { ActionDefinition, Plan } from "../types.ts";
 import { num, obj } from "../../signals/read.ts";
 import { DEFAULT_CONFIRM_WINDOW_SEC, EXE, step } from "./steps.ts";
+import { counted } from "../../text/plural.ts";
 
 /** Where the runner package ships the drop-ins. */
 export const SSHD_DROPIN_SOURCE_DIR = "/usr/share/vps-sentry-runner/sshd";
@@ -150,7 +151,10 @@ export const hardenSshAuth: ActionDefinition<HardenSshParams> = {
     if (failed > 0) {
       return {
         verified: false,
-        reason: `${failed} "Failed password" attempt(s) were logged after the change: sshd still ` +
+        reason:
+          `${counted(failed, '"Failed password" attempt')} ${
+            failed === 1 ? "was" : "were"
+          } logged after the change: sshd still ` +
           "accepts password authentication (is the drop-in included and read first?).",
       };
     }

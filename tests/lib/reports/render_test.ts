@@ -113,7 +113,7 @@ Deno.test("[reports] text version: every key number, n/a without response times"
       "  Resolved in the period: 3",
       "  MTTA: median 15m, mean 20m (3 acknowledged)",
       "  MTTR: median 2h, mean 3d 9h (3 resolved)",
-      "  critical self_integrity_changed: seen 1, on 1 host(s)",
+      "  critical self_integrity_changed: seen 1, on 1 host",
       "  3 snapshots (45.2 KiB) from 3 of 4 hosts",
       "Details: http://localhost:8000/reports",
     ]

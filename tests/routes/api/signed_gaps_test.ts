@@ -46,7 +46,7 @@ Deno.test("[api] signed gaps: a later runner.lost explains an earlier gap", asyn
   equal(gap.severity, "low");
   equal(gap.evidence.explainedBy, "rejected");
   equal(gap.evidence.explainedBySeq, 5);
-  match(gap.detail, /2 snapshot\(s\) missing .* runner reported them lost \(rejected\)/);
+  match(gap.detail, /2 snapshots missing .* runner reported them lost \(rejected\)/);
 
   // Not every range: 7-8 is only half covered, and stays open.
   await push(w, r, 9);
