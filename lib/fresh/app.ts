@@ -206,6 +206,9 @@ function routeDispatcher<State>(
     ctx.internals.params = Object.fromEntries(entry.paramNames.map((n) => [n, raw[n] ?? ""]));
     ctx.internals.route = entry.patterns[0];
     ctx.internals.renderer = render;
+    // An unsupported method is a 405 with Allow, before the policy check (which has no entry
+    // for a method the route does not implement).
+    const fn = pickHandler(entry, c.req.method);
     const denied = await authorize?.(ctx, {
       file: entry.file,
       pattern: entry.patterns[0],
@@ -213,7 +216,6 @@ function routeDispatcher<State>(
     });
     if (denied) return toHonoResponse(c, denied);
     const res = await runComposed(ctx, entry.groupMiddleware as never[], async () => {
-      const fn = pickHandler(entry, c.req.method);
       const result = await fn(ctx as FreshContext<unknown>);
       return await toResponse(entry, ctx as FreshContext<unknown>, result, render);
     });

@@ -73,7 +73,10 @@ export const handler = define.handlers({
         if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) body = parsed;
         else throw new Error();
       } catch {
-        throw new HttpError(400, "The body must be a JSON object.", { code: "invalid_json" });
+        throw new HttpError(400, "The body must be a JSON object.", {
+          code: "invalid_json",
+          details: { field: "(body)" },
+        });
       }
     }
     const scope = body.scope ?? body.requiredScope;
