@@ -364,41 +364,53 @@ export async function revokeAllSessions(
 
 /**
  * The sessions of `userId`, newest first, at most `limit` (default 50, max 500). With `now`,
- * sessions past their absolute expiry (or idle timeout, with `idleMinutes`) are left out.
+ * sessions past their absolute expiry (or idle timeout, with `idleMinutes`) are left out, and
+ * the list reads on past them to fill the page. `before` (a session id, as the last of a page)
+ * starts after (older than) that session, by key: it need not exist any more.
  *
  * @example
  * ```ts
  * const sessions = await listSessions(kv, user.id, { now, idleMinutes: config.sessionIdleMinutes });
+ * const older = await listSessions(kv, user.id, { limit: 50, before: sessions.at(-1)!.id });
  * ```
  */
 export async function listSessions(
   kv: Deno.Kv,
   userId: string,
-  options: { limit?: number; now?: Date; idleMinutes?: number } = {},
+  options: { limit?: number; now?: Date; idleMinutes?: number; before?: string } = {},
 ): Promise<Session[]> {
   const limit = Math.min(Math.max(1, options.limit ?? SESSION_LIST_LIMIT), SESSION_LIST_MAX);
-  const ids: string[] = [];
-  for await (
-    const entry of kv.list<string>({ prefix: sessionsByUserPrefix(userId) }, {
-      reverse: true,
-      limit,
-    })
-  ) {
-    if (typeof entry.value === "string") ids.push(entry.value);
-  }
+  const prefix = sessionsByUserPrefix(userId);
+  const selector: Deno.KvListSelector = options.before === undefined
+    ? { prefix }
+    : { prefix, end: [...prefix, options.before] };
+  const live = (value: Session): boolean => {
+    if (value.userId !== userId) return false;
+    if (options.now && remainingMs(value, options.now) <= 0) return false;
+    return !(
+      options.now && options.idleMinutes !== undefined &&
+      options.now.getTime() - Date.parse(value.lastSeenAt) >= options.idleMinutes * 60_000
+    );
+  };
   const sessions: Session[] = [];
-  for (let i = 0; i < ids.length; i += 10) {
-    const entries = await kv.getMany<Session[]>(ids.slice(i, i + 10).map(sessionKey));
+  let ids: string[] = [];
+  const load = async () => {
+    const entries = await kv.getMany<Session[]>(ids.map(sessionKey));
+    ids = [];
     for (const { value } of entries) {
-      if (value === null || value.userId !== userId) continue;
-      if (options.now && remainingMs(value, options.now) <= 0) continue;
-      if (
-        options.now && options.idleMinutes !== undefined &&
-        options.now.getTime() - Date.parse(value.lastSeenAt) >= options.idleMinutes * 60_000
-      ) continue;
-      sessions.push(value);
+      if (value !== null && live(value) && sessions.length < limit) sessions.push(value);
+    }
+  };
+  // Index entries in key order (ULIDs: creation order), read in batches of ten records.
+  const entries = kv.list<string>(selector, { reverse: true, batchSize: Math.min(limit, 100) });
+  for await (const entry of entries) {
+    if (typeof entry.value === "string") ids.push(entry.value);
+    if (ids.length === 10 || ids.length >= limit - sessions.length) {
+      await load();
+      if (sessions.length >= limit) break;
     }
   }
+  if (ids.length > 0) await load();
   return sessions;
 }
 

@@ -338,18 +338,24 @@ export async function revokeHostKey(
 }
 
 /**
- * The host's keys of every kind and state, newest first (never their hashes). 404
- * `host_not_found` for a host of another organization.
+ * The host's keys of every kind and state, newest first (`createdAt`, then `id`), never their
+ * hashes. 404 `host_not_found` for a host of another organization. Without `page` every key;
+ * with it at most `page.limit`, only those after (older than) the key `page.before` names.
  *
  * @example
  * ```ts
  * for (const key of await listHostKeys(ledger, orgId, hostId)) console.log(key.prefix);
+ * const older = await listHostKeys(ledger, orgId, hostId, {
+ *   limit: 50,
+ *   before: { createdAt: last.createdAt, id: last.id },
+ * });
  * ```
  */
 export async function listHostKeys(
   ledger: Pick<Ledger, "db">,
   orgId: string,
   hostId: string,
+  page?: { limit: number; before?: { createdAt: Date; id: string } },
 ): Promise<HostKey[]> {
   if (!HOST_ID_PATTERN.test(hostId)) {
     throw new HttpError(404, "No such host in this organization.", { code: "host_not_found" });
@@ -359,9 +365,31 @@ export async function listHostKeys(
   if (!host) {
     throw new HttpError(404, "No such host in this organization.", { code: "host_not_found" });
   }
-  const rows = await ledger.db.selectFrom("host_keys").selectAll()
-    .where("host_id", "=", hostId).where("org_id", "=", orgId)
-    .orderBy("created_at", "desc").orderBy("id", "desc").execute();
+  if (page !== undefined && (!Number.isInteger(page.limit) || page.limit < 1)) {
+    throw new HttpError(400, `limit: expected a positive integer, got ${page.limit}`, {
+      code: "invalid_input",
+      details: { field: "limit" },
+    });
+  }
+  const before = page?.before;
+  if (before !== undefined && Number.isNaN(before.createdAt.getTime())) {
+    throw new HttpError(400, "before: not a valid cursor", {
+      code: "invalid_input",
+      details: { field: "before" },
+    });
+  }
+  let query = ledger.db.selectFrom("host_keys").selectAll()
+    .where("host_id", "=", hostId).where("org_id", "=", orgId);
+  if (before !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        eb("created_at", "<", before.createdAt),
+        eb.and([eb("created_at", "=", before.createdAt), eb("id", "<", before.id)]),
+      ])
+    );
+  }
+  query = query.orderBy("created_at", "desc").orderBy("id", "desc");
+  const rows = await (page ? query.limit(page.limit) : query).execute();
   return rows.map(toHostKey);
 }
 

@@ -104,16 +104,32 @@ function fromRow(row: Row): NotifyEndpoint {
 }
 
 /**
- * The organization's endpoints, by name.
+ * The organization's endpoints, by name (unique within the organization). Without `page` every
+ * endpoint (what sending needs); with it at most `page.limit`, only those named after
+ * `page.after`.
  *
  * @example
  * ```ts
  * const endpoints = await listEndpoints(services.ledger, org.id);
+ * const next = await listEndpoints(services.ledger, org.id, { limit: 50, after: last.name });
  * ```
  */
-export async function listEndpoints(tx: LedgerTx, orgId: string): Promise<NotifyEndpoint[]> {
-  const rows = await tx.db.selectFrom("notify_endpoints").selectAll()
-    .where("org_id", "=", orgId).orderBy("name").orderBy("id").execute();
+export async function listEndpoints(
+  tx: LedgerTx,
+  orgId: string,
+  page?: { limit: number; after?: string },
+): Promise<NotifyEndpoint[]> {
+  if (page !== undefined && (!Number.isInteger(page.limit) || page.limit < 1)) {
+    throw new HttpError(400, `limit: expected a positive integer, got ${page.limit}`, {
+      code: "invalid_input",
+      details: { field: "limit" },
+    });
+  }
+  const after = page?.after;
+  let query = tx.db.selectFrom("notify_endpoints").selectAll().where("org_id", "=", orgId);
+  if (after !== undefined) query = query.where("name", ">", after);
+  query = query.orderBy("name").orderBy("id");
+  const rows = await (page ? query.limit(page.limit) : query).execute();
   return rows.map(fromRow);
 }
 

@@ -213,6 +213,13 @@ export async function listInvitations(
   const limit = pageLimit(options.limit, MAX_INVITATIONS_PAGE, 100);
   const now = options.now ?? new Date();
   const { before } = options;
+  // Ids are ULIDs; anything else could never have been a page's last id.
+  if (before !== undefined && !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(before)) {
+    throw new HttpError(400, "before: not a valid cursor", {
+      code: "invalid_input",
+      details: { field: "before" },
+    });
+  }
   const rows = await ledger.db.selectFrom("invitations").select(INVITATION_COLUMNS)
     .where("org_id", "=", orgId)
     .$if(

@@ -9,6 +9,9 @@ import { getPage, parseHtml, postForm, sessionCookieOf, textOf } from "../suppor
 import { pageSession } from "../support/page_session.ts";
 import { currentTotp } from "@/lib/auth/totp.ts";
 import { getUser } from "@/lib/orgs/users.ts";
+import { createSession } from "@/lib/auth/sessions.ts";
+import { appSecretOf } from "@/lib/auth/secret.ts";
+import { sessionKey } from "@/lib/db/kv.ts";
 
 async function startSetUp(w: Awaited<ReturnType<typeof operatorWorld>>, cookie: string) {
   const start = await postForm(w.app, "/account", { intent: "totp_start" }, { cookie });
@@ -103,4 +106,42 @@ Deno.test("[pages] account QA: the new password must differ from the current one
     password: TEST_PASSWORD,
   });
   ok(sessionCookieOf(signIn), "the password is unchanged");
+});
+
+Deno.test("[pages] account QA: any of many sessions can be ended, not only the newest 50", async () => {
+  await using w = await operatorWorld();
+  const { services } = w;
+  const lifetime = {
+    idleMinutes: services.config.sessionIdleMinutes,
+    maxHours: services.config.sessionMaxHours,
+  };
+  const oldest = await createSession(services.kv, appSecretOf(services.config), {
+    userId: w.a.viewer.userId,
+    ip: "127.0.0.9",
+    userAgent: "old laptop",
+    mfa: false,
+    activeOrgId: w.orgA.id,
+  }, { ...lifetime, now: services.clock.now() });
+  for (let i = 0; i < 55; i++) {
+    services.clock.advance(1_000);
+    await createSession(services.kv, appSecretOf(services.config), {
+      userId: w.a.viewer.userId,
+      ip: "127.0.0.8",
+      userAgent: `browser ${i}`,
+      mfa: false,
+      activeOrgId: w.orgA.id,
+    }, { ...lifetime, now: services.clock.now() });
+  }
+  const res = await postForm(w.app, "/account", {
+    intent: "end_session",
+    sessionId: oldest.session.id,
+  }, { cookie: w.a.viewer.cookie });
+  equal(res.headers.get("location"), "/account?done=session_ended");
+  equal((await services.kv.get(sessionKey(oldest.session.id))).value, null);
+  // Another operator's session id is not found (404), and nothing ends.
+  const foreign = await postForm(w.app, "/account", {
+    intent: "end_session",
+    sessionId: w.a.owner.sessionId,
+  }, { cookie: w.a.viewer.cookie });
+  equal(foreign.status, 404);
 });

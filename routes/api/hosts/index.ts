@@ -9,7 +9,8 @@ import { authOf, ok } from "@/lib/auth/http.ts";
 export const handler = define.handlers({
   async GET(ctx) {
     const auth = authOf(ctx);
-    const { limit, after } = pageQuery(ctx.url);
+    // Slugs are lowercase letters, digits and '-'; the pattern is loose enough for any stored one.
+    const { limit, after } = pageQuery(ctx.url, 50, /^[a-z0-9-]{1,64}$/);
     const q = ctx.url.searchParams;
     const hosts = await listHosts(ctx.state.services.ledger, auth.org!.id, {
       limit,
