@@ -104,7 +104,7 @@ async function selectPage(
 
 /**
  * Entries of organization `orgId` matching `query`, newest first, one page at a time. Only
- * that organization's chain is read. 400 `invalid_filter` / `invalid_limit` naming the field.
+ * that organization's chain is read. 400 `invalid_filter` / `invalid_input` naming the field.
  *
  * @example
  * ```ts

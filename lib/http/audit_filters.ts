@@ -6,8 +6,12 @@ import type { AuditQuery } from "../audit/query.ts";
 /** The audit query a URL asks for; `limit` always set. */
 export type AuditFilters = AuditQuery & { limit: number };
 
+/** A 400 `invalid_input` naming the bad parameter (the code every bad field gets). */
 const bad = (field: string, expected: string) =>
-  new HttpError(400, `${field}: expected ${expected}`, { details: { field } });
+  new HttpError(400, `${field}: expected ${expected}`, {
+    code: "invalid_input",
+    details: { field },
+  });
 
 function date(url: URL, field: string): Date | undefined {
   const raw = url.searchParams.get(field);

@@ -275,23 +275,41 @@ export async function attemptsOf(
   return out;
 }
 
+/** Where {@link deliveryLog} continues: the last delivery of the previous page. */
+export interface DeliveryCursor {
+  createdAt: Date;
+  id: string;
+}
+
 /**
- * An endpoint's deliveries, newest first, with their attempts (the delivery log).
+ * An endpoint's deliveries, newest first (`created_at desc, id desc`), with their attempts (the
+ * delivery log). `limit` is cut to 1-200 (default 50). Pass the last delivery of a page as
+ * `before` for the next one: keyset on the sort order, so nothing is skipped or repeated.
  *
  * @example
  * ```ts
  * const log = await deliveryLog(services.ledger, org.id, endpoint.id, { limit: 50 });
+ * const older = await deliveryLog(services.ledger, org.id, endpoint.id, { before: log.at(-1) });
  * ```
  */
 export async function deliveryLog(
   tx: LedgerTx,
   orgId: string,
   endpointId: string,
-  options: { limit?: number } = {},
+  options: { limit?: number; before?: DeliveryCursor } = {},
 ): Promise<(Delivery & { attemptLog: DeliveryAttempt[] })[]> {
-  const rows = await tx.db.selectFrom("notify_deliveries").selectAll()
-    .where("org_id", "=", orgId).where("endpoint_id", "=", endpointId)
-    .orderBy("created_at", "desc").orderBy("id", "desc")
+  let query = tx.db.selectFrom("notify_deliveries").selectAll()
+    .where("org_id", "=", orgId).where("endpoint_id", "=", endpointId);
+  const { before } = options;
+  if (before !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        eb("created_at", "<", before.createdAt),
+        eb.and([eb("created_at", "=", before.createdAt), eb("id", "<", before.id)]),
+      ])
+    );
+  }
+  const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc")
     .limit(Math.min(Math.max(options.limit ?? 50, 1), 200)).execute();
   const deliveries = rows.map((r) => fromRow(r));
   const attempts = await attemptsOf(tx, deliveries.map((d) => d.id));

@@ -257,9 +257,36 @@ export async function decideRun(
   return (await getRun(services.ledger, run.id))!;
 }
 
+/** Runs read per page while {@link drainQueue} or {@link replayRuns} walk a whole state. */
+const WALK_PAGE = 200;
+
+/**
+ * Every run of the organization in `state`, oldest first, page by page (keyset on the run id,
+ * so runs that leave the state meanwhile neither shift nor repeat later pages).
+ */
+async function* walkRuns(
+  services: Services,
+  orgId: string,
+  state: RunState,
+): AsyncGenerator<Run> {
+  let after = "";
+  for (;;) {
+    const page = await listRuns(services.ledger, orgId, {
+      states: [state],
+      after,
+      limit: WALK_PAGE,
+    });
+    yield* page;
+    if (page.length < WALK_PAGE) return;
+    after = page.at(-1)!.id;
+  }
+}
+
 /**
  * Dispatches every queued run of the organization now (oldest first), as the queue consumer
- * would. Safe to run twice at once: each run is claimed by one conditional update.
+ * would. Safe to run twice at once: each run is claimed by one conditional update. Walks the
+ * queue page by page until it is done, so every queued run is examined however long the queue
+ * (the queue caps bound it); `examined` counts them all.
  *
  * @example
  * ```ts
@@ -270,20 +297,21 @@ export async function drainQueue(
   services: Services,
   orgId: string,
 ): Promise<{ examined: number; dispatched: number; expired: number }> {
-  const queued = (await listRuns(services.ledger, orgId, { states: ["queued"], limit: 200 }))
-    .reverse();
-  let dispatched = 0, expired = 0;
-  for (const run of queued) {
+  let examined = 0, dispatched = 0, expired = 0;
+  for await (const run of walkRuns(services, orgId, "queued")) {
+    examined++;
     const after = await dispatchRun(services, run.id);
     if (after?.state === "expired") expired++;
     else if (after?.state === "dispatched" && after.jobJti) dispatched++;
   }
-  return { examined: queued.length, dispatched, expired };
+  return { examined, dispatched, expired };
 }
 
 /**
  * Puts dead-lettered runs back in the queue (attempts reset, a fresh TTL) and dispatches them.
- * `runIds` empty: every dead-lettered run of the organization. Returns the replayed ids.
+ * `runIds` empty: every dead-lettered run of the organization, oldest first, read page by page
+ * until none is left (not only the first page), so "replay all" means all. Returns the replayed
+ * ids.
  *
  * @example
  * ```ts
@@ -295,12 +323,12 @@ export async function replayRuns(
   input: { orgId: string; runIds: string[]; actor: ActorRef },
 ): Promise<string[]> {
   const now = services.clock.now();
-  const candidates = input.runIds.length > 0
+  const candidates: Iterable<Run> | AsyncIterable<Run> = input.runIds.length > 0
     ? (await Promise.all(input.runIds.map((id) => getRun(services.ledger, id))))
       .filter((r): r is Run => r !== null && r.orgId === input.orgId)
-    : await listRuns(services.ledger, input.orgId, { states: ["dead-letter"], limit: 200 });
+    : walkRuns(services, input.orgId, "dead-letter");
   const replayed: string[] = [];
-  for (const run of candidates) {
+  for await (const run of candidates) {
     const { policy } = await hostGuardPolicy(services.ledger, run);
     const moved = await moveRun(services.ledger, run.id, ["dead-letter"], "queued", {
       attempts: 0,

@@ -281,21 +281,45 @@ export async function updateRun(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Longest page of {@link listRuns}. */
+export const MAX_RUNS_PAGE = 200;
+
+/**
+ * A run id as {@link newRunId} issues it: `run_` and a ULID (26 Crockford base32 characters,
+ * upper case, the first 0-7). List endpoints check cursors against it before they reach SQL.
+ *
+ * @example
+ * ```ts
+ * RUN_ID_PATTERN.test("run_01JDX3S7Q4M0C5V2YH7R8K9ZTA"); // true
+ * RUN_ID_PATTERN.test("not a run id!"); // false
+ * ```
+ */
+export const RUN_ID_PATTERN = /^run_[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
 /** Filters of {@link listRuns}. */
 export interface ListRunsOptions {
   hostId?: string;
   states?: readonly RunState[];
+  /** Page size, at most {@link MAX_RUNS_PAGE} (larger asks are cut to it); default 50. */
   limit?: number;
   /** Runs created before this id (cursor paging, newest first). */
   before?: string;
+  /**
+   * Runs created after this id, oldest first (cursor paging for work that must reach every run,
+   * such as a drain). Pass `""` for the first page. Ignored when `before` is set.
+   */
+  after?: string;
 }
 
 /**
- * Runs of an organization, newest first.
+ * Runs of an organization, newest first (oldest first with `after`). Ids are time-ordered and
+ * unique, so the last id of a page is an exact cursor: pass it as `before` (or `after`) for the
+ * next page; nothing is skipped or repeated.
  *
  * @example
  * ```ts
  * const queue = await listRuns(services.ledger, org.id, { states: PENDING_RUN_STATES });
+ * const older = await listRuns(services.ledger, org.id, { before: queue.at(-1)!.id });
  * ```
  */
 export async function listRuns(
@@ -306,8 +330,11 @@ export async function listRuns(
   let query = tx.db.selectFrom("remediation_runs").selectAll().where("org_id", "=", orgId);
   if (options.hostId) query = query.where("host_id", "=", options.hostId);
   if (options.states?.length) query = query.where("state", "in", [...options.states]);
+  const oldestFirst = !options.before && options.after !== undefined;
   if (options.before) query = query.where("id", "<", options.before);
-  const rows = await query.orderBy("id", "desc").limit(Math.min(options.limit ?? 50, 200))
+  else if (options.after) query = query.where("id", ">", options.after);
+  const rows = await query.orderBy("id", oldestFirst ? "asc" : "desc")
+    .limit(Math.min(options.limit ?? 50, MAX_RUNS_PAGE))
     .execute();
   return rows.map(toRun);
 }

@@ -32,8 +32,9 @@ export function toDateOrNull(value: Date | string | null): Date | null {
 }
 
 /**
- * Checks a page size: an integer 1..`max`, `fallback` when undefined. Throws a 400 naming the
- * `limit` field otherwise, so a route can pass user input straight through.
+ * Checks a page size: an integer 1..`max`, `fallback` when undefined. Throws a 400
+ * `invalid_input` naming the `limit` field otherwise (the code every bad field gets), so a route
+ * can pass user input straight through.
  *
  * @example
  * ```ts
@@ -45,7 +46,7 @@ export function pageLimit(limit: number | undefined, max: number, fallback: numb
   if (limit === undefined) return fallback;
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
     throw new HttpError(400, `limit: expected an integer 1-${max}, got ${limit}`, {
-      code: "invalid_limit",
+      code: "invalid_input",
       details: { field: "limit" },
     });
   }

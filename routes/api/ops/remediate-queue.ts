@@ -3,7 +3,8 @@ import { define } from "@/lib/define.ts";
 import { readJson } from "@/lib/http/input.ts";
 import { authOf, ok } from "@/lib/auth/http.ts";
 import { decideRun } from "@/lib/remediation/lifecycle.ts";
-import { listRuns, PENDING_RUN_STATES } from "@/lib/remediation/runs.ts";
+import { listRuns, PENDING_RUN_STATES, RUN_ID_PATTERN } from "@/lib/remediation/runs.ts";
+import { queryLimit, queryText } from "@/lib/ui/list_query.ts";
 
 const Decision = z.object({
   runId: z.string().min(1).max(64),
@@ -11,14 +12,21 @@ const Decision = z.object({
   reason: z.string().trim().max(500).optional(),
 }).strict();
 
-/** The remediation queue: pending and dead-lettered runs (ops); approve, reject or cancel one. */
+/**
+ * The remediation queue (ops): pending and dead-lettered runs as one list, newest first, paged
+ * with `?limit=1-200` (default 50) and `?before=<nextCursor>` (a run id); `nextCursor` is null on
+ * the last page. POST approves, rejects or cancels one run.
+ */
 export const handler = define.handlers({
   async GET(ctx) {
+    const limit = queryLimit(ctx.url);
+    const before = queryText(ctx.url, "before", 64, RUN_ID_PATTERN);
     const runs = await listRuns(ctx.state.services.ledger, authOf(ctx).org!.id, {
       states: [...PENDING_RUN_STATES, "dead-letter"],
-      limit: 200,
+      before,
+      limit,
     });
-    return ok({ runs });
+    return ok({ runs, nextCursor: runs.length === limit ? runs.at(-1)!.id : null });
   },
   async POST(ctx) {
     const auth = authOf(ctx);

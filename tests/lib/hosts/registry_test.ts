@@ -193,7 +193,7 @@ forEachLedger(
     assert.deepEqual(await slugs({ search: "frontEND" }), ["web-2"], "name, case-insensitive");
     assert.deepEqual(await slugs({ search: "%" }), [], "% is literal");
     const bad = await rejection(listHosts(ledger, org.id, { limit: 500 }));
-    assert.deepEqual([bad.status, bad.code], [400, "invalid_limit"]);
+    assert.deepEqual([bad.status, bad.code], [400, "invalid_input"]);
   },
 );
 

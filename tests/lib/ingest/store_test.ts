@@ -301,7 +301,7 @@ forEachLedger(
     assert.deepEqual(await listSnapshots(ledger, intruder.id, host.id), []);
     assert.equal(await getSnapshot(ledger, intruder.id, ids[0]), null);
     const bad = await rejection(listSnapshots(ledger, org.id, host.id, { limit: 0 }));
-    assert.equal(bad.code, "invalid_limit");
+    assert.equal(bad.code, "invalid_input");
   },
 );
 

@@ -93,7 +93,7 @@ forEachLedger(
     assert.deepEqual(page2.map((o) => o.org.name), ["charlie"]);
     assert.deepEqual(await listOrgsForUser(ledger, "no-such-user"), []);
     const badLimit = await rejection(listOrgsForUser(ledger, user.id, { limit: 201 }));
-    assert.deepEqual([badLimit.status, badLimit.code], [400, "invalid_limit"]);
+    assert.deepEqual([badLimit.status, badLimit.code], [400, "invalid_input"]);
   },
 );
 

@@ -1,16 +1,22 @@
 import { define } from "@/lib/define.ts";
 import { authOf, ok } from "@/lib/auth/http.ts";
 import { hostOr404 } from "@/lib/hosts/admin.ts";
-import { listRuns } from "@/lib/remediation/runs.ts";
+import { listRuns, RUN_ID_PATTERN } from "@/lib/remediation/runs.ts";
+import { queryLimit, queryText } from "@/lib/ui/list_query.ts";
 
-/** The host's remediation runs, newest first (`?before=<runId>` pages). */
+/**
+ * The host's remediation runs, newest first, paged with `?limit=1-200` (default 50) and
+ * `?before=<nextCursor>` (a run id, 400 `invalid_input` naming `before` otherwise); `nextCursor`
+ * is null on the last page.
+ */
 export const handler = define.handlers({
   async GET(ctx) {
     const { services } = ctx.state;
     const org = authOf(ctx).org!;
     const host = await hostOr404(services, org.id, ctx.params.hostId);
-    const before = ctx.url.searchParams.get("before") ?? undefined;
-    const runs = await listRuns(services.ledger, org.id, { hostId: host.id, before, limit: 50 });
-    return ok({ runs, next: runs.length === 50 ? runs.at(-1)!.id : null });
+    const limit = queryLimit(ctx.url);
+    const before = queryText(ctx.url, "before", 64, RUN_ID_PATTERN);
+    const runs = await listRuns(services.ledger, org.id, { hostId: host.id, before, limit });
+    return ok({ runs, nextCursor: runs.length === limit ? runs.at(-1)!.id : null });
   },
 });
