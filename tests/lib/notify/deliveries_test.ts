@@ -19,27 +19,13 @@ import { CLAIM_LEASE_MS, dueDeliveryMessages } from "@/lib/notify/pipeline.ts";
 import { overdueDigests } from "@/lib/notify/digest.ts";
 import { forEachLedger } from "../../support/ledgers.ts";
 import { testClock } from "../../support/test_services.ts";
+import { insertEndpointRow } from "../../support/notify_rows.ts";
 
 const T0 = new Date("2026-11-25T10:00:00.000Z");
 
 async function seed(ledger: Ledger) {
   const org = await createOrg(ledger, { name: "Acme", slug: "acme", now: T0 });
-  await ledger.db.insertInto("notify_endpoints").values({
-    id: "ne_1",
-    org_id: org.id,
-    name: "Hook",
-    kind: "webhook",
-    enabled: 1,
-    url_sealed: null,
-    url_display: "http://x",
-    emails: null,
-    secret_sealed: null,
-    min_severity: "medium",
-    event_types: "[]",
-    created_by: null,
-    created_at: T0,
-    updated_at: T0,
-  }).execute();
+  await insertEndpointRow(ledger, org.id, T0);
   const row = (status: string, extra: Partial<NewDelivery> = {}): NewDelivery => ({
     id: newDeliveryId(T0),
     org_id: org.id,

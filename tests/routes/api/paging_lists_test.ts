@@ -28,6 +28,7 @@ import { rejection, seedOrg } from "../../support/operators.ts";
 import { at, seedHost, T0 } from "../../support/hosts.ts";
 import { type Operator, type OperatorWorld, operatorWorld } from "../../support/operator_world.ts";
 import { createHostViaApi } from "../../support/hosts_api.ts";
+import { insertEndpointRow } from "../../support/notify_rows.ts";
 
 const HOUR = 3_600_000;
 
@@ -188,22 +189,14 @@ forEachLedger(
 );
 
 async function seedEndpoint(ledger: Ledger, org: Org, name: string, i: number): Promise<void> {
-  await ledger.db.insertInto("notify_endpoints").values({
+  await insertEndpointRow(ledger, org.id, T0, {
     id: `ne_01JDX3S7Q4M0C5V2YH7R8K9Z${String(i).padStart(2, "0")}`,
-    org_id: org.id,
     name,
     kind: "email",
-    enabled: 1,
-    url_sealed: null,
     url_display: null,
     emails: JSON.stringify(["ops@example.com"]),
-    secret_sealed: null,
     min_severity: "high",
-    event_types: "[]",
-    created_by: null,
-    created_at: T0,
-    updated_at: T0,
-  }).execute();
+  });
 }
 
 forEachLedger("[paging] listEndpoints walks every endpoint once, by name", async (ledger) => {

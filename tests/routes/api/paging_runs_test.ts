@@ -15,6 +15,7 @@ import { forEachLedger } from "../../support/ledgers.ts";
 import { type RemediationWorld, remediationWorld } from "../../support/remediation_world.ts";
 import { fixtureJson, pushStatus } from "../../support/hosts_api.ts";
 import type { Operator } from "../../support/operator_world.ts";
+import { insertEndpointRow } from "../../support/notify_rows.ts";
 
 const T0 = new Date("2026-11-25T10:00:00.000Z");
 
@@ -293,22 +294,7 @@ forEachLedger("[remediation] listRuns pages by before and after, exactly", async
 /** Seeds an org, an endpoint and `n` deliveries, `perMs` of them per millisecond of created_at. */
 async function seedDeliveries(ledger: Ledger, n: number, perMs: number) {
   const org = await createOrg(ledger, { name: "Acme", slug: "acme", now: T0 });
-  await ledger.db.insertInto("notify_endpoints").values({
-    id: "ne_1",
-    org_id: org.id,
-    name: "Hook",
-    kind: "webhook",
-    enabled: 1,
-    url_sealed: null,
-    url_display: "http://x",
-    emails: null,
-    secret_sealed: null,
-    min_severity: "medium",
-    event_types: "[]",
-    created_by: null,
-    created_at: T0,
-    updated_at: T0,
-  }).execute();
+  await insertEndpointRow(ledger, org.id, T0);
   const rows: NewDelivery[] = [];
   for (let i = 0; i < n; i++) {
     const at = new Date(T0.getTime() + Math.floor(i / perMs));
