@@ -12,16 +12,20 @@ export const handler = define.handlers({
     // Slugs are lowercase letters, digits and '-'; the pattern is loose enough for any stored one.
     const { limit, after } = pageQuery(ctx.url, 50, /^[a-z0-9-]{1,64}$/);
     const q = ctx.url.searchParams;
-    const hosts = await listHosts(ctx.state.services.ledger, auth.org!.id, {
-      limit,
-      after,
+    const filters = {
       search: q.get("q")?.slice(0, 80) || undefined,
       group: q.get("group")?.slice(0, 40) || undefined,
       tag: q.get("tag")?.slice(0, 32) || undefined,
       includeDisabled: q.get("disabled") === "1",
-    });
+    };
+    const { ledger } = ctx.state.services;
+    const hosts = await listHosts(ledger, auth.org!.id, { ...filters, limit, after });
     const views = await Promise.all(hosts.map((h) => hostView(ctx.state.services, h)));
-    return ok({ hosts: views, nextCursor: hosts.length === limit ? hosts.at(-1)!.slug : null });
+    // A cursor only when another page exists (a full page may be the last one).
+    const last = hosts.length === limit ? hosts.at(-1)!.slug : null;
+    const more = last !== null &&
+      (await listHosts(ledger, auth.org!.id, { ...filters, limit: 1, after: last })).length > 0;
+    return ok({ hosts: views, nextCursor: more ? last : null });
   },
   async POST(ctx) {
     const { services, auth, body, client } = await operatorJson(ctx);

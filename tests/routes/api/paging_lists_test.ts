@@ -631,3 +631,23 @@ Deno.test("[paging] GET /api/hosts and /api/orgs/members refuse cursors of the w
     members.filter((e) => e > "nobody@acme.test"),
   );
 });
+
+Deno.test("[paging] GET /api/hosts and /api/orgs/members: a full last page has no cursor", async () => {
+  await using w = await operatorWorld();
+  for (const slug of ["a-1", "b-2", "c-3"]) await createHostViaApi(w, slug);
+  const get = async (path: string) => {
+    const res = await w.app.request(path, { headers: w.headers(w.a.admin) });
+    equal(res.status, 200, path);
+    return await res.json();
+  };
+  equal((await get("/api/hosts?limit=3")).nextCursor, null, "three hosts, a page of three");
+  const first = await get("/api/hosts?limit=2");
+  equal(first.nextCursor, "b-2");
+  const second = await get(`/api/hosts?limit=2&after=${first.nextCursor}`);
+  deepEqual(second.hosts.map((h: { host: { slug: string } }) => h.host.slug), ["c-3"]);
+  equal(second.nextCursor, null);
+
+  const all = (await get("/api/orgs/members?limit=200")).members.length;
+  equal((await get(`/api/orgs/members?limit=${all}`)).nextCursor, null, "members: the same");
+  ok((await get(`/api/orgs/members?limit=${all - 1}`)).nextCursor, "one more: a cursor");
+});

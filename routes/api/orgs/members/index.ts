@@ -12,7 +12,12 @@ export const handler = define.handlers({
   async GET(ctx) {
     const auth = authOf(ctx);
     const { limit, after } = pageQuery(ctx.url, 50, EMAIL_CURSOR);
-    const members = await listMembers(ctx.state.services.ledger, auth.org!.id, { limit, after });
-    return ok({ members, nextCursor: members.length === limit ? members.at(-1)!.email : null });
+    const { ledger } = ctx.state.services;
+    const members = await listMembers(ledger, auth.org!.id, { limit, after });
+    // A cursor only when another page exists (a full page may be the last one).
+    const last = members.length === limit ? members.at(-1)!.email : null;
+    const more = last !== null &&
+      (await listMembers(ledger, auth.org!.id, { limit: 1, after: last })).length > 0;
+    return ok({ members, nextCursor: more ? last : null });
   },
 });
