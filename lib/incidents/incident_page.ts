@@ -17,6 +17,7 @@ import { getPostmortem, type Postmortem } from "./postmortem.ts";
 import { getIncident, type LinkedItem } from "./query.ts";
 import { type StepStatus, workflowStates } from "./workflow_run.ts";
 import { WORKFLOWS } from "./workflows.ts";
+import { counted } from "../text/plural.ts";
 
 /** One timeline row. */
 export interface TimelineRow {
@@ -45,6 +46,8 @@ export interface WorkflowView {
     kind: string;
     status: StepStatus;
     detail: string | null;
+    /** The remediation run the step started, if any (linked to `/remediation/<runId>`). */
+    runId: string | null;
     at: string | null;
   }[];
 }
@@ -62,7 +65,10 @@ export interface IncidentPageData {
     assigneeId: string | null;
     assignee: string | null;
     openedAt: string;
+    /** The latest acknowledgement (the one of the current cycle unless re-opened since). */
     acknowledgedAt: string | null;
+    /** Re-opened after an acknowledgement and not acknowledged again: that earlier time. */
+    previouslyAcknowledgedAt: string | null;
     resolvedAt: string | null;
     closedAt: string | null;
     ackDueAt: string | null;
@@ -100,14 +106,47 @@ const HREFS: Record<LinkedItem["kind"], (id: string) => string> = {
   signal: () => "",
 };
 
+/** A result key in words (`runState` → "run state"). */
+function words(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
 function resultDetail(result: Record<string, unknown> | null): string | null {
   if (!result) return null;
   if (typeof result.error === "string") return result.error;
   if (typeof result.note === "string") return result.note;
+  if (typeof result.actionId === "string") {
+    const mode = typeof result.mode === "string" && result.mode !== ""
+      ? result.mode[0].toUpperCase() + result.mode.slice(1)
+      : "Plan";
+    const steps = typeof result.steps === "number" ? `, ${counted(result.steps, "step")}` : "";
+    const approval = result.needsApproval === true ? ", needs approval" : "";
+    const guards = Array.isArray(result.guardRefusals) && result.guardRefusals.length > 0
+      ? `, refused by ${result.guardRefusals.join(", ")}`
+      : "";
+    const run = typeof result.runId === "string"
+      ? `, run ${typeof result.runState === "string" ? result.runState : "started"}`
+      : "";
+    return `${mode} of ${result.actionId}${steps}${approval}${guards}${run}`;
+  }
   const parts = Object.entries(result)
     .filter(([, v]) => ["string", "number", "boolean"].includes(typeof v))
-    .slice(0, 6).map(([k, v]) => `${k}: ${v}`);
+    .slice(0, 6).map(([k, v]) => `${words(k)}: ${v}`);
   return parts.length ? parts.join(", ") : null;
+}
+
+/** When the incident was last acknowledged, and whether a re-open came after that. */
+function acknowledgement(
+  incident: { state: string; acknowledgedAt: Date | null },
+  events: { type: string; ts: Date }[],
+): { at: string | null; previously: string | null } {
+  const lastAck = events.findLast((e) => e.type === "acknowledged")?.ts ?? incident.acknowledgedAt;
+  const lastReopen = events.findLast((e) => e.type === "reopened")?.ts ?? null;
+  const at = lastAck?.toISOString() ?? null;
+  if (incident.state === "open" && lastAck && lastReopen && lastReopen >= lastAck) {
+    return { at: null, previously: at };
+  }
+  return { at, previously: null };
 }
 
 /**
@@ -133,6 +172,7 @@ export async function loadIncidentPage(
   const states = await workflowStates(services.ledger, org.id, incident.id);
   const pm = await getPostmortem(services.ledger, org.id, incident.id);
   const policy = await getEscalationPolicy(services.ledger, org.id);
+  const ack = acknowledgement(incident, found.events);
   const label = (type: string, id: string) => type === "user" ? emails.get(id) ?? id : id;
   return {
     incident: {
@@ -146,7 +186,8 @@ export async function loadIncidentPage(
       assigneeId: incident.assigneeId,
       assignee: incident.assigneeId ? emails.get(incident.assigneeId) ?? null : null,
       openedAt: incident.openedAt.toISOString(),
-      acknowledgedAt: incident.acknowledgedAt?.toISOString() ?? null,
+      acknowledgedAt: ack.at,
+      previouslyAcknowledgedAt: ack.previously,
       resolvedAt: incident.resolvedAt?.toISOString() ?? null,
       closedAt: incident.closedAt?.toISOString() ?? null,
       ackDueAt: incident.ackDueAt?.toISOString() ?? null,
@@ -181,6 +222,7 @@ export async function loadIncidentPage(
           kind: s.kind,
           status: state?.status ?? "pending",
           detail: resultDetail(state?.result ?? null),
+          runId: typeof state?.result?.runId === "string" ? state.result.runId : null,
           at: state?.updatedAt?.toISOString() ?? null,
         };
       }),

@@ -72,7 +72,7 @@ export const PostmortemEdit = z.object({
       id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "expected [A-Za-z0-9_-]{1,40}").optional(),
       title: z.string().trim().min(1).max(300),
       ownerId: z.string().min(1).max(64).nullable().default(null),
-      dueDate: z.iso.date().nullable().default(null),
+      dueDate: z.iso.date({ error: "must be YYYY-MM-DD" }).nullable().default(null),
       status: z.enum(["open", "done"]).default("open"),
     }).strict(),
   ).max(50).optional(),
@@ -159,11 +159,16 @@ async function prefillOf(tx: LedgerTx, incident: Incident): Promise<PostmortemPr
   };
 }
 
+/** A time as people read it: `2026-11-26 03:43 UTC`. */
+function readableUtc(at: Date): string {
+  return `${at.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+}
+
 function draftSummary(incident: Incident, prefill: PostmortemPrefill): string {
   const lines = [
-    `${incident.severity} incident "${incident.title}" opened ${incident.openedAt.toISOString()}` +
-    (incident.acknowledgedAt ? `, acknowledged ${incident.acknowledgedAt.toISOString()}` : "") +
-    (incident.resolvedAt ? `, resolved ${incident.resolvedAt.toISOString()}` : "") + ".",
+    `${incident.severity} incident "${incident.title}" opened ${readableUtc(incident.openedAt)}` +
+    (incident.acknowledgedAt ? `, acknowledged ${readableUtc(incident.acknowledgedAt)}` : "") +
+    (incident.resolvedAt ? `, resolved ${readableUtc(incident.resolvedAt)}` : "") + ".",
   ];
   if (prefill.signals.length > 0) {
     const codes = [...new Set(prefill.signals.map((s) => s.code))].join(", ");
@@ -269,10 +274,10 @@ async function checkOwners(tx: LedgerTx, orgId: string, items: PostmortemEdit["a
   });
 }
 
-/** What one change of a draft sets, and the timeline entry that records it. */
+/** What one change of a draft sets, and the timeline entry that records it (none: no change). */
 interface DraftChange {
   set: Updateable<PostmortemsTable>;
-  message: string;
+  message: string | null;
 }
 
 /**
@@ -290,6 +295,7 @@ async function changeDraft(
   await writeTransaction(ledger, async (tx) => {
     const draft = await lockDraft(tx, target);
     const { set, message } = await change(tx, draft);
+    if (message === null) return;
     await tx.db.updateTable("postmortems").set({
       ...set,
       updated_at: target.now,
@@ -320,26 +326,40 @@ export async function editPostmortem(
   raw: unknown,
 ): Promise<Postmortem> {
   const edit = validate(PostmortemEdit, raw);
-  return await changeDraft(ledger, target, async (tx) => {
+  return await changeDraft(ledger, target, async (tx, { row }) => {
     await checkOwners(tx, target.orgId, edit.actionItems);
+    const set: Updateable<PostmortemsTable> = {};
+    const changed: string[] = [];
+    const text = (
+      value: string | undefined,
+      column: "summary" | "impact" | "root_cause",
+      words: string,
+    ) => {
+      if (value === undefined) return;
+      const clean = cleanText(value, 8000);
+      if (clean === row[column]) return;
+      set[column] = clean;
+      changed.push(words);
+    };
+    text(edit.summary, "summary", "summary");
+    text(edit.impact, "impact", "impact");
+    text(edit.rootCause, "root_cause", "root cause");
+    if (edit.actionItems !== undefined) {
+      const items = JSON.stringify(edit.actionItems.map((item, i) => ({
+        id: item.id ?? `ai${i + 1}`,
+        title: item.title,
+        ownerId: item.ownerId,
+        dueDate: item.dueDate,
+        status: item.status,
+      })));
+      if (items !== row.action_items) {
+        set.action_items = items;
+        changed.push("action items");
+      }
+    }
     return {
-      set: {
-        ...(edit.summary !== undefined ? { summary: cleanText(edit.summary, 8000) } : {}),
-        ...(edit.impact !== undefined ? { impact: cleanText(edit.impact, 8000) } : {}),
-        ...(edit.rootCause !== undefined ? { root_cause: cleanText(edit.rootCause, 8000) } : {}),
-        ...(edit.actionItems !== undefined
-          ? {
-            action_items: JSON.stringify(edit.actionItems.map((item, i) => ({
-              id: item.id ?? `ai${i + 1}`,
-              title: item.title,
-              ownerId: item.ownerId,
-              dueDate: item.dueDate,
-              status: item.status,
-            }))),
-          }
-          : {}),
-      },
-      message: `Postmortem edited (${Object.keys(edit).join(", ") || "nothing"})`,
+      set,
+      message: changed.length === 0 ? null : `Postmortem edited (${changed.join(", ")})`,
     };
   });
 }

@@ -19,7 +19,8 @@ import { seeOther } from "@/lib/ui/navigation.ts";
 import type { Services } from "@/lib/services.ts";
 import type { State } from "@/lib/state.ts";
 import { Messages, Notice } from "@/components/Notice.tsx";
-import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
+import { SeverityBadge, shortUtc, Time } from "@/components/HostBadges.tsx";
+import { counted } from "@/lib/text/plural.ts";
 import { IncidentActions } from "./(_components)/IncidentActions.tsx";
 import { IncidentTimeline, LinkedItems } from "./(_components)/IncidentTimeline.tsx";
 import { PostmortemEditor } from "./(_components)/PostmortemEditor.tsx";
@@ -54,11 +55,34 @@ async function render(
   const org = authOf(ctx).org!;
   const data = await loadIncidentPage(ctx.state.services, org, ctx.params.incidentId);
   ctx.state.title = data.incident.title;
+  let message = problem && Object.keys(problem.errors).length === 0 ? problem.message : undefined;
+  if (extra.failed?.form === "acknowledge" && data.incident.state === "acknowledged") {
+    message = alreadyAcknowledged(data);
+  }
   return formPage<Data>({
     ...data,
     ...extra,
-    message: problem && Object.keys(problem.errors).length === 0 ? problem.message : undefined,
+    flash: extra.flash === FLASH.resolve ? resolvedFlash(data) : extra.flash,
+    message,
   }, problem);
+}
+
+/** The flash after resolving: what became of the postmortem (a draft, or one kept as it was). */
+function resolvedFlash(data: IncidentPageData): string {
+  const status = data.postmortem?.status;
+  if (status === "published") {
+    return "Incident resolved: the postmortem published earlier is kept as it is (read-only).";
+  }
+  if (status === "waived") return "Incident resolved: the postmortem stays waived.";
+  return FLASH.resolve;
+}
+
+/** Why an acknowledge from an out-of-date page did nothing: who acknowledged it, and when. */
+function alreadyAcknowledged(data: IncidentPageData): string {
+  const event = data.timeline.findLast((e) => e.type === "acknowledged");
+  const at = event?.ts ?? data.incident.acknowledgedAt;
+  const who = event ? ` by ${event.actor}` : "";
+  return `Already acknowledged${who}${at ? ` at ${shortUtc(at)}` : ""}: nothing to do.`;
 }
 
 /** Runs one form's action; on a domain error re-renders with it, else redirects with a flash. */
@@ -102,6 +126,14 @@ const act = (body: (v: Record<string, string>) => Record<string, unknown>) =>
 
 const transition = (action: string) => act(() => ({ action }));
 
+/** The postmortem editor's fields as an edit. */
+const postmortemEdit = (v: Record<string, string>) => ({
+  summary: v.summary ?? "",
+  impact: v.impact ?? "",
+  rootCause: v.rootCause ?? "",
+  actionItems: postmortemItemsFromForm(v),
+});
+
 const INTENTS = {
   acknowledge: intent("acknowledge", transition("acknowledge")),
   resolve: intent("resolve", transition("resolve")),
@@ -134,19 +166,15 @@ const INTENTS = {
       action: v.action ?? "",
     }, client);
   }),
-  "postmortem-save": intent(
-    "postmortem-save",
-    on(editPostmortemAs, (v) => ({
-      summary: v.summary ?? "",
-      impact: v.impact ?? "",
-      rootCause: v.rootCause ?? "",
-      actionItems: postmortemItemsFromForm(v),
-    })),
-  ),
-  "postmortem-publish": intent(
-    "postmortem-publish",
-    on(finishPostmortemAs, () => ({ action: "publish" })),
-  ),
+  "postmortem-save": intent("postmortem-save", on(editPostmortemAs, postmortemEdit)),
+  // The editor's "Publish postmortem" button submits the editor form: what is on screen is saved
+  // first, then published (a bare `intent=postmortem-publish` publishes the draft as saved).
+  "postmortem-publish": intent("postmortem-publish", async (ctx, v) => {
+    if ("summary" in v || "impact" in v || "rootCause" in v) {
+      await on(editPostmortemAs, postmortemEdit)(ctx, v);
+    }
+    await on(finishPostmortemAs, () => ({ action: "publish" }))(ctx, v);
+  }),
   "postmortem-waive": intent(
     "postmortem-waive",
     on(finishPostmortemAs, (v) => ({ action: "waive", reason: v.reason ?? "" })),
@@ -174,8 +202,12 @@ function OverdueNotice(props: { data: Data }) {
               <a href="/escalation">Set escalation levels</a> to page someone.
             </>
           )
+          : incident.escalationLevel === 0
+          ? `Not acknowledged in time: not paged yet (the escalation policy has ${
+            counted(levels, "level")
+          }; escalate to page level 1).`
           : `Not acknowledged in time: the escalation policy is paging level ${
-            Math.min(Math.max(incident.escalationLevel, 1), levels)
+            Math.min(incident.escalationLevel, levels)
           } of ${levels}.`}
       </span>
     </Notice>
@@ -231,8 +263,14 @@ export default define.page<typeof handler>(({ data }) => {
             </>
           )}
           <dt>Acknowledged</dt>
-          <dd>
-            <Time iso={i.acknowledgedAt} empty="not yet" />
+          <dd data-acknowledged={i.previouslyAcknowledgedAt ? "previously" : undefined}>
+            {i.previouslyAcknowledgedAt
+              ? (
+                <>
+                  not yet (previously acknowledged <Time iso={i.previouslyAcknowledgedAt} />)
+                </>
+              )
+              : <Time iso={i.acknowledgedAt} empty="not yet" />}
           </dd>
           <dt>Resolved</dt>
           <dd>
@@ -254,8 +292,10 @@ export default define.page<typeof handler>(({ data }) => {
                   no policy levels (<a href="/escalation">set them</a>)
                 </span>
               )
+              : i.escalationLevel === 0
+              ? `not paged yet (${counted(data.levels, "level")} in the policy)`
               : `level ${i.escalationLevel} of ${data.levels}`}
-            {i.remindersSent > 0 && `, ${i.remindersSent} reminder(s)`}
+            {i.remindersSent > 0 && `, ${counted(i.remindersSent, "reminder")} sent`}
             {i.nextEscalationAt && (
               <>
                 ; next <Time iso={i.nextEscalationAt} />

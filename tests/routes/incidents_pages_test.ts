@@ -78,7 +78,7 @@ Deno.test("[pages] open by hand, act by form, see the timeline; 409 as a message
   equal(again.status, 409);
   match(
     textOf(parseHtml(await again.text()).querySelector(".notice-error")),
-    /cannot be acknowledged/,
+    /Already acknowledged by ops@acme\.test at /,
   );
   equal((await post({ intent: "assign", assigneeId: w.a.admin.userId })).status, 303);
   equal((await post({ intent: "note", text: "Rolled back the deploy" })).status, 303);

@@ -2,7 +2,7 @@ import type { IncidentPageData } from "@/lib/incidents/incident_page.ts";
 import { ActionForm, refill } from "@/components/ActionForm.tsx";
 import { Field, Hidden } from "@/components/Field.tsx";
 import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
-import { IntentButton } from "@/components/IntentButton.tsx";
+import { counted } from "@/lib/text/plural.ts";
 import SubmitButton from "@/islands/SubmitButton.tsx";
 import { TextArea } from "./TextArea.tsx";
 import { type FailedForm, failedOf } from "./types.ts";
@@ -16,14 +16,65 @@ const TEXT_FIELDS = [
   { name: "rootCause", label: "Root cause" },
 ] as const;
 
+/** One row of the action items table (as stored, or as typed when the form came back). */
+interface ItemValues {
+  id?: string;
+  title: string;
+  ownerId: string | null;
+  dueDate: string | null;
+  status: string;
+}
+
+/** A field of an action item in words, for its error. */
+const ITEM_FIELDS: Record<string, string> = {
+  title: "title",
+  ownerId: "owner",
+  dueDate: "due date",
+  status: "status",
+};
+
+/**
+ * The rows typed into a form that came back (`item-<n>-…`), in the order the server read them
+ * (rows without a title are dropped, as on save), so error `actionItems.<i>` is row `i`.
+ */
+function typedItems(values: Record<string, string>): ItemValues[] {
+  const rows: ItemValues[] = [];
+  for (let n = 0; n <= 50; n++) {
+    const title = values[`item-${n}-title`] ?? "";
+    if (title.trim() === "") continue;
+    rows.push({
+      id: values[`item-${n}-id`] || undefined,
+      title,
+      ownerId: values[`item-${n}-owner`] || null,
+      dueDate: values[`item-${n}-due`] || null,
+      status: values[`item-${n}-status`] === "done" ? "done" : "open",
+    });
+  }
+  return rows;
+}
+
+/** The plain error of action item `n` (0-based), if the failed form has one. */
+function itemError(errors: Record<string, string>, n: number): string | undefined {
+  const entry = Object.entries(errors).find(([k]) => k.startsWith(`actionItems.${n}.`));
+  if (!entry) return undefined;
+  const field = entry[0].split(".")[2] ?? "";
+  return `Action item ${n + 1}: ${ITEM_FIELDS[field] ?? field} ${entry[1]}`;
+}
+
 function ItemRow(
-  props: { n: number; item?: Pm["actionItems"][number]; members: [string, string][]; ro: boolean },
+  props: {
+    n: number;
+    item?: ItemValues;
+    members: [string, string][];
+    ro: boolean;
+    error?: string;
+  },
 ) {
-  const { n, item, members, ro } = props;
+  const { n, item, members, ro, error } = props;
   return (
-    <tr data-item={item?.id ?? "new"}>
+    <tr data-item={item?.id ?? "new"} class={error ? "field-invalid" : undefined}>
       <td>
-        {item && <Hidden name={`item-${n}-id`} value={item.id} />}
+        {item?.id && <Hidden name={`item-${n}-id`} value={item.id} />}
         <label class="visually-hidden" for={`item-${n}-title`}>Action item {n + 1}</label>
         <input
           id={`item-${n}-title`}
@@ -52,7 +103,10 @@ function ItemRow(
           placeholder="YYYY-MM-DD"
           maxLength={10}
           readOnly={ro}
+          aria-invalid={error ? "true" : undefined}
+          aria-describedby={error ? `item-${n}-error` : undefined}
         />
+        {error && <p id={`item-${n}-error`} class="field-error">{error}</p>}
       </td>
       <td>
         <label class="visually-hidden" for={`item-${n}-status`}>Status</label>
@@ -70,9 +124,9 @@ function Prefill(props: { pm: Pm }) {
   return (
     <details>
       <summary>
-        Pre-filled at resolve: {prefill.timeline.length} timeline entries, {prefill.signals.length}
-        {" "}
-        signals, {prefill.runs.length} runs
+        Pre-filled at resolve:{" "}
+        {counted(prefill.timeline.length, "timeline entry", "timeline entries")},{" "}
+        {counted(prefill.signals.length, "signal")}, {counted(prefill.runs.length, "run")}
       </summary>
       <ul class="plain small">
         {prefill.timeline.map((e, i) => (
@@ -118,9 +172,18 @@ export function PostmortemEditor(props: { data: IncidentPageData; failed?: Faile
     );
   }
   const ro = pm.status !== "draft" || !props.data.manage;
-  const save = failedOf(props.failed, "postmortem-save");
-  const finish = failedOf(props.failed, "postmortem-publish") ??
-    failedOf(props.failed, "postmortem-waive");
+  // The editor form saves, or saves and publishes: either way it comes back as typed.
+  const save = failedOf(props.failed, "postmortem-save") ??
+    failedOf(props.failed, "postmortem-publish");
+  const finish = failedOf(props.failed, "postmortem-waive");
+  const items: ItemValues[] = save ? typedItems(save.values) : pm.actionItems;
+  const itemErrors = items.map((_, n) => save ? itemError(save.errors, n) : undefined);
+  const listed = new Set(itemErrors.filter(Boolean));
+  const otherItemErrors = save
+    ? Object.keys(save.errors).filter((k) => k.startsWith("actionItems"))
+      .map((k) => itemError(save.errors, Number(k.split(".")[1])) ?? save.errors[k])
+      .filter((e) => !listed.has(e))
+    : [];
   return (
     <section class="card" aria-labelledby="incident-postmortem" data-postmortem={pm.status}>
       <h2 id="incident-postmortem">
@@ -132,6 +195,13 @@ export function PostmortemEditor(props: { data: IncidentPageData; failed?: Faile
         </p>
       )}
       {pm.status === "waived" && <p class="muted">Waived: {pm.waiveReason}</p>}
+      {props.failed?.form === "postmortem-publish" && (
+        <p class="field-error" data-publish-error>
+          Not published: {Object.values(props.failed.errors).length > 0
+            ? "fix what is marked below (your text is kept)."
+            : "see the message above (your text is kept)."}
+        </p>
+      )}
       {finish?.errors &&
         Object.values(finish.errors).map((e) => <p key={e} class="field-error">{e}</p>)}
       <form method="post" class="form">
@@ -157,29 +227,43 @@ export function PostmortemEditor(props: { data: IncidentPageData; failed?: Faile
               </tr>
             </thead>
             <tbody>
-              {pm.actionItems.map((item, n) => (
-                <ItemRow key={item.id} n={n} item={item} members={props.data.members} ro={ro} />
+              {items.map((item, n) => (
+                <ItemRow
+                  key={item.id ?? `typed-${n}`}
+                  n={n}
+                  item={item}
+                  members={props.data.members}
+                  ro={ro}
+                  error={itemErrors[n]}
+                />
               ))}
-              {!ro && <ItemRow n={pm.actionItems.length} members={props.data.members} ro={false} />}
+              {!ro && <ItemRow n={items.length} members={props.data.members} ro={false} />}
             </tbody>
           </table>
         </div>
-        {save && Object.entries(save.errors).filter(([k]) => k.startsWith("actionItems")).map((
-          [k, e],
-        ) => <p key={k} class="field-error">{k}: {e}</p>)}
+        {otherItemErrors.map((e) => <p key={e} class="field-error">{e}</p>)}
         {!ro && (
-          <div>
-            <SubmitButton label="Save draft" pendingLabel="Saving…" class="button-primary" />
+          <div class="key-actions">
+            <SubmitButton label="Save draft" pendingLabel="Saving…" />
+            {/* A second submit of this form: its intent comes after the hidden one, so it wins. */}
+            <button
+              type="submit"
+              name="intent"
+              value="postmortem-publish"
+              class="button-primary"
+              id="postmortem-publish"
+            >
+              Publish postmortem
+            </button>
+            <p class="muted small">
+              Publishing saves what is above first. Summary and root cause are required; the
+              postmortem is read-only afterwards.
+            </p>
           </div>
         )}
       </form>
       {!ro && (
         <div class="breach-actions">
-          <div class="breach-action">
-            <h3>Publish</h3>
-            <p class="muted small">Summary and root cause are required. Read-only afterwards.</p>
-            <IntentButton intent="postmortem-publish" label="Publish postmortem" primary />
-          </div>
           <ActionForm
             intent="postmortem-waive"
             title="Waive"

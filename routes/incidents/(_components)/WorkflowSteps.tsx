@@ -51,7 +51,16 @@ export function WorkflowSteps(props: { data: IncidentPageData }) {
                   )}
                 </div>
                 <p class="muted small">{s.description}</p>
-                {s.detail && <p class="small wrap">{s.detail}</p>}
+                {s.detail && (
+                  <p class="small wrap">
+                    {s.detail}
+                    {s.runId && (
+                      <>
+                        {" "}(<a href={`/remediation/${s.runId}`}>{s.runId}</a>)
+                      </>
+                    )}
+                  </p>
+                )}
                 {manage && !closed && (
                   <div class="key-actions">
                     {s.kind !== "manual" && (
