@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import { withQuery } from "@/lib/ui/navigation.ts";
 
 /** An audit entry as the audit page lists it. */
@@ -12,6 +13,24 @@ export interface AuditRow {
   targetId: string;
   summary: string;
   ip: string;
+}
+
+/**
+ * An action that wraps only after its dots ("incident.<wbr>reopen"), never inside a word: its
+ * text stays the action as stored.
+ */
+function actionWords(action: string) {
+  const parts = action.split(".");
+  return parts.map((part, i) => (
+    <Fragment key={i}>
+      {part}
+      {i < parts.length - 1 && (
+        <>
+          .<wbr />
+        </>
+      )}
+    </Fragment>
+  ));
 }
 
 const shortTime = (iso: string) => `${iso.replace("T", " ").slice(0, 19)}`;
@@ -56,7 +75,7 @@ export function AuditTable(props: { rows: AuditRow[]; filters: Record<string, st
               </td>
               <td>
                 <a href={filtered({ action: row.action })}>
-                  <code>{row.action}</code>
+                  <code class="audit-action">{actionWords(row.action)}</code>
                 </a>
               </td>
               <td>

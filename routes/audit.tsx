@@ -118,7 +118,7 @@ export default define.page<typeof handler>(({ data }) => {
         <TimeRangeAndActions
           values={values}
           errors={errors}
-          untilHint="UTC, before this time"
+          untilHint="UTC, before this time; a date alone includes that day"
           clearHref="/audit"
         />
       </form>

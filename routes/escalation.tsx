@@ -31,6 +31,8 @@ interface Data {
   endpoints: [string, string][];
   /** Admins and owners change the policy. */
   edit: boolean;
+  /** E-mail can be sent (`SMTP_URL` set); else members in the levels get nothing by e-mail. */
+  mailConfigured: boolean;
   values?: Record<string, string>;
   errors: FieldErrors;
   flash?: string;
@@ -54,6 +56,7 @@ async function render(
     members: await memberOptions(services, org.id),
     endpoints: endpoints.map((e): [string, string] => [e.id, `${e.name} (${e.kind})`]),
     edit: roleAtLeast(org.role, "admin"),
+    mailConfigured: services.mailer.configured,
     errors: problem?.errors ?? {},
     message: problem?.message,
     ...extra,
@@ -170,6 +173,13 @@ export default define.page<typeof handler>(({ data }) => {
             No levels yet: incidents are announced only through the notification routing rules. Tick
             the members and <a href="/notifications">notification endpoints</a>{" "}
             to page for level 1 below.
+          </p>
+        )}
+        {!data.mailConfigured && (
+          <p class="notice notice-info" data-mail-notice>
+            E-mail is not configured (SMTP_URL is not set): members in the levels receive nothing by
+            e-mail until it is. To page now, add a webhook or Slack{" "}
+            <a href="/notifications">notification endpoint</a> and tick it in a level.
           </p>
         )}
         {!data.edit && <p class="muted">Only admins and owners change the policy.</p>}

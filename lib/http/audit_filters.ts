@@ -23,6 +23,26 @@ function date(url: URL, field: string): Date | undefined {
   return d;
 }
 
+/** A date without a time (`2026-11-26`): a whole UTC day. */
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * The exclusive end of `?to=`: a date alone covers that whole UTC day (the next midnight), as the
+ * timeline's `untilTime` does for its inclusive end; a time is taken as given.
+ *
+ * @example
+ * ```ts
+ * auditUntil(new URL("http://x/audit?to=2026-11-26")); // 2026-11-27T00:00:00.000Z
+ * auditUntil(new URL("http://x/audit?to=2026-11-26T10:00Z")); // 2026-11-26T10:00:00.000Z
+ * ```
+ */
+export function auditUntil(url: URL, field = "to"): Date | undefined {
+  const time = date(url, field);
+  if (time === undefined || !DATE_ONLY.test(url.searchParams.get(field) ?? "")) return time;
+  return new Date(time.getTime() + DAY_MS);
+}
+
 function text(url: URL, field: string, pattern: RegExp, expected: string): string | undefined {
   const raw = url.searchParams.get(field);
   if (raw === null || raw === "") return undefined;
@@ -50,7 +70,7 @@ export function auditFiltersFrom(url: URL, defaultLimit = 50): AuditFilters {
   if (before !== undefined && (!Number.isInteger(before) || before < 1)) {
     throw bad("before", "a positive integer cursor");
   }
-  const from = date(url, "from"), to = date(url, "to");
+  const from = date(url, "from"), to = auditUntil(url, "to");
   if (from && to && from > to) throw bad("from", "a date before `to`");
   return {
     actorId: text(url, "actor", /^[A-Za-z0-9_:.@-]+$/, "an actor id"),

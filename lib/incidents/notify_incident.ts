@@ -128,6 +128,38 @@ export interface NotifyOutcome {
 }
 
 /**
+ * The timeline line of a notification: the event in words ("incident opened"), the route (the
+ * routing rules, or the escalation level paged: opening an incident notifies both, on purpose),
+ * and what was queued. Deliveries are only queued here; they may still fail (e-mail without
+ * `SMTP_URL`), so the line says "queued", never "delivered".
+ *
+ * @example
+ * ```ts
+ * notifiedMessage("incident.opened", { deliveries: ["d1"], suppressed: [], deduped: false }, {
+ *   level: 1,
+ *   targets: { endpointIds: [], emails: ["ops@example.com"] },
+ * }); // "Notification incident opened (level 1): 1 delivery queued"
+ * ```
+ */
+export function notifiedMessage(
+  type: string,
+  outcome: NotifyOutcome,
+  options: Pick<NoticeOptions, "level" | "targets"> = {},
+): string {
+  const words = type.replace(/[._]/g, " ");
+  const route = !options.targets
+    ? "routing rules"
+    : options.level
+    ? `level ${options.level}`
+    : "escalation level";
+  const head = `Notification ${words} (${route})`;
+  if (outcome.error) return `${head} failed: ${outcome.error}`;
+  if (outcome.deduped) return `${head} deduplicated`;
+  return `${head}: ${counted(outcome.deliveries.length, "delivery", "deliveries")} queued` +
+    (outcome.suppressed.length ? `, ${outcome.suppressed.length} suppressed` : "");
+}
+
+/**
  * Sends one incident notification and records the outcome on the timeline. Never throws.
  *
  * @example
@@ -158,14 +190,7 @@ export async function notifyIncident(
       error: error instanceof Error ? error.message : String(error),
     };
   }
-  const message = outcome.error
-    ? `Notification ${event.type} failed: ${outcome.error}`
-    : outcome.deduped
-    ? `Notification ${event.type} deduplicated`
-    : `Notification ${event.type}: ${
-      counted(outcome.deliveries.length, "delivery", "deliveries")
-    }` +
-      (outcome.suppressed.length ? `, ${outcome.suppressed.length} suppressed` : "");
+  const message = notifiedMessage(event.type, outcome, options);
   try {
     await writeTransaction(services.ledger, (tx) =>
       appendEvent(tx, incident, {

@@ -7,6 +7,7 @@
 
 import type { Ledger } from "../db/ledger/mod.ts";
 import { pageLimit, toDate } from "../db/ledger/values.ts";
+import { pageOf } from "../http/paging.ts";
 import type { IncidentListQuery } from "./list_input.ts";
 import {
   type Incident,
@@ -94,7 +95,50 @@ export async function listIncidents(
   options: ListIncidentsOptions,
   now: Date,
 ): Promise<Incident[]> {
+  return await selectIncidents(
+    ledger,
+    orgId,
+    options,
+    pageLimit(options.limit, MAX_INCIDENTS_PAGE, 50),
+    now,
+  );
+}
+
+/** One page of {@link listIncidentsPage}. */
+export interface IncidentPage {
+  incidents: Incident[];
+  /** The `after` of the next page; null when no incident is left (never an empty next page). */
+  nextCursor: string | null;
+}
+
+/**
+ * One page of the organization's incidents, newest first, and the cursor of the next page only
+ * when more incidents match (it reads `limit + 1`).
+ *
+ * @example
+ * ```ts
+ * const { incidents, nextCursor } = await listIncidentsPage(ledger, org.id, { limit: 20 }, now);
+ * ```
+ */
+export async function listIncidentsPage(
+  ledger: Pick<Ledger, "db">,
+  orgId: string,
+  options: ListIncidentsOptions,
+  now: Date,
+): Promise<IncidentPage> {
   const limit = pageLimit(options.limit, MAX_INCIDENTS_PAGE, 50);
+  const rows = await selectIncidents(ledger, orgId, options, limit + 1, now);
+  const { items, nextCursor } = pageOf(rows, limit, (last) => last.id);
+  return { incidents: items, nextCursor };
+}
+
+async function selectIncidents(
+  ledger: Pick<Ledger, "db">,
+  orgId: string,
+  options: ListIncidentsOptions,
+  limit: number,
+  now: Date,
+): Promise<Incident[]> {
   let query = ledger.db.selectFrom("incidents").selectAll().where("org_id", "=", orgId);
   if (options.state) query = query.where("state", "=", options.state);
   if (options.severity) query = query.where("severity", "=", options.severity);
@@ -183,10 +227,20 @@ async function describeLinks(
   ledger: Pick<Ledger, "db">,
   incidentId: string,
 ): Promise<LinkedItem[]> {
-  const { db } = ledger;
-  const links = await db.selectFrom("incident_links").select(["kind", "ref_id"])
+  const links = await ledger.db.selectFrom("incident_links").select(["kind", "ref_id"])
     .where("incident_id", "=", incidentId).orderBy("linked_at").limit(1000).execute();
-  const ids = (kind: LinkKind) => links.filter((l) => l.kind === kind).map((l) => l.ref_id);
+  return await describeItems(
+    ledger,
+    (kind) => links.filter((l) => l.kind === kind).map((l) => l.ref_id),
+  );
+}
+
+/** The items of each kind (`ids(kind)`) that still exist, described. */
+async function describeItems(
+  ledger: Pick<Ledger, "db">,
+  ids: (kind: LinkKind) => string[],
+): Promise<LinkedItem[]> {
+  const { db } = ledger;
   return [
     ...await described(
       ids("host"),
@@ -242,6 +296,41 @@ async function describeLinks(
 }
 
 /**
+ * Link and unlink events as people read them: "Linked breach \"Web shell in uploads\"" rather
+ * than the item's raw id (the stored message). Items linked now are named from `links`; others
+ * (since unlinked) are looked up; an item that no longer exists keeps its id.
+ */
+async function namedLinkEvents(
+  ledger: Pick<Ledger, "db">,
+  events: IncidentEvent[],
+  links: LinkedItem[],
+): Promise<IncidentEvent[]> {
+  const refOf = (e: IncidentEvent) => {
+    const kind = e.data?.kind, refId = e.data?.refId;
+    return (e.type === "linked" || e.type === "unlinked") && typeof kind === "string" &&
+        typeof refId === "string"
+      ? { kind: kind as LinkKind, refId }
+      : null;
+  };
+  const labels = new Map(links.map((l) => [`${l.kind}:${l.id}`, l.label]));
+  const missing = events.map(refOf).filter((r) => r && !labels.has(`${r.kind}:${r.refId}`));
+  if (missing.length > 0) {
+    const found = await describeItems(ledger, (kind) => [
+      ...new Set(missing.filter((r) => r!.kind === kind).map((r) => r!.refId)),
+    ]);
+    for (const item of found) labels.set(`${item.kind}:${item.id}`, item.label);
+  }
+  return events.map((e) => {
+    const ref = refOf(e);
+    const label = ref && labels.get(`${ref.kind}:${ref.refId}`);
+    const verb = e.type === "linked" ? "Linked" : "Unlinked";
+    // Only the stored raw form is rewritten ("Linked breach 01M…").
+    if (!ref || !label || e.message !== `${verb} ${ref.kind} ${ref.refId}`) return e;
+    return { ...e, message: `${verb} ${ref.kind} "${label}"` };
+  });
+}
+
+/**
  * One incident of the organization with its timeline (oldest first) and links, or null.
  *
  * @example
@@ -267,7 +356,7 @@ export async function getIncident(
   const allFixed = breaches.length > 0 && breaches.every((b) => b.state === "fixed");
   return {
     incident,
-    events: events.map(toIncidentEvent),
+    events: await namedLinkEvents(ledger, events.map(toIncidentEvent), links),
     links,
     suggestResolve: (incident.state === "open" || incident.state === "acknowledged") &&
       allFixed,

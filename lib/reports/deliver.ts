@@ -14,6 +14,7 @@ import { notify, type NotifyResult, routes } from "../notify/notify.ts";
 import type { Services } from "../services.ts";
 import type { FleetReport } from "./model.ts";
 import { renderReportHtml, renderReportText, reportSubject } from "./render.ts";
+import { counted } from "../text/plural.ts";
 
 /** Who receives a report. */
 export interface ReportRecipients {
@@ -33,15 +34,16 @@ export type ReportDeliveryResult = NotifyResult & {
  *
  * @example
  * ```ts
- * reportSummary(report); // "4 hosts (2 critical, 0 elevated), 1 silent; 8 open breaches; …"
+ * reportSummary(report); // "4 hosts (2 critical, 0 elevated), 1 silent; 8 open breaches; 2 incidents not resolved, …"
  * ```
  */
 export function reportSummary(report: FleetReport): string {
   const { hosts, breaches, incidents, silent } = report;
-  return `${hosts.total} hosts (${hosts.posture.critical} critical, ${hosts.posture.elevated} ` +
-    `elevated), ${silent.count} silent; ${breaches.open} open breaches; ${incidents.open} open ` +
-    `incidents, ${incidents.openedInPeriod} opened and ${incidents.resolvedInPeriod} resolved ` +
-    "in the period.";
+  return `${counted(hosts.total, "host")} (${hosts.posture.critical} critical, ` +
+    `${hosts.posture.elevated} elevated), ${silent.count} silent; ` +
+    `${counted(breaches.open, "open breach", "open breaches")}; ` +
+    `${counted(incidents.open, "incident")} not resolved, ${incidents.openedInPeriod} opened and ` +
+    `${incidents.resolvedInPeriod} resolved in the period.`;
 }
 
 /**

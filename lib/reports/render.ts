@@ -121,6 +121,15 @@ function statsLine(stats: DurationStats, what: string): string {
     ` (${stats.count} ${what})`;
 }
 
+/**
+ * Incidents not resolved now, in the states the incident list shows: "2 (1 open, 1
+ * acknowledged)". `open` of the report counts acknowledged incidents too.
+ */
+function unresolved(incidents: FleetReport["incidents"]): string {
+  const acknowledged = Math.max(0, incidents.open - incidents.unacknowledged);
+  return `${incidents.open} (${incidents.unacknowledged} open, ${acknowledged} acknowledged)`;
+}
+
 /** The figures both bodies lead with, as label/value pairs (values not yet escaped). */
 function headline(report: FleetReport): [string, string][] {
   const { hosts, breaches, incidents, silent, ingest } = report;
@@ -129,7 +138,7 @@ function headline(report: FleetReport): [string, string][] {
     ["Critical hosts", String(hosts.posture.critical)],
     ["Silent hosts", String(silent.count)],
     ["Open breaches", String(breaches.open)],
-    ["Open incidents", String(incidents.open)],
+    ["Incidents not resolved", unresolved(incidents)],
     ["Snapshots", String(ingest.snapshots)],
   ];
 }
@@ -201,7 +210,7 @@ export function renderReportHtml(report: FleetReport, options: RenderHtmlOptions
       at,
       "Incidents",
       table(at, ["Measure", "Value"], [
-        ["Open now", `${incidents.open} (${incidents.unacknowledged} unacknowledged)`],
+        ["Not resolved now", unresolved(incidents)],
         ["Opened in the period", String(incidents.openedInPeriod)],
         ["Resolved in the period", String(incidents.resolvedInPeriod)],
         ["MTTA (time to acknowledge)", e(statsLine(incidents.mtta, "acknowledged"))],
@@ -301,7 +310,7 @@ export function renderReportText(report: FleetReport): string {
       : [`  Riskiest: ${hosts.riskiest.map((h) => `${h.name} (${h.score})`).join(", ")}`]),
     "",
     "INCIDENTS",
-    `  Open now: ${incidents.open} (${incidents.unacknowledged} unacknowledged)`,
+    `  Not resolved now: ${unresolved(incidents)}`,
     `  Opened in the period: ${incidents.openedInPeriod}`,
     `  Resolved in the period: ${incidents.resolvedInPeriod}`,
     `  MTTA: ${statsLine(incidents.mtta, "acknowledged")}`,

@@ -10,7 +10,7 @@ import {
   type IncidentCounts,
   incidentCounts,
   incidentListOptions,
-  listIncidents,
+  listIncidentsPage,
 } from "@/lib/incidents/query.ts";
 import { formObject } from "@/lib/http/input.ts";
 import { type FieldErrors, type FormProblem, formProblem, queryValues } from "@/lib/ui/forms.ts";
@@ -72,11 +72,14 @@ async function render(
   let status = problem?.status ?? 200;
   try {
     const q = incidentListQuery(ctx.url);
-    const incidents = await listIncidents(services.ledger, orgId, incidentListOptions(q), now);
+    const { incidents, nextCursor } = await listIncidentsPage(
+      services.ledger,
+      orgId,
+      incidentListOptions(q),
+      now,
+    );
     rows = await incidentRows(services, orgId, incidents, base.members, now);
-    if (incidents.length === q.limit) {
-      nextHref = withQuery("/incidents", { ...values, after: incidents.at(-1)!.id });
-    }
+    if (nextCursor) nextHref = withQuery("/incidents", { ...values, after: nextCursor });
   } catch (error) {
     if (!(error instanceof HttpError) || error.status !== 400) throw error;
     errors = formProblem(error).errors;

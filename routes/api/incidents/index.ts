@@ -7,7 +7,7 @@ import {
   incidentCounts,
   incidentListOptions,
   isOverdue,
-  listIncidents,
+  listIncidentsPage,
 } from "@/lib/incidents/query.ts";
 
 /**
@@ -21,11 +21,16 @@ export const handler = define.handlers({
     const { ledger, clock } = ctx.state.services;
     const q = incidentListQuery(ctx.url);
     const now = clock.now();
-    const incidents = await listIncidents(ledger, orgId, incidentListOptions(q), now);
+    const { incidents, nextCursor } = await listIncidentsPage(
+      ledger,
+      orgId,
+      incidentListOptions(q),
+      now,
+    );
     return ok({
       incidents: incidents.map((i) => ({ ...i, overdue: isOverdue(i, now) })),
       counts: await incidentCounts(ledger, orgId, now),
-      nextCursor: incidents.length === q.limit ? incidents.at(-1)!.id : null,
+      nextCursor,
     });
   },
   async POST(ctx) {

@@ -14,6 +14,7 @@ import {
   reportSubject,
 } from "@/lib/reports/render.ts";
 import { parseHtml, textOf } from "../../support/pages.ts";
+import { reportSummary } from "@/lib/reports/deliver.ts";
 
 const HOSTILE = `<img src=x onerror="alert(1)">&'web`;
 
@@ -105,10 +106,10 @@ Deno.test("[reports] text version: every key number, n/a without response times"
       "  Critical hosts: 2",
       "  Silent hosts: 1",
       "  Open breaches: 7",
-      "  Open incidents: 2",
+      "  Incidents not resolved: 2 (1 open, 1 acknowledged)",
       "  critical  2",
       "  guarded   1",
-      "  Open now: 2 (1 unacknowledged)",
+      "  Not resolved now: 2 (1 open, 1 acknowledged)",
       "  Opened in the period: 4",
       "  Resolved in the period: 3",
       "  MTTA: median 15m, mean 20m (3 acknowledged)",
@@ -143,4 +144,11 @@ Deno.test("[reports] subject: one line naming the period and organization", () =
   ok(mail.html.includes("<!doctype html>") && mail.text.startsWith("VPS Sentry"));
   equal(formatBytes(512), "512 B");
   equal(formatBytes(5 * 1024 * 1024), "5.0 MiB");
+});
+
+Deno.test("[reports] reportSummary counts in words and says incidents 'not resolved'", () => {
+  const text = reportSummary(sample());
+  match(text, /^\d+ hosts? \(\d+ critical, \d+ elevated\), \d+ silent; \d+ open breach(es)?; /);
+  match(text, /\d+ incidents? not resolved, \d+ opened and \d+ resolved in the period\.$/);
+  ok(!/\(s\)|\(es\)/.test(text));
 });
