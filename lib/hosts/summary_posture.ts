@@ -17,6 +17,7 @@ import type { HeartbeatOptions, HeartbeatStateName } from "../signals/heartbeat.
 import type { Severity, Signal } from "../signals/types.ts";
 import { IOC_CODES } from "../signals/catalog.ts";
 import { hostHeartbeat, hostHeartbeatOptions } from "./host_heartbeat.ts";
+import { codeTitle } from "../signals/catalog.ts";
 
 /** One code and severity of a snapshot, with how many signals had it. */
 export interface SummaryItem {
@@ -53,7 +54,8 @@ export function postureOfItems(
     Array.from({ length: Math.min(item.count, 20) }, () => ({
       code: item.code,
       severity: item.severity,
-      title: item.code,
+      // The items keep codes only: the contributors say what each is in words.
+      title: codeTitle(item.code),
       detail: "",
       ts,
       source: "ingest" as const,

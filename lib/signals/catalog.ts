@@ -129,3 +129,24 @@ export function watchedFilesProfile(detail: string): { severity: Severity; mitre
   if (/sshd_config/.test(detail)) sensitive = true;
   return { severity: sensitive ? "high" : "medium", mitre };
 }
+
+/** Words written in capitals when a code is spelt out (`ssh_…` → "SSH …"). */
+const ACRONYMS = new Set(["ssh", "ioc", "cpu", "ip", "ufw", "tcp", "udp", "dns", "ids"]);
+
+/**
+ * A readable title for a signal `code` when no signal of it is at hand: the agent's own title,
+ * else the code spelt out ("ssh_bruteforce_activity" → "SSH bruteforce activity").
+ *
+ * @example
+ * ```ts
+ * codeTitle("unexpected_public_port"); // "Unexpected public port"
+ * ```
+ */
+export function codeTitle(code: string): string {
+  const known = AGENT_CODES.get(code)?.title;
+  if (known) return known;
+  const words = code.split("_").filter(Boolean)
+    .map((w) => ACRONYMS.has(w) ? w.toUpperCase() : w);
+  const text = words.join(" ");
+  return text ? text[0].toUpperCase() + text.slice(1) : code;
+}

@@ -147,6 +147,10 @@ Deno.test("[pages] hosts: the host page shows posture, the IOC evidence and the 
   equal(status, 200);
   match(textOf(doc.querySelector("#posture-title")?.parentElement ?? null), /critical/);
   match(textOf(doc.querySelector(".contributors")), /suspicious_process_ioc/);
+  // Each contributor says what it is in words, beside its code.
+  for (const row of doc.querySelectorAll(".contributors tbody tr")) {
+    ok(row.querySelector("span"), `a title in words: ${textOf(row)}`);
+  }
   const threat = textOf(doc.querySelector(".threat[data-code='suspicious_process_ioc']"));
   for (const part of ["9485", "root", "/usr/bin/bash", "bash /dev/fd/3", "/tmp/rs/run"]) {
     ok(threat.includes(part), `evidence shows ${part}: ${threat}`);
