@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import { z } from "zod";
 import { define } from "@/lib/define.ts";
 import { userLabels } from "@/lib/ui/user_labels.ts";
@@ -17,6 +18,7 @@ import { EventTable } from "@/components/EventTable.tsx";
 import { Field } from "@/components/Field.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { SeverityBadge, Time } from "@/components/HostBadges.tsx";
+import { evidenceFacts } from "@/lib/ui/evidence.ts";
 
 const FLASH = {
   fixed: "Breach marked fixed.",
@@ -54,7 +56,8 @@ interface Data {
     reopenCount: number;
     fingerprint: string;
   };
-  evidence: string | null;
+  /** The evidence as labelled facts, and as the agent sent it (JSON, for copying). */
+  evidence: { facts: Array<[string, string]>; json: string } | null;
   events: EventRow[];
   /** Ops and above act on breaches. */
   manage: boolean;
@@ -108,7 +111,10 @@ async function render(
       reopenCount: breach.reopenCount,
       fingerprint: breach.fingerprint,
     },
-    evidence: breach.evidence === null ? null : JSON.stringify(breach.evidence, null, 2),
+    evidence: breach.evidence === null ? null : {
+      facts: evidenceFacts(breach.evidence),
+      json: JSON.stringify(breach.evidence, null, 2),
+    },
     events: events.map((e) => ({
       id: e.id,
       ts: e.ts.toISOString(),
@@ -307,11 +313,26 @@ export default define.page<typeof handler>(({ data }) => {
       <section class="card" aria-labelledby="breach-evidence">
         <h2 id="breach-evidence">Evidence</h2>
         {data.evidence === null ? <p class="muted">No evidence recorded.</p> : (
-          <pre
-            class="evidence"
-            tabIndex={0}
-            aria-labelledby="breach-evidence"
-          >{data.evidence}</pre>
+          <>
+            <dl class="facts evidence">
+              {data.evidence.facts.map(([label, text]) => (
+                <Fragment key={label}>
+                  <dt>{label}</dt>
+                  <dd class="wrap">
+                    <code>{text}</code>
+                  </dd>
+                </Fragment>
+              ))}
+            </dl>
+            <details>
+              <summary>As the agent sent it (JSON)</summary>
+              <pre
+                class="evidence"
+                tabIndex={0}
+                aria-label="Evidence as JSON"
+              >{data.evidence.json}</pre>
+            </details>
+          </>
         )}
       </section>
       <section class="card" aria-labelledby="breach-history">

@@ -81,8 +81,12 @@ Deno.test("[pages] breaches: details for viewers without forms; viewer POST is 4
   equal(status, 200);
   ok(doc.querySelector(`a[href="/hosts/${host.host.id}"]`));
   equal(doc.querySelector("[data-state]")?.getAttribute("data-state"), "open");
-  const evidence = doc.querySelector("pre.evidence");
-  ok(evidence, "evidence shown");
+  // The evidence as labelled facts, and the agent's JSON folded away for copying.
+  const facts = [...doc.querySelectorAll("dl.evidence dt")].map(textOf);
+  ok(facts.length > 0, "evidence shown as facts");
+  ok(!facts.some((label) => /[_{}]/.test(label)), `labels in words: ${facts.join(", ")}`);
+  const evidence = doc.querySelector("details pre.evidence");
+  ok(evidence, "the JSON is there too");
   JSON.parse(evidence!.textContent!); // formatted JSON
   const events = [...doc.querySelectorAll("table.breach-events tbody tr")];
   equal(events.length, 1);
