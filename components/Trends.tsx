@@ -68,12 +68,19 @@ function VitalsTable(props: { charts: HostChartsData }) {
     <div class="table-wrap" tabIndex={0} role="region" aria-label="Vitals summary table">
       <table class="chart-summary">
         <caption class="visually-hidden">
-          {`Vitals and posture over the last ${props.charts.periodLabel}`}
+          {`Vitals and posture over the last ${props.charts.periodLabel}, averaged per ` +
+            `${props.charts.bucketMs / 3_600_000} h`}
         </caption>
         <thead>
           <tr>
             <th scope="col">Metric</th>
-            <th scope="col" class="num">Last</th>
+            <th
+              scope="col"
+              class="num"
+              title="The average of the latest period bucket, not the last reading (see Vitals)"
+            >
+              {`Latest ${props.charts.bucketMs / 3_600_000} h avg`}
+            </th>
             <th scope="col" class="num">Min</th>
             <th scope="col" class="num">Max</th>
             <th scope="col">Trend</th>

@@ -68,6 +68,8 @@ Deno.test("[pages] charts: the host page shows posture, vitals and signal trends
   const summary = doc.querySelector("#trends table.chart-summary");
   equal(summary?.querySelectorAll("svg[role='img'].sparkline-svg").length, 3, "disk: no data");
   match(textOf(summary), /CPU: last 41%, min 19%, max 41%\./);
+  // The column says it holds the latest hour's average, not the last reading.
+  equal(textOf(summary?.querySelector("thead th:nth-child(2)") ?? null), "Latest 1 h avg");
   const current = doc.querySelector(".chart-period a[aria-current='true']");
   equal(textOf(current), "24 h");
   equal(
