@@ -29,6 +29,7 @@ export const GUARD_RULES = [
   "kill_switch",
   "maintenance_window",
   "cooldown",
+  "armed_run_pending",
   "hourly_cap",
   "host_queue_cap",
   "global_queue_cap",
@@ -254,6 +255,13 @@ export interface ExecutionContext {
   queuedGlobal: number;
   /** The org's "remediation frozen" switch. */
   killSwitch: boolean;
+  /** The reason the admin gave for the freeze, shown in the refusal. */
+  killSwitchReason?: string | null;
+  /**
+   * Succeeded executes of this plan's action on this host whose commit-confirm is still armed:
+   * their rollback would undo a second execute, so none may start until they are settled.
+   */
+  armedRunsOfAction?: ReadonlyArray<{ id: string; confirmDeadline: Date | string | null }>;
   maintenanceWindows: readonly MaintenanceWindow[];
   /** The requesting operator's IP as the server saw it (null for automation/unknown). */
   requesterIp: string | null;
@@ -343,8 +351,9 @@ function ms(t: Date | string): number {
  * Decides whether a job request may proceed: the list of refusals, empty when it may. Pure:
  * the caller fills the context (counts, windows, snapshot-derived SSH peers, the typed phrase).
  * Argv, step and length rules apply to every mode; queue caps to dry-run and execute; kill
- * switch, maintenance windows (automation always, operators per profile), cooldown, hourly cap
- * and self-lockout to execute. Rollbacks are only argv-checked.
+ * switch, maintenance windows (automation always, operators per profile), cooldown, an armed
+ * earlier execute of the same action, hourly cap and self-lockout to execute. Rollbacks are only
+ * argv-checked.
  *
  * @example
  * ```ts
@@ -363,8 +372,11 @@ export function checkExecution(ctx: ExecutionContext): GuardRefusal[] {
       out.push({
         rule: "kill_switch",
         status: 423,
-        message: "Remediation is frozen for this organization (kill switch). An owner or admin " +
-          "must lift the freeze before anything executes; dry-runs and rollbacks still run.",
+        message:
+          `Remediation is frozen for this organization (kill switch${
+            ctx.killSwitchReason?.trim() ? `; reason: ${ctx.killSwitchReason.trim()}` : ""
+          }). An owner or admin must lift the freeze before anything executes; dry-runs and ` +
+          "rollbacks still run.",
       });
     }
     const window = ctx.maintenanceWindows.find((w) => ms(w.startsAt) <= now && now < ms(w.endsAt));
@@ -389,6 +401,21 @@ export function checkExecution(ctx: ExecutionContext): GuardRefusal[] {
         message:
           `${ctx.plan.actionId} ran on this host ${Math.floor((now - last) / 1000)} s ago; ` +
           `the cooldown is ${knobs.cooldownSec} s. Try again in ${wait} s.`,
+      });
+    }
+    const armed = ctx.armedRunsOfAction?.[0];
+    if (armed) {
+      const deadline = armed.confirmDeadline === null
+        ? null
+        : new Date(ms(armed.confirmDeadline)).toISOString();
+      out.push({
+        rule: "armed_run_pending",
+        status: 409,
+        message: `Run ${armed.id} of ${ctx.plan.actionId} on this host is still armed: its ` +
+          `commit-confirm window ${
+            deadline ? `ends at ${deadline}` : "has not ended"
+          }, and its rollback would undo this execute. Wait until a healthy snapshot confirms ` +
+          "it or its rollback has run, then execute again.",
       });
     }
     if (ctx.executesLastHour >= knobs.maxExecutesPerHostPerHour) {

@@ -77,7 +77,7 @@ export async function hostPolicyView(
   const host = await hostOr404(services, orgId, hostId);
   const { policy, override } = await hostGuardPolicy(
     services.ledger,
-    host,
+    { hostId: host.id, orgId: host.orgId },
     services.config.remediationToolPrefix,
   );
   return { hostId: host.id, overrides: override, profile: policy.profile, knobs: policy.knobs };

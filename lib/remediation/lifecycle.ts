@@ -14,7 +14,7 @@ import { HttpError } from "../fresh/errors.ts";
 import type { Services } from "../services.ts";
 import { cancelJob } from "./job_store.ts";
 import { createExecuteWithRollback, createJob } from "./job_create.ts";
-import { hostGuardPolicy } from "./policy_store.ts";
+import { getOrgPolicy, hostGuardPolicy } from "./policy_store.ts";
 import { retryDelaySec } from "./profiles.ts";
 import { loadPlanInput } from "./plan_input.ts";
 import { enqueueRunMessage } from "./queue_messages.ts";
@@ -177,7 +177,8 @@ export type RunDecision = "approve" | "reject" | "cancel";
 
 /**
  * Approves, rejects or cancels a run of `orgId`. Approve: only `awaiting-approval`, never by the
- * requester (`403 approval_by_requester`); the run is queued and dispatched. Reject: from
+ * requester (`403 approval_by_requester`), never while remediation is frozen (`423 kill_switch`,
+ * naming the freeze reason); the run is queued and dispatched. Reject: from
  * `awaiting-approval`. Cancel: any pending state (a signed job not yet run is withdrawn).
  * `409 invalid_transition` otherwise.
  *
@@ -223,6 +224,29 @@ export async function decideRun(
       "You requested this run; a different person must approve it (two-person rule).",
       { code: "approval_by_requester" },
     );
+  }
+  if (input.decision === "approve" && run.state === "awaiting-approval") {
+    // An approval while frozen would queue a run that then executes silently once the freeze
+    // is lifted: refuse it, as the kill switch refuses executes. Reject and cancel stay allowed.
+    const org = await getOrgPolicy(services.ledger, run.orgId);
+    if (org.frozen) {
+      const reason = org.frozenReason?.trim();
+      const message = `Remediation is frozen${
+        reason ? ` (reason: ${reason})` : ""
+      }: approve after the freeze is lifted.`;
+      await auditRun(
+        services,
+        run,
+        "remediation.run.approve.denied",
+        `${input.actor.label ?? input.userId} cannot approve run ${run.id}: ${message}`,
+        input.actor,
+        { rule: "kill_switch" },
+      );
+      throw new HttpError(423, message, {
+        code: "kill_switch",
+        details: { rule: "kill_switch", frozenReason: reason ?? null },
+      });
+    }
   }
   const to: RunState = input.decision === "approve" ? "queued" : "canceled";
   const moved = await writeTransaction(

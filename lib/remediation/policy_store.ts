@@ -204,22 +204,23 @@ export async function setHostOverride(
 
 /**
  * The guard policy for one host: the org's profile and approval threshold, then the host's
- * overrides.
+ * overrides. Takes `hostId` by that name, so a run (whose `id` is the run's) passes as it is.
  *
  * @example
  * ```ts
- * const { policy, org } = await hostGuardPolicy(services.ledger, host);
+ * const { policy, org } = await hostGuardPolicy(services.ledger, { hostId: host.id, orgId });
+ * const forRun = await hostGuardPolicy(services.ledger, run); // run.hostId, run.orgId
  * ```
  */
 export async function hostGuardPolicy(
   tx: LedgerTx,
-  host: { id: string; orgId: string },
+  host: { hostId: string; orgId: string },
   toolPrefix = "",
 ): Promise<
   { policy: GuardPolicy; org: OrgRemediationPolicy; override: HostGuardOverride | null }
 > {
   const org = await getOrgPolicy(tx, host.orgId);
-  const override = await getHostOverride(tx, host.id);
+  const override = await getHostOverride(tx, host.hostId);
   const policy = guardPolicy(
     org.profile,
     { approvalThreshold: org.approvalThreshold, ...override },

@@ -10,6 +10,7 @@
 
 import { z } from "zod";
 import { writeTransaction } from "../db/ledger/transaction.ts";
+import { toDateOrNull } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
 import { getBreach } from "../breaches/query.ts";
 import { getHost, type Host } from "../hosts/registry.ts";
@@ -132,7 +133,7 @@ export async function requestRemediation(
   const plan = await planFor(services, host, input, body);
   const { policy, org: orgPolicy, override } = await hostGuardPolicy(
     services.ledger,
-    host,
+    { hostId: host.id, orgId: host.orgId },
     services.config.remediationToolPrefix,
   );
   const counts = await runCounts(services.ledger, {
@@ -141,6 +142,14 @@ export async function requestRemediation(
     now,
     cooldownSince: new Date(now.getTime() - policy.knobs.cooldownSec * 1000),
   });
+  // An armed execute of this action keeps a rollback that would undo a second execute.
+  const armedRuns = (await services.ledger.db.selectFrom("remediation_runs")
+    .select(["id", "confirm_deadline"])
+    .where("org_id", "=", org.id).where("host_id", "=", host.id)
+    .where("action_id", "=", plan.actionId).where("mode", "=", "execute")
+    .where("state", "=", "succeeded").where("confirm_state", "=", "armed")
+    .orderBy("id", "asc").execute())
+    .map((r) => ({ id: r.id, confirmDeadline: toDateOrNull(r.confirm_deadline) }));
   const guardFor = (mode: "dry-run" | "execute") => [
     ...checkPlanArgv(plan, policy),
     ...checkExecution({
@@ -156,6 +165,8 @@ export async function requestRemediation(
       queuedForHost: counts.queuedForHost,
       queuedGlobal: counts.queuedGlobal,
       killSwitch: orgPolicy.frozen,
+      killSwitchReason: orgPolicy.frozenReason,
+      armedRunsOfAction: armedRuns,
       maintenanceWindows: maintenanceWindowsOf(orgPolicy),
       requesterIp: client.ip || null,
       activeSshIps: sshSessionIps({

@@ -69,7 +69,7 @@ async function dryRunsOf(ctx: Ctx, host: Host, planHash: string) {
   const { services } = ctx.state;
   const { policy } = await hostGuardPolicy(
     services.ledger,
-    host,
+    { hostId: host.id, orgId: host.orgId },
     services.config.remediationToolPrefix,
   );
   const maxAgeMin = policy.knobs.dryRunMaxAgeMin;

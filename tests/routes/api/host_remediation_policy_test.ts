@@ -115,3 +115,19 @@ Deno.test("host remediation policy: an empty override object is no override", as
   const policy = await pageSession(w, w.a.admin).get("/remediation/policy");
   match(textOf(policy.doc.querySelector("main")), /Host overrides: none/);
 });
+
+Deno.test("host remediation policy: a replayed run takes its host's override, not the org's", async () => {
+  await using w = await remediationWorld();
+  const path = `/api/hosts/${w.web.host.id}/remediation-policy`;
+  const dry = await w.dryRun(w.a.ops, "collect-forensics-first");
+  const runId = dry.body.run!.id;
+  equal((await w.api(w.a.admin, "PUT", path, { overrides: { queueTtlMin: 7 } })).status, 200);
+  // Dead-letter by hand (dispatch kept failing), then replay: the new expiry is the host's TTL.
+  await w.services.ledger.db.updateTable("remediation_runs")
+    .set({ state: "dead-letter", dead_letter_reason: "test" }).where("id", "=", runId).execute();
+  const replay = await w.api(w.a.ops, "POST", "/api/ops/remediate-replay", { runIds: [runId] });
+  equal(replay.status, 200);
+  const run = (await getRun(w.services.ledger, runId))!;
+  equal(run.state, "queued");
+  equal(run.expiresAt.getTime() - w.services.clock.now().getTime(), 7 * 60_000);
+});
