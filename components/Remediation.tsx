@@ -2,7 +2,13 @@ import type { ComponentChildren } from "preact";
 import type { ActionOption } from "@/lib/remediation/catalog/mod.ts";
 import type { GuardRefusal } from "@/lib/remediation/guard.ts";
 import type { RiskTier } from "@/lib/remediation/types.ts";
-import { type PlanView, RISK_LABELS, type RunRow, type StepView } from "@/lib/ui/remediation.ts";
+import {
+  actionTitle,
+  type PlanView,
+  RISK_LABELS,
+  type RunRow,
+  type StepView,
+} from "@/lib/ui/remediation.ts";
 import { consoleUrl } from "@/lib/ui/remediation_params.ts";
 import { RunState, When } from "@/components/RunOutput.tsx";
 import { Time } from "@/components/HostBadges.tsx";
@@ -101,7 +107,8 @@ export function RunsTable(
           {props.rows.map((r) => (
             <tr key={r.id} data-run={r.id} data-state={r.state}>
               <th scope="row">
-                <a href={`/remediation/${r.id}`}>{r.actionId}</a>
+                <a href={`/remediation/${r.id}`}>{actionTitle(r.actionId)}</a>
+                <code class="host-slug" data-action-id>{r.actionId}</code>
                 <code class="host-slug">{r.planHash8}</code>
               </th>
               {props.showHost && (

@@ -135,6 +135,15 @@ export default function RunLive(
                   {run.state === "succeeded" ? "not needed (irreversible)" : "not armed yet"}
                 </span>
               )}
+              {run.confirmState === "armed" && run.confirmDeadline && (
+                <span class="wrap" data-confirm-deadline>
+                  {` rolls back at `}
+                  <time dateTime={run.confirmDeadline} title={run.confirmDeadline}>
+                    {`${run.confirmDeadline.slice(11, 16)} UTC`}
+                  </time>
+                  {` unless a healthy snapshot confirms it`}
+                </span>
+              )}
             </dd>
             <dt>Verification</dt>
             <dd>

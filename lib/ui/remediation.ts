@@ -235,3 +235,13 @@ export function planView(plan: Plan): PlanView {
     rollbackSteps: stepViews(plan.rollbackSteps),
   };
 }
+
+/**
+ * The action's title from the catalog; its id when the catalog no longer has it.
+ *
+ * @example
+ * ```ts
+ * actionTitle("lockdown-access-surface"); // "Lock down the access surface"
+ * ```
+ */
+export const actionTitle = (actionId: string): string => catalogAction(actionId)?.title ?? actionId;

@@ -47,6 +47,8 @@ export interface LiveRun {
   verification: string | null;
   verificationDetail: string | null;
   confirmState: string | null;
+  /** While armed: when the run rolls back unless a healthy snapshot confirms it (ISO). */
+  confirmDeadline: string | null;
   lastError: string | null;
   deadLetterReason: string | null;
   jobs: LiveJob[];
@@ -81,6 +83,7 @@ export interface RunSource {
   verification: string | null;
   verificationDetail: string | null;
   confirmState: string | null;
+  confirmDeadline?: When;
   lastError: string | null;
   deadLetterReason: string | null;
   result: ResultLike | null;
@@ -149,6 +152,7 @@ export function liveRunOf(run: RunSource, jobs: readonly JobSource[]): LiveRun {
     verification: run.verification,
     verificationDetail: run.verificationDetail,
     confirmState: run.confirmState,
+    confirmDeadline: iso(run.confirmDeadline),
     lastError: run.lastError,
     deadLetterReason: run.deadLetterReason,
     jobs: liveJobs,

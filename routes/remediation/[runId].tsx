@@ -8,6 +8,7 @@ import { catalogAction } from "@/lib/remediation/catalog/mod.ts";
 import { decideRun, replayRuns, type RunDecision } from "@/lib/remediation/lifecycle.ts";
 import { getOrgRun, type Run } from "@/lib/remediation/runs.ts";
 import { getHost } from "@/lib/hosts/registry.ts";
+import { getBreach } from "@/lib/breaches/query.ts";
 import { jobChannelState } from "@/lib/hosts/job_channel_state.ts";
 import { formPage, formPageHandlers } from "@/lib/http/form_page.ts";
 import { type FormProblem, formProblem, parseValues } from "@/lib/ui/forms.ts";
@@ -41,6 +42,8 @@ interface Data {
     mode: Run["mode"];
     state: Run["state"];
     breachId: string | null;
+    /** The breach's title (its id when the breach is gone). */
+    breachTitle: string | null;
     needsApproval: boolean;
     requestedBy: string;
     requestedIp: string | null;
@@ -70,6 +73,9 @@ interface Data {
 
 type Ctx = FreshContext<State>;
 
+/** States the queue TTL still applies to (lib/remediation/lifecycle.ts expires only these). */
+const EXPIRABLE: readonly Run["state"][] = ["queued", "awaiting-approval"];
+
 async function runOr404(ctx: Ctx): Promise<Run> {
   const run = await getOrgRun(ctx.state.services.ledger, authOf(ctx).org!.id, ctx.params.runId);
   if (!run) throw new HttpError(404, "No such remediation run.", { code: "run_not_found" });
@@ -84,10 +90,11 @@ async function render(
   const auth = authOf(ctx);
   const { services } = ctx.state;
   const run = await runOr404(ctx);
-  const [host, users, live] = await Promise.all([
+  const [host, users, live, breach] = await Promise.all([
     getHost(services.ledger, run.orgId, run.hostId),
     userLabels(services, [run.requestedBy, run.decidedBy]),
     liveRun(services, run),
+    run.breachId ? getBreach(services.ledger, run.orgId, run.breachId) : null,
   ]);
   const title = catalogAction(run.actionId)?.title ?? run.actionId;
   const hostName = host?.name ?? run.hostId;
@@ -105,6 +112,7 @@ async function render(
       mode: run.mode,
       state: run.state,
       breachId: run.breachId,
+      breachTitle: run.breachId ? breach?.breach.title ?? run.breachId : null,
       needsApproval: run.needsApproval,
       requestedBy: users.get(run.requestedBy) ?? run.requestedBy,
       requestedIp: run.requestedIp,
@@ -265,6 +273,16 @@ function Decisions(props: { data: Data }) {
   );
 }
 
+/** " · 2 dispatch attempts" (nothing before the first). */
+function Attempts(props: { n: number }) {
+  if (props.n <= 0) return null;
+  return (
+    <span class="muted">
+      {` · ${props.n} dispatch ${props.n === 1 ? "attempt" : "attempts"}`}
+    </span>
+  );
+}
+
 /** The approval line as of now (the live view keeps it current while the run waits). */
 function approvalText(r: Data["run"]): string {
   if (r.decidedBy) {
@@ -299,7 +317,7 @@ export default define.page<typeof handler>(({ data }) => {
             Run <code>{r.id}</code> on <a href={`/hosts/${r.hostId}`}>{r.hostName}</a>
             {r.breachId && (
               <>
-                {" "}for breach <a href={`/breaches/${r.breachId}`}>{r.breachId}</a>
+                {" "}for breach <a href={`/breaches/${r.breachId}`}>{r.breachTitle}</a>
               </>
             )}
           </p>
@@ -314,15 +332,25 @@ export default define.page<typeof handler>(({ data }) => {
             by <strong>{r.requestedBy}</strong>, <Time iso={r.createdAt} />
             {r.requestedIp && <span class="muted">{` from ${r.requestedIp}`}</span>}
           </dd>
-          <dt>Queue expiry</dt>
-          <dd>
-            <Time iso={r.expiresAt} />
-            {r.attempts > 0 && (
-              <span class="muted">
-                {` · ${r.attempts} dispatch ${r.attempts === 1 ? "attempt" : "attempts"}`}
-              </span>
+          {EXPIRABLE.includes(r.state)
+            ? (
+              <>
+                <dt>Queue expiry</dt>
+                <dd>
+                  <Time iso={r.expiresAt} />
+                  <Attempts n={r.attempts} />
+                </dd>
+              </>
+            )
+            : r.attempts > 0 && (
+              <>
+                <dt>Queue</dt>
+                <dd>
+                  left the queue
+                  <Attempts n={r.attempts} />
+                </dd>
+              </>
             )}
-          </dd>
           {data.waitingForRunner && (
             <>
               <dt>Host runner</dt>

@@ -21,7 +21,7 @@ import type { State } from "@/lib/state.ts";
 import { IntentButton } from "@/components/IntentButton.tsx";
 import { Messages } from "@/components/Notice.tsx";
 import { PolicyCard, type PolicyView } from "@/components/RemediationPolicy.tsx";
-import { RunButton, RunQueue } from "./(_components)/RunQueue.tsx";
+import { ApproveFacts, approveQuestion, RunButton, RunQueue } from "./(_components)/RunQueue.tsx";
 
 const FLASH = {
   approved: "Run approved: it is queued for the host.",
@@ -41,6 +41,8 @@ const RECENT_ROWS = 20;
 
 interface Data {
   awaiting: RunRow[];
+  /** Whether each awaiting run's plan can be undone, by run id (shown beside Approve). */
+  reversible: Record<string, boolean>;
   active: RunRow[];
   dead: RunRow[];
   recent: RunRow[];
@@ -82,6 +84,7 @@ async function render(
   ctx.state.title = "Remediation";
   return formPage<Data>({
     awaiting: part(0, awaiting.length),
+    reversible: Object.fromEntries(awaiting.map((r) => [r.id, r.plan.reversible])),
     active: part(awaiting.length, active.length),
     dead: part(awaiting.length + active.length, dead.length),
     recent: part(awaiting.length + active.length + dead.length, recent.length),
@@ -194,7 +197,17 @@ export default define.page<typeof handler>(({ data }) => (
                 You requested it; another person approves (two-person rule).
               </span>
             )
-            : <RunButton intent="approve" label="Approve" run={r} />}
+            : (
+              <>
+                <ApproveFacts run={r} reversible={data.reversible[r.id]} />
+                <RunButton
+                  intent="approve"
+                  label="Approve"
+                  run={r}
+                  confirm={approveQuestion(r, data.reversible[r.id])}
+                />
+              </>
+            )}
           <RunButton intent="reject" label="Reject" run={r} danger />
         </div>
       )}

@@ -123,11 +123,18 @@ Deno.test({
       await signInWithPassword(admin, served, ADMIN);
       await admin.click('nav a[href="/remediation"]');
       await admin.waitForURL(at("/remediation$"));
+      // Approve asks first, naming what it lets run and whether it can be undone.
+      const asked: string[] = [];
+      admin.once("dialog", (d) => {
+        asked.push(d.message());
+        return d.accept();
+      });
       await submit(
         admin,
         `#runs-awaiting tr[data-run="${runId}"] form:has(input[value="approve"]) button`,
         at("/remediation\\?done=approved$"),
       );
+      match(asked[0] ?? "", /^Approve Lock down the access surface on web-1\? Reversible/);
       deepEqual(await problemsOf(adminWatch), { csp: [], errors: [] });
     }
     await page.waitForSelector('[data-live-state="queued"]', { timeout: 10_000 });

@@ -203,6 +203,21 @@ export function Chooser(props: { data: Data }) {
   );
 }
 
+/**
+ * Whether the chosen action can be undone: the previewed plan's answer when there is one; before
+ * a preview, an action whose params choose a method (quarantine: stop the unit, reversible, or
+ * kill the process, not) says it depends on the method.
+ */
+function reversibility(data: Data): string {
+  if (data.preview) {
+    return data.preview.plan.reversible ? "reversible (this plan)" : "this plan cannot be undone";
+  }
+  if (!data.action!.reversible) return "cannot be undone";
+  return data.fields.some((f) => f.name === "method")
+    ? "reversible depending on the method"
+    : "reversible";
+}
+
 export function ParamsForm(props: { data: Data }) {
   const { data } = props;
   const action = data.action!;
@@ -212,7 +227,7 @@ export function ParamsForm(props: { data: Data }) {
       <p>{action.description}</p>
       <p>
         <RiskBadge tier={action.riskTier} />{" "}
-        <span class="muted">{action.reversible ? "reversible" : "cannot be undone"}</span>
+        <span class="muted" data-reversibility>{reversibility(data)}</span>
       </p>
       <form method="get" class="form rem-form" id="params-form">
         <Hidden name="action" value={action.id} />
