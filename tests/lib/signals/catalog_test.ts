@@ -1,4 +1,4 @@
-import { equal, ok } from "node:assert/strict";
+import { equal } from "node:assert/strict";
 import { AGENT_CODES, codeTitle } from "@/lib/signals/catalog.ts";
 
 Deno.test("[signals] codeTitle: the agent's title, else the code in words", () => {
