@@ -18,7 +18,15 @@ import { getOrgPolicy, hostGuardPolicy } from "./policy_store.ts";
 import { retryDelaySec } from "./profiles.ts";
 import { loadPlanInput } from "./plan_input.ts";
 import { enqueueRunMessage } from "./queue_messages.ts";
-import { getRun, listRuns, moveRun, type Run, type RunState, updateRun } from "./runs.ts";
+import {
+  armedRunsOfAction,
+  getRun,
+  listRuns,
+  moveRun,
+  type Run,
+  type RunState,
+  updateRun,
+} from "./runs.ts";
 import { getHost } from "../hosts/registry.ts";
 import { noteRun } from "../live/notes.ts";
 
@@ -72,6 +80,15 @@ export async function dispatchRun(services: Services, runId: string): Promise<Ru
   const { org, policy } = await hostGuardPolicy(services.ledger, run);
   if (run.mode === "execute" && org.frozen) {
     // Frozen after it was queued: hold it; the TTL timer expires it if the freeze lasts.
+    await enqueueRunMessage(services, "remediation.dispatch", run.id, 60_000);
+    return run;
+  }
+  // An earlier execute of this action armed since this one was queued: its rollback would undo
+  // this change. Hold it until that run is confirmed or rolled back (the TTL bounds the wait).
+  if (
+    run.mode === "execute" &&
+    (await armedRunsOfAction(services.ledger, run)).some((armed) => armed.id !== run.id)
+  ) {
     await enqueueRunMessage(services, "remediation.dispatch", run.id, 60_000);
     return run;
   }

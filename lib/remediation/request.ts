@@ -10,7 +10,6 @@
 
 import { z } from "zod";
 import { writeTransaction } from "../db/ledger/transaction.ts";
-import { toDateOrNull } from "../db/ledger/values.ts";
 import { HttpError } from "../fresh/errors.ts";
 import { getBreach } from "../breaches/query.ts";
 import { getHost, type Host } from "../hosts/registry.ts";
@@ -26,7 +25,7 @@ import { buildActionPlan, planErrorStatus } from "./plans.ts";
 import { hostGuardPolicy, maintenanceWindowsOf } from "./policy_store.ts";
 import { needsApproval } from "./profiles.ts";
 import { enqueueRunMessages } from "./queue_messages.ts";
-import { insertRun, type Run, runCounts, succeededDryRun } from "./runs.ts";
+import { armedRunsOfAction, insertRun, type Run, runCounts, succeededDryRun } from "./runs.ts";
 import { noteRun } from "../live/notes.ts";
 import { type Plan, PlanError, type PlanInput } from "./types.ts";
 
@@ -143,13 +142,11 @@ export async function requestRemediation(
     cooldownSince: new Date(now.getTime() - policy.knobs.cooldownSec * 1000),
   });
   // An armed execute of this action keeps a rollback that would undo a second execute.
-  const armedRuns = (await services.ledger.db.selectFrom("remediation_runs")
-    .select(["id", "confirm_deadline"])
-    .where("org_id", "=", org.id).where("host_id", "=", host.id)
-    .where("action_id", "=", plan.actionId).where("mode", "=", "execute")
-    .where("state", "=", "succeeded").where("confirm_state", "=", "armed")
-    .orderBy("id", "asc").execute())
-    .map((r) => ({ id: r.id, confirmDeadline: toDateOrNull(r.confirm_deadline) }));
+  const armedRuns = await armedRunsOfAction(services.ledger, {
+    orgId: org.id,
+    hostId: host.id,
+    actionId: plan.actionId,
+  });
   const guardFor = (mode: "dry-run" | "execute") => [
     ...checkPlanArgv(plan, policy),
     ...checkExecution({

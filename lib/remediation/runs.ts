@@ -442,3 +442,25 @@ export async function markRunsRunning(
   await tx.db.updateTable("remediation_runs").set({ state: "running", updated_at: now })
     .where("job_jti", "in", [...jtis]).where("state", "=", "dispatched").execute();
 }
+
+/**
+ * The executes of `actionId` on a host that are armed (succeeded, commit-confirm pending): each
+ * keeps a rollback that would undo another execute of the action, so none may run meanwhile.
+ *
+ * @example
+ * ```ts
+ * const armed = await armedRunsOfAction(ledger, { orgId, hostId, actionId: "lockdown-access-surface" });
+ * ```
+ */
+export async function armedRunsOfAction(
+  tx: LedgerTx,
+  input: { orgId: string; hostId: string; actionId: string },
+): Promise<Array<{ id: string; confirmDeadline: Date | null }>> {
+  const rows = await tx.db.selectFrom("remediation_runs")
+    .select(["id", "confirm_deadline"])
+    .where("org_id", "=", input.orgId).where("host_id", "=", input.hostId)
+    .where("action_id", "=", input.actionId).where("mode", "=", "execute")
+    .where("state", "=", "succeeded").where("confirm_state", "=", "armed")
+    .orderBy("id", "asc").limit(50).execute();
+  return rows.map((r) => ({ id: r.id, confirmDeadline: toDateOrNull(r.confirm_deadline) }));
+}

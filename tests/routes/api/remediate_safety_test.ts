@@ -6,6 +6,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { confirmDeadline } from "@/lib/remediation/outcomes.ts";
 import { getRun } from "@/lib/remediation/runs.ts";
+import { dispatchRun } from "@/lib/remediation/lifecycle.ts";
 import { remediationWorld } from "../../support/remediation_world.ts";
 
 const LOCKDOWN = "lockdown-access-surface";
@@ -167,4 +168,30 @@ Deno.test("remediate safety: no approval while remediation is frozen; reject and
   const approved = await decide(third, "approve");
   equal(approved.status, 200);
   deepEqual((await approved.json()).run.state, "queued");
+});
+
+Deno.test("remediate safety: an execute queued before another armed waits until that one settles", async () => {
+  await using w = await remediationWorld();
+  await w.api(w.a.admin, "PUT", "/api/ops/remediate-policy", { approvalThreshold: "risky_manual" });
+  await w.succeededDryRun(w.a.ops, LOCKDOWN);
+  const hash = await planHash(w);
+  const first = await executeLockdown(w, hash);
+  equal(first.status, 202, JSON.stringify(first.body));
+  // Past the cooldown, the first not run yet: a second execute is accepted and queued.
+  w.services.clock.advance(301_000);
+  const second = await executeLockdown(w, hash);
+  equal(second.status, 202, JSON.stringify(second.body));
+  // Now the first runs and arms; the second's dispatch holds it back.
+  const armed = await w.runOnHost(first.body.run!.id);
+  equal(armed.confirmState, "armed");
+  const held = await dispatchRun(w.services, second.body.run!.id);
+  equal(held?.state, "queued", "held while the first is armed");
+  equal((await getRun(w.services.ledger, second.body.run!.id))!.attempts, 0);
+  // Once the first is settled (its deadline passed: rolled back), the second dispatches.
+  w.services.clock.advance(armed.confirmDeadline!.getTime() - w.services.clock.now().getTime());
+  await confirmDeadline(w.services, armed.id);
+  const settled = await getRun(w.services.ledger, armed.id);
+  ok(settled!.confirmState !== "armed", `settled: ${settled!.confirmState}`);
+  const sent = await dispatchRun(w.services, second.body.run!.id);
+  equal(sent?.state, "dispatched");
 });
