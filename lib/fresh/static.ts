@@ -56,6 +56,8 @@ export function serveBuildAssets(getBuild: () => FreshBuild, basePath = ""): Mid
 
 /** Longest file name (one path segment) Linux file systems take, in bytes (NAME_MAX). */
 const MAX_NAME_BYTES = 255;
+/** Longest relative path looked up, in bytes: well under Linux's PATH_MAX (4096) with the root. */
+const MAX_PATH_BYTES = 3072;
 const encoder = new TextEncoder();
 
 /**
@@ -88,6 +90,9 @@ export function serveStaticDir(
     // A name longer than the file system allows is no static file (stat would fail with
     // ENAMETOOLONG, a 500 for anyone who sends a long URL).
     if (segments.some((s) => encoder.encode(s).byteLength > MAX_NAME_BYTES)) return await next();
+    // Nor is a path longer than the file system takes as a whole (PATH_MAX), however short its
+    // parts: stat would fail with ENAMETOOLONG.
+    if (encoder.encode(segments.join("/")).byteLength > MAX_PATH_BYTES) return await next();
 
     const file = resolve(root, ...segments);
     if (!file.startsWith(root + sep)) return c.text("Not Found", 404); // belt and braces

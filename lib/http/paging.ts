@@ -166,3 +166,26 @@ export function parseTextCursor(
   }
   throw badPageInput(field, "not a valid cursor; pass the nextCursor of the previous page");
 }
+
+/**
+ * The next page's cursor for a page read with `limit`, null on the last page: when the page is
+ * full, `probe` reads one row past its last and says whether another page exists (a full page
+ * may hold exactly the rest of the list). For lists whose reader caps at the page maximum, so
+ * `limit + 1` (see {@link pageOf}) cannot be read.
+ *
+ * @example
+ * ```ts
+ * const nextCursor = await cursorIfMore(runs, limit, (r) => r.id,
+ *   (before) => listRuns(ledger, orgId, { hostId, before, limit: 1 }));
+ * ```
+ */
+export async function cursorIfMore<T>(
+  rows: readonly T[],
+  limit: number,
+  cursorOf: (last: T) => string,
+  probe: (cursor: string) => Promise<readonly unknown[]>,
+): Promise<string | null> {
+  if (rows.length < limit || rows.length === 0) return null;
+  const cursor = cursorOf(rows[rows.length - 1]);
+  return (await probe(cursor)).length > 0 ? cursor : null;
+}

@@ -19,7 +19,7 @@ import { retryDelaySec } from "./profiles.ts";
 import { loadPlanInput } from "./plan_input.ts";
 import { enqueueRunMessage } from "./queue_messages.ts";
 import {
-  armedRunsOfAction,
+  executesHoldingDispatch,
   getRun,
   listRuns,
   moveRun,
@@ -83,12 +83,9 @@ export async function dispatchRun(services: Services, runId: string): Promise<Ru
     await enqueueRunMessage(services, "remediation.dispatch", run.id, 60_000);
     return run;
   }
-  // An earlier execute of this action armed since this one was queued: its rollback would undo
-  // this change. Hold it until that run is confirmed or rolled back (the TTL bounds the wait).
-  if (
-    run.mode === "execute" &&
-    (await armedRunsOfAction(services.ledger, run)).some((armed) => armed.id !== run.id)
-  ) {
+  // Another execute of this action on the host is on the way, running or armed: its result or
+  // rollback could undo this change. Hold it until that one settles (the TTL bounds the wait).
+  if (run.mode === "execute" && (await executesHoldingDispatch(services.ledger, run)).length > 0) {
     await enqueueRunMessage(services, "remediation.dispatch", run.id, 60_000);
     return run;
   }

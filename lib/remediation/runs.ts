@@ -464,3 +464,32 @@ export async function armedRunsOfAction(
     .orderBy("id", "asc").limit(50).execute();
   return rows.map((r) => ({ id: r.id, confirmDeadline: toDateOrNull(r.confirm_deadline) }));
 }
+
+/**
+ * The executes of a run's action on its host that hold its dispatch back: another execute of the
+ * action on the way or running on the host (its result, and possibly its rollback, are still to
+ * come) or armed (its rollback would undo this one). Executes of one action on one host go one at
+ * a time.
+ *
+ * @example
+ * ```ts
+ * if ((await executesHoldingDispatch(ledger, run)).length > 0) { … hold … }
+ * ```
+ */
+export async function executesHoldingDispatch(
+  tx: LedgerTx,
+  run: { id: string; orgId: string; hostId: string; actionId: string },
+): Promise<string[]> {
+  const rows = await tx.db.selectFrom("remediation_runs").select("id")
+    .where("org_id", "=", run.orgId).where("host_id", "=", run.hostId)
+    .where("action_id", "=", run.actionId).where("mode", "=", "execute")
+    .where("id", "!=", run.id)
+    .where((eb) =>
+      eb.or([
+        eb("state", "in", ["dispatched", "running"]),
+        eb.and([eb("state", "=", "succeeded"), eb("confirm_state", "=", "armed")]),
+      ])
+    )
+    .limit(10).execute();
+  return rows.map((r) => r.id);
+}

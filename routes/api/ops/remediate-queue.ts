@@ -5,6 +5,7 @@ import { authOf, ok } from "@/lib/auth/http.ts";
 import { decideRun } from "@/lib/remediation/lifecycle.ts";
 import { listRuns, PENDING_RUN_STATES, RUN_ID_PATTERN } from "@/lib/remediation/runs.ts";
 import { queryLimit, queryText } from "@/lib/ui/list_query.ts";
+import { cursorIfMore } from "@/lib/http/paging.ts";
 
 const Decision = z.object({
   runId: z.string().min(1).max(64),
@@ -21,12 +22,17 @@ export const handler = define.handlers({
   async GET(ctx) {
     const limit = queryLimit(ctx.url);
     const before = queryText(ctx.url, "before", 64, RUN_ID_PATTERN);
-    const runs = await listRuns(ctx.state.services.ledger, authOf(ctx).org!.id, {
-      states: [...PENDING_RUN_STATES, "dead-letter"],
-      before,
+    const { ledger } = ctx.state.services;
+    const orgId = authOf(ctx).org!.id;
+    const states = [...PENDING_RUN_STATES, "dead-letter" as const];
+    const runs = await listRuns(ledger, orgId, { states, before, limit });
+    const nextCursor = await cursorIfMore(
+      runs,
       limit,
-    });
-    return ok({ runs, nextCursor: runs.length === limit ? runs.at(-1)!.id : null });
+      (r) => r.id,
+      (cursor) => listRuns(ledger, orgId, { states, before: cursor, limit: 1 }),
+    );
+    return ok({ runs, nextCursor });
   },
   async POST(ctx) {
     const auth = authOf(ctx);

@@ -3,6 +3,7 @@ import { authenticateHostRead } from "@/lib/hosts/read_auth.ts";
 import { signedTarget } from "@/lib/http/signed_request.ts";
 import { listSnapshots } from "@/lib/ingest/snapshots.ts";
 import { queryLimit, queryText } from "@/lib/ui/list_query.ts";
+import { cursorIfMore } from "@/lib/http/paging.ts";
 
 /** `nextCursor` text: `<received_at ms since epoch>.<snapshot id>` (as the timeline's). */
 const CURSOR = /^(\d{1,15})\.([0-7][0-9A-HJKMNP-TV-Z]{25})$/;
@@ -27,12 +28,20 @@ export const handler = define.handlers({
       limit,
       before: cursor ? { receivedAt: new Date(Number(cursor[1])), id: cursor[2] } : undefined,
     });
-    const last = snapshots.at(-1);
     const headers = new Headers({ "cache-control": "no-store" });
     if (auth.deprecatedUntil) headers.set("x-sentry-key-deprecated", auth.deprecatedUntil);
-    const nextCursor = snapshots.length === limit && last
-      ? `${last.receivedAt.getTime()}.${last.id}`
-      : null;
+    const nextCursor = await cursorIfMore(
+      snapshots,
+      limit,
+      (s) => `${s.receivedAt.getTime()}.${s.id}`,
+      () => {
+        const last = snapshots[snapshots.length - 1];
+        return listSnapshots(services.ledger, host.orgId, host.id, {
+          limit: 1,
+          before: { receivedAt: last.receivedAt, id: last.id },
+        });
+      },
+    );
     return Response.json({ ok: true, hostId: host.id, snapshots, nextCursor }, { headers });
   },
 });

@@ -4,6 +4,7 @@ import { deliveryLog } from "@/lib/notify/deliveries.ts";
 import { endpointOr404 } from "@/lib/notify/endpoint_store.ts";
 import { deliveryJson } from "@/lib/notify/views.ts";
 import { queryLimit, queryText } from "@/lib/ui/list_query.ts";
+import { cursorIfMore } from "@/lib/http/paging.ts";
 
 /** `nextCursor` text: `<created_at ms since epoch>.<delivery id>`. */
 const CURSOR = /^(\d{1,15})\.(nd_[0-7][0-9A-HJKMNP-TV-Z]{25})$/;
@@ -23,10 +24,18 @@ export const handler = define.handlers({
       limit,
       before: cursor ? { createdAt: new Date(Number(cursor[1])), id: cursor[2] } : undefined,
     });
-    const last = log.at(-1);
-    return ok({
-      deliveries: log.map(deliveryJson),
-      nextCursor: log.length === limit && last ? `${last.createdAt.getTime()}.${last.id}` : null,
-    });
+    const nextCursor = await cursorIfMore(
+      log,
+      limit,
+      (d) => `${d.createdAt.getTime()}.${d.id}`,
+      () => {
+        const last = log[log.length - 1];
+        return deliveryLog(ledger, orgId, endpoint.id, {
+          limit: 1,
+          before: { createdAt: last.createdAt, id: last.id },
+        });
+      },
+    );
+    return ok({ deliveries: log.map(deliveryJson), nextCursor });
   },
 });
