@@ -145,7 +145,12 @@ Deno.test({
     await page.waitForSelector('[data-live-state="succeeded"]', { timeout: 10_000 });
     ok(await marked(page), "no reload");
     match((await page.textContent('[data-job-mode="execute"]')) ?? "", /Rule added/);
-    match((await page.textContent(".run-live")) ?? "", /armed/);
+    // Arming follows the result in its own live event: wait for it, then the deadline is named.
+    await page.waitForSelector(".run-live [data-confirm-deadline]", { timeout: 10_000 });
+    match(
+      (await page.textContent(".run-live")) ?? "",
+      /armed rolls back at \d\d:\d\d UTC unless a healthy snapshot confirms it/,
+    );
     match((await page.textContent(".live-note")) ?? "", /State changed to succeeded/);
     match((await page.textContent("[data-approval]")) ?? "", /approved/);
     ok(await page.$(".run-live .notice-info"), "the decision forms are flagged as outdated");
