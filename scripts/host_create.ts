@@ -11,14 +11,19 @@
  * @module
  */
 import { appendAudit } from "../lib/audit/append.ts";
-import { ConfigError, loadConfig } from "../lib/config.ts";
+import { loadConfig } from "../lib/config.ts";
 import { type Ledger, migrateToLatest, openLedger } from "../lib/db/ledger/mod.ts";
 import { writeTransaction } from "../lib/db/ledger/transaction.ts";
 import { getOrgBySlug } from "../lib/orgs/orgs.ts";
 import { createHost } from "../lib/hosts/registry.ts";
 import { createHostKey } from "../lib/hosts/keys.ts";
 import { onboardingFor } from "../lib/hosts/onboarding.ts";
-import { consoleOutput, parseScriptArgs, type ScriptOutput, UsageError } from "./script_output.ts";
+import {
+  consoleOutput,
+  parseScriptArgs,
+  scriptFailure,
+  type ScriptOutput,
+} from "./script_output.ts";
 
 const USAGE =
   "usage: deno task host:create --org <slug> --name <name> [--slug <s>] [--group <g>] [--tags a,b]";
@@ -92,12 +97,7 @@ export async function runHostCreate(
     output.out(JSON.stringify({ hostId: host.id, token, ingestUrl }));
     return 0;
   } catch (error) {
-    output.err(
-      `host:create: ${
-        (error instanceof Error ? error.message : String(error)).replaceAll("\n", " ")
-      }`,
-    );
-    return error instanceof UsageError || error instanceof ConfigError ? 2 : 1;
+    return scriptFailure("host:create", error, output);
   } finally {
     await ledger?.close();
   }

@@ -14,11 +14,17 @@
  * @module
  */
 import { appendAudit } from "../lib/audit/append.ts";
-import { ConfigError, loadConfig, resolveAppSecret } from "../lib/config.ts";
+import { loadConfig, resolveAppSecret } from "../lib/config.ts";
 import { type Ledger, migrateToLatest, openLedger } from "../lib/db/ledger/mod.ts";
 import { createLogger } from "../lib/log.ts";
 import { DEFAULT_ROLLOVER_OVERLAP_SEC, rotateJobSigningKey } from "../lib/remediation/job_keys.ts";
-import { consoleOutput, parseScriptArgs, type ScriptOutput, UsageError } from "./script_output.ts";
+import {
+  consoleOutput,
+  parseScriptArgs,
+  scriptFailure,
+  type ScriptOutput,
+  UsageError,
+} from "./script_output.ts";
 
 const USAGE = "usage: deno task job-key:rotate [--overlap-sec <seconds, 900-7776000>]";
 const ACTOR = { type: "system", id: "job-key:rotate" } as const;
@@ -82,12 +88,7 @@ export async function runJobKeyRotate(
     }));
     return 0;
   } catch (error) {
-    output.err(
-      `job-key:rotate: ${
-        (error instanceof Error ? error.message : String(error)).replaceAll("\n", " ")
-      }`,
-    );
-    return error instanceof UsageError || error instanceof ConfigError ? 2 : 1;
+    return scriptFailure("job-key:rotate", error, output);
   } finally {
     await ledger?.close();
   }

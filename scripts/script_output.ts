@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { ConfigError } from "../lib/config.ts";
 
 /** Output of a script's testable main function. */
 export interface ScriptOutput {
@@ -68,4 +69,21 @@ export function parseScriptArgs(
     if (!values[name]) throw new UsageError(`--${name} is required; ${usage}`);
   }
   return values;
+}
+
+/**
+ * Reports a script's failure as one line `<task>: <message>` and returns its exit code: 2 for
+ * what the user fixes (usage, configuration), 1 for anything else (a refusal, a store down).
+ *
+ * @example
+ * ```ts
+ * } catch (error) {
+ *   return scriptFailure("host:create", error, output);
+ * }
+ * ```
+ */
+export function scriptFailure(task: string, error: unknown, output: ScriptOutput): number {
+  const message = error instanceof Error ? error.message : String(error);
+  output.err(`${task}: ${message.replaceAll("\n", " ")}`);
+  return error instanceof UsageError || error instanceof ConfigError ? 2 : 1;
 }

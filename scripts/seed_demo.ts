@@ -14,13 +14,19 @@
  * @module
  */
 
-import { ConfigError, loadConfig } from "../lib/config.ts";
-import { assertKvNotInUse, assertNoLiveScheduler, KvInUseError } from "../lib/db/kv_in_use.ts";
+import { loadConfig } from "../lib/config.ts";
+import { assertKvNotInUse, assertNoLiveScheduler } from "../lib/db/kv_in_use.ts";
 import { validateSlug } from "../lib/orgs/orgs.ts";
 import { createLogger } from "../lib/log.ts";
 import { closeServices, openServices, type Services } from "../lib/services.ts";
 import { seedDemo, type SeedOptions } from "../lib/demo/seed.ts";
-import { consoleOutput, parseScriptArgs, type ScriptOutput, UsageError } from "./script_output.ts";
+import {
+  consoleOutput,
+  parseScriptArgs,
+  scriptFailure,
+  type ScriptOutput,
+  UsageError,
+} from "./script_output.ts";
 
 const USAGE = "usage: deno task demo:seed --hosts <n> --days <n> [--org <slug>] " +
   "[--signals <n>] [--per-day <n>] [--seed <n>]";
@@ -93,10 +99,7 @@ export async function runSeedDemo(
     output.out(JSON.stringify(summary));
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    output.err(`demo:seed: ${message.replaceAll("\n", " ")}`);
-    if (error instanceof KvInUseError) return 1;
-    return error instanceof UsageError || error instanceof ConfigError ? 2 : 1;
+    return scriptFailure("demo:seed", error, output);
   } finally {
     if (services) await closeServices(services);
   }

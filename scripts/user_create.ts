@@ -16,7 +16,7 @@
 import { appendAudit } from "../lib/audit/append.ts";
 import { hashPassword, validatePassword } from "../lib/auth/password.ts";
 import { parseRole, type Role } from "../lib/auth/roles.ts";
-import { ConfigError, loadConfig } from "../lib/config.ts";
+import { loadConfig } from "../lib/config.ts";
 import { type Ledger, migrateToLatest, openLedger } from "../lib/db/ledger/mod.ts";
 import { writeTransaction } from "../lib/db/ledger/transaction.ts";
 import { addMember, getMembership } from "../lib/orgs/members.ts";
@@ -28,7 +28,13 @@ import {
   USER_NAME_MAX_LENGTH,
   validateEmail,
 } from "../lib/orgs/users.ts";
-import { consoleOutput, parseScriptArgs, type ScriptOutput, UsageError } from "./script_output.ts";
+import {
+  consoleOutput,
+  parseScriptArgs,
+  scriptFailure,
+  type ScriptOutput,
+  UsageError,
+} from "./script_output.ts";
 
 /** Supplies the password when `--password` is absent: one line, or null at end of input. */
 export type PasswordSource = () => Promise<string | null>;
@@ -193,10 +199,7 @@ export async function runUserCreate(
     output.out(JSON.stringify(result));
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    output.err(`user:create: ${message.replaceAll("\n", " ")}`);
-    // Anything else (a concurrent run took the slug, the ledger is down) is a refusal.
-    return error instanceof UsageError || error instanceof ConfigError ? 2 : 1;
+    return scriptFailure("user:create", error, output);
   } finally {
     await ledger?.close();
   }
