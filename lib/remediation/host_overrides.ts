@@ -12,7 +12,7 @@ import { writeTransaction } from "../db/ledger/transaction.ts";
 import { HttpError } from "../fresh/errors.ts";
 import { hostOr404 } from "../hosts/admin.ts";
 import type { Services } from "../services.ts";
-import { getHostOverride, getOrgPolicy, hostGuardPolicy, setHostOverride } from "./policy_store.ts";
+import { getHostOverride, hostGuardPolicy, setHostOverride } from "./policy_store.ts";
 import { type GuardKnobs, type HostGuardOverride, hostOverrideSchema } from "./profiles.ts";
 
 /** One host's override as the overrides page lists it. */
@@ -74,7 +74,14 @@ export async function hostPolicyView(
   orgId: string,
   hostId: string,
 ): Promise<HostPolicyView> {
-  const host = await hostOr404(services, orgId, hostId);
+  return await viewOf(services, await hostOr404(services, orgId, hostId));
+}
+
+/** A host's override and the knobs in force for it (one read of each). */
+async function viewOf(
+  services: Services,
+  host: { id: string; orgId: string },
+): Promise<HostPolicyView> {
   const { policy, override } = await hostGuardPolicy(
     services.ledger,
     { hostId: host.id, orgId: host.orgId },
@@ -128,18 +135,20 @@ export async function changeHostOverride(
     return { before, after };
   });
   const changed = JSON.stringify(before) !== JSON.stringify(after);
+  // The knobs in force now (org policy and the stored override, read once), for the answer and
+  // the audit line.
+  const view = await viewOf(services, host);
   if (changed) {
-    const org = await getOrgPolicy(services.ledger, orgId);
     await auditOperatorChange(services, client, auth, {
       action: "remediation.host_policy.update",
       summary: after
         ? `remediation overrides of ${host.slug}: ${Object.keys(after).join(", ")}`
-        : `remediation overrides of ${host.slug} cleared (profile ${org.profile})`,
+        : `remediation overrides of ${host.slug} cleared (profile ${view.profile})`,
       target: { type: "host", id: host.id },
       details: { overrides: after, before },
     });
   }
-  return { ...await hostPolicyView(services, orgId, host.id), changed };
+  return { ...view, changed };
 }
 
 /**
