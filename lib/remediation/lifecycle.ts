@@ -19,12 +19,12 @@ import { retryDelaySec } from "./profiles.ts";
 import { loadPlanInput } from "./plan_input.ts";
 import { enqueueRunMessage } from "./queue_messages.ts";
 import {
-  executesHoldingDispatch,
   getRun,
   listRuns,
   moveRun,
   type Run,
   type RunState,
+  unsettledExecutes,
   updateRun,
 } from "./runs.ts";
 import { getHost } from "../hosts/registry.ts";
@@ -85,7 +85,10 @@ export async function dispatchRun(services: Services, runId: string): Promise<Ru
   }
   // Another execute of this action on the host is on the way, running or armed: its result or
   // rollback could undo this change. Hold it until that one settles (the TTL bounds the wait).
-  if (run.mode === "execute" && (await executesHoldingDispatch(services.ledger, run)).length > 0) {
+  if (
+    run.mode === "execute" &&
+    (await unsettledExecutes(services.ledger, run)).some((other) => other.id !== run.id)
+  ) {
     await enqueueRunMessage(services, "remediation.dispatch", run.id, 60_000);
     return run;
   }

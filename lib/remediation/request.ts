@@ -25,7 +25,7 @@ import { buildActionPlan, planErrorStatus } from "./plans.ts";
 import { hostGuardPolicy, maintenanceWindowsOf } from "./policy_store.ts";
 import { needsApproval } from "./profiles.ts";
 import { enqueueRunMessages } from "./queue_messages.ts";
-import { armedRunsOfAction, insertRun, type Run, runCounts, succeededDryRun } from "./runs.ts";
+import { insertRun, type Run, runCounts, succeededDryRun, unsettledExecutes } from "./runs.ts";
 import { noteRun } from "../live/notes.ts";
 import { type Plan, PlanError, type PlanInput } from "./types.ts";
 
@@ -142,11 +142,11 @@ export async function requestRemediation(
     cooldownSince: new Date(now.getTime() - policy.knobs.cooldownSec * 1000),
   });
   // An armed execute of this action keeps a rollback that would undo a second execute.
-  const armedRuns = await armedRunsOfAction(services.ledger, {
+  const armedRuns = (await unsettledExecutes(services.ledger, {
     orgId: org.id,
     hostId: host.id,
     actionId: plan.actionId,
-  });
+  })).filter((r) => r.confirmState === "armed");
   const guardFor = (mode: "dry-run" | "execute") => [
     ...checkPlanArgv(plan, policy),
     ...checkExecution({

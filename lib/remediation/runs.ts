@@ -443,53 +443,46 @@ export async function markRunsRunning(
     .where("job_jti", "in", [...jtis]).where("state", "=", "dispatched").execute();
 }
 
-/**
- * The executes of `actionId` on a host that are armed (succeeded, commit-confirm pending): each
- * keeps a rollback that would undo another execute of the action, so none may run meanwhile.
- *
- * @example
- * ```ts
- * const armed = await armedRunsOfAction(ledger, { orgId, hostId, actionId: "lockdown-access-surface" });
- * ```
- */
-export async function armedRunsOfAction(
-  tx: LedgerTx,
-  input: { orgId: string; hostId: string; actionId: string },
-): Promise<Array<{ id: string; confirmDeadline: Date | null }>> {
-  const rows = await tx.db.selectFrom("remediation_runs")
-    .select(["id", "confirm_deadline"])
-    .where("org_id", "=", input.orgId).where("host_id", "=", input.hostId)
-    .where("action_id", "=", input.actionId).where("mode", "=", "execute")
-    .where("state", "=", "succeeded").where("confirm_state", "=", "armed")
-    .orderBy("id", "asc").limit(50).execute();
-  return rows.map((r) => ({ id: r.id, confirmDeadline: toDateOrNull(r.confirm_deadline) }));
+/** An execute of an action on a host that is on the way, running or armed (see below). */
+export interface UnsettledExecute {
+  id: string;
+  state: RunState;
+  /** `armed` while its rollback waits for a healthy snapshot. */
+  confirmState: ConfirmState | null;
+  confirmDeadline: Date | null;
 }
 
 /**
- * The executes of a run's action on its host that hold its dispatch back: another execute of the
- * action on the way or running on the host (its result, and possibly its rollback, are still to
- * come) or armed (its rollback would undo this one). Executes of one action on one host go one at
- * a time.
+ * The executes of `actionId` on a host that have not settled: on the way or running on the host
+ * (their result, and possibly their rollback, are still to come) or armed (their rollback would
+ * undo another execute of the action). Executes of one action on one host go one at a time: the
+ * request guard refuses an execute while one is armed, and dispatch holds it while any is here.
  *
  * @example
  * ```ts
- * if ((await executesHoldingDispatch(ledger, run)).length > 0) { … hold … }
+ * const unsettled = await unsettledExecutes(ledger, { orgId, hostId, actionId: "block-ip" });
+ * const armed = unsettled.filter((r) => r.confirmState === "armed");
  * ```
  */
-export async function executesHoldingDispatch(
+export async function unsettledExecutes(
   tx: LedgerTx,
-  run: { id: string; orgId: string; hostId: string; actionId: string },
-): Promise<string[]> {
-  const rows = await tx.db.selectFrom("remediation_runs").select("id")
-    .where("org_id", "=", run.orgId).where("host_id", "=", run.hostId)
-    .where("action_id", "=", run.actionId).where("mode", "=", "execute")
-    .where("id", "!=", run.id)
+  input: { orgId: string; hostId: string; actionId: string },
+): Promise<UnsettledExecute[]> {
+  const rows = await tx.db.selectFrom("remediation_runs")
+    .select(["id", "state", "confirm_state", "confirm_deadline"])
+    .where("org_id", "=", input.orgId).where("host_id", "=", input.hostId)
+    .where("action_id", "=", input.actionId).where("mode", "=", "execute")
     .where((eb) =>
       eb.or([
         eb("state", "in", ["dispatched", "running"]),
         eb.and([eb("state", "=", "succeeded"), eb("confirm_state", "=", "armed")]),
       ])
     )
-    .limit(10).execute();
-  return rows.map((r) => r.id);
+    .orderBy("id", "asc").limit(50).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    state: r.state as RunState,
+    confirmState: (r.confirm_state ?? null) as ConfirmState | null,
+    confirmDeadline: toDateOrNull(r.confirm_deadline),
+  }));
 }
