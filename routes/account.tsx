@@ -106,12 +106,12 @@ const SetupCode = z.object({
 });
 
 /**
- * Who may see recovery codes shown once after a redirect: this operator, on this page. (Not
- * `onceOwner`: an operator who left every organization still has an account page.)
+ * Who may see recovery codes shown once after a redirect: this operator, on this page. The
+ * account is the operator's, not an organization's: no organization in the key, so one left or
+ * switched between the POST and its GET does not lose the codes.
  */
 function accountOwner(ctx: Ctx): OnceOwner {
-  const auth = authOf(ctx);
-  return { orgId: auth.org?.id ?? "", userId: auth.user.id, scope: "account" };
+  return { orgId: "", userId: authOf(ctx).user.id, scope: "account" };
 }
 
 /** Post/Redirect/Get for new recovery codes: shown once, and a reload repeats nothing. */
