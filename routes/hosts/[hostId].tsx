@@ -226,10 +226,15 @@ export const handler = define.handlers({
   async GET(ctx) {
     const id = ctx.url.searchParams.get("token");
     const auth = authOf(ctx);
-    // The host first: a link to a missing or foreign host is a 404 and leaves the token alone.
-    const host = await hostOr404(ctx.state.services, auth.org!.id, ctx.params.hostId);
+    // With a token to show, the host first: a link to a missing or foreign host is a 404 and
+    // leaves the token alone (without one, the page's own read answers that).
     const newToken = id !== null && roleAtLeast(auth.org!.role, "admin")
-      ? await takeOnce(ctx.state.services, onceOwner(auth, host.id), "token", id)
+      ? await takeOnce(
+        ctx.state.services,
+        onceOwner(auth, (await hostOr404(ctx.state.services, auth.org!.id, ctx.params.hostId)).id),
+        "token",
+        id,
+      )
       : undefined;
     const gone = id !== null && !newToken
       ? "The key's token was shown once; rotate the key if it was not saved."
