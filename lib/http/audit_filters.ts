@@ -2,6 +2,7 @@
 import { HttpError } from "../fresh/mod.ts";
 import { MAX_PAGE } from "./paging.ts";
 import type { AuditQuery } from "../audit/query.ts";
+import { dayEndIfDateOnly } from "../ui/list_query.ts";
 
 /** The audit query a URL asks for; `limit` always set. */
 export type AuditFilters = AuditQuery & { limit: number };
@@ -23,10 +24,6 @@ function date(url: URL, field: string): Date | undefined {
   return d;
 }
 
-/** A date without a time (`2026-11-26`): a whole UTC day. */
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
-
 /**
  * The exclusive end of `?to=`: a date alone covers that whole UTC day (the next midnight), as the
  * timeline's `untilTime` does for its inclusive end; a time is taken as given.
@@ -38,9 +35,7 @@ const DAY_MS = 86_400_000;
  * ```
  */
 export function auditUntil(url: URL, field = "to"): Date | undefined {
-  const time = date(url, field);
-  if (time === undefined || !DATE_ONLY.test(url.searchParams.get(field) ?? "")) return time;
-  return new Date(time.getTime() + DAY_MS);
+  return dayEndIfDateOnly(url, field, date(url, field));
 }
 
 function text(url: URL, field: string, pattern: RegExp, expected: string): string | undefined {

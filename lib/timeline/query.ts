@@ -7,14 +7,15 @@
 
 import { BREACH_STATES, type BreachState } from "../breaches/model.ts";
 import { SEVERITIES, type Severity } from "../signals/types.ts";
-import { badQueryParam, queryChoice, queryLimit, queryText, queryTime } from "../ui/list_query.ts";
+import {
+  badQueryParam,
+  dayEndIfDateOnly,
+  queryChoice,
+  queryLimit,
+  queryText,
+  queryTime,
+} from "../ui/list_query.ts";
 import type { TimelineOptions } from "./timeline.ts";
-
-/** A calendar date alone (`2026-11-25`), without a time of day. */
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** One day in milliseconds. */
-const DAY_MS = 86_400_000;
 
 /**
  * `?to=`, inclusive: a date alone means the end of that day (UTC), so `from=D&to=D` is all of D.
@@ -27,8 +28,9 @@ const DAY_MS = 86_400_000;
  */
 export function untilTime(url: URL, field = "to"): Date | undefined {
   const time = queryTime(url, field);
-  if (time === undefined || !DATE_ONLY.test(url.searchParams.get(field) ?? "")) return time;
-  return new Date(time.getTime() + DAY_MS - 1);
+  const end = dayEndIfDateOnly(url, field, time);
+  // The timeline's bound is inclusive: the last millisecond of the day.
+  return end === time || end === undefined ? end : new Date(end.getTime() - 1);
 }
 
 /**

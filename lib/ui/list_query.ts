@@ -93,6 +93,29 @@ export function queryText(
   return value;
 }
 
+/** A calendar date alone (`2026-11-25`), without a time of day. */
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * The end of a range given as `?field=`: for a date alone, the next midnight (UTC), so the day
+ * is covered whole; otherwise `time` as given. `time` is the field already parsed.
+ *
+ * @example
+ * ```ts
+ * const url = new URL("http://x/?to=2026-11-25");
+ * dayEndIfDateOnly(url, "to", queryTime(url, "to")); // 2026-11-26T00:00:00.000Z
+ * ```
+ */
+export function dayEndIfDateOnly(
+  url: URL,
+  field: string,
+  time: Date | undefined,
+): Date | undefined {
+  if (time === undefined || !DATE_ONLY.test(url.searchParams.get(field) ?? "")) return time;
+  return new Date(time.getTime() + DAY_MS);
+}
+
 /**
  * An ISO 8601 time (at most 40 characters, so nothing huge reaches the date parser).
  *
